@@ -1,0 +1,127 @@
+"""Global CC_* configuration (SPEC section 2): frozen, validated, restorable."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["GlobalConfig", "get_config", "get_default_config", "reset_config", "set_config"]
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalConfig:
+    CC_SCHEDULE_AWAIT_MINUTES: int = 120
+    CC_AVG_PRICE_CANDLES_COUNT: int = 5
+    CC_PERCENT_SLIPPAGE: float = 0.1
+    CC_PERCENT_FEE: float = 0.1
+    CC_MIN_TAKEPROFIT_DISTANCE_PERCENT: float = 0.5
+    CC_MIN_STOPLOSS_DISTANCE_PERCENT: float = 0.5
+    CC_MAX_STOPLOSS_DISTANCE_PERCENT: float = 20
+    CC_MAX_SIGNAL_LIFETIME_MINUTES: int = 1440
+    CC_MAX_SIGNAL_GENERATION_SECONDS: int = 180
+    CC_GET_CANDLES_RETRY_COUNT: int = 3
+    CC_GET_CANDLES_RETRY_DELAY_MS: int = 5000
+    CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR: int = 1000
+    CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN: int = 5
+    CC_REPORT_SHOW_SIGNAL_NOTE: bool = False
+
+
+_DEFAULT = GlobalConfig()
+_FIELDS = {f.name: f for f in dataclasses.fields(GlobalConfig)}
+_current = _DEFAULT
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value) and float(value).is_integer()
+
+
+def _problems(c: GlobalConfig) -> list[str]:
+    out: list[str] = []
+    for key in ("CC_PERCENT_SLIPPAGE", "CC_PERCENT_FEE"):
+        value = getattr(c, key)
+        if not (_is_number(value) and math.isfinite(value) and value >= 0):
+            out.append(f"{key} must be a finite number >= 0, got {value!r}")
+    min_tp = c.CC_MIN_TAKEPROFIT_DISTANCE_PERCENT
+    if not (_is_number(min_tp) and math.isfinite(min_tp) and min_tp > 0):
+        out.append(
+            f"CC_MIN_TAKEPROFIT_DISTANCE_PERCENT must be a finite number > 0, got {min_tp!r}"
+        )
+    elif _is_number(c.CC_PERCENT_SLIPPAGE) and _is_number(c.CC_PERCENT_FEE):
+        costs = c.CC_PERCENT_SLIPPAGE * 2 + c.CC_PERCENT_FEE * 2
+        if min_tp < costs:
+            out.append(
+                f"CC_MIN_TAKEPROFIT_DISTANCE_PERCENT ({min_tp}) is too low to cover trading "
+                f"costs (2 x slippage + 2 x fee = {costs})"
+            )
+    sl_ok = True
+    for key in ("CC_MIN_STOPLOSS_DISTANCE_PERCENT", "CC_MAX_STOPLOSS_DISTANCE_PERCENT"):
+        value = getattr(c, key)
+        if not (_is_number(value) and math.isfinite(value) and value > 0):
+            out.append(f"{key} must be a finite number > 0, got {value!r}")
+            sl_ok = False
+    if sl_ok and c.CC_MIN_STOPLOSS_DISTANCE_PERCENT >= c.CC_MAX_STOPLOSS_DISTANCE_PERCENT:
+        out.append(
+            "CC_MIN_STOPLOSS_DISTANCE_PERCENT must be below CC_MAX_STOPLOSS_DISTANCE_PERCENT "
+            f"({c.CC_MIN_STOPLOSS_DISTANCE_PERCENT} >= {c.CC_MAX_STOPLOSS_DISTANCE_PERCENT})"
+        )
+    for key in (
+        "CC_SCHEDULE_AWAIT_MINUTES",
+        "CC_MAX_SIGNAL_LIFETIME_MINUTES",
+        "CC_MAX_SIGNAL_GENERATION_SECONDS",
+        "CC_AVG_PRICE_CANDLES_COUNT",
+        "CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR",
+        "CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN",
+    ):
+        value = getattr(c, key)
+        if not (_is_int(value) and value > 0):
+            out.append(f"{key} must be a positive integer, got {value!r}")
+    for key in ("CC_GET_CANDLES_RETRY_COUNT", "CC_GET_CANDLES_RETRY_DELAY_MS"):
+        value = getattr(c, key)
+        if not (_is_int(value) and value >= 0):
+            out.append(f"{key} must be a non-negative integer, got {value!r}")
+    return out
+
+
+def set_config(*, unsafe: bool = False, **overrides: Any) -> GlobalConfig:
+    """Merge `overrides` into the config; validate unless `unsafe`; nothing changes on failure."""
+    global _current
+    unknown = sorted(set(overrides) - set(_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"set_config: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(_FIELDS)}"
+        )
+    wrong = [
+        f"{key} must be a number, got {type(value).__name__} {value!r}"
+        for key, value in overrides.items()
+        if key != "CC_REPORT_SHOW_SIGNAL_NOTE" and not _is_number(value)
+    ]
+    if wrong:
+        raise ValueError("set_config: " + "; ".join(wrong))
+    candidate = dataclasses.replace(_current, **overrides)
+    if not unsafe:
+        problems = _problems(candidate)
+        if problems:
+            lines = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
+            raise ValueError(f"GLOBAL_CONFIG validation failed:\n{lines}")
+    _current = candidate
+    return candidate
+
+
+def get_config() -> GlobalConfig:
+    return _current
+
+
+def get_default_config() -> GlobalConfig:
+    return _DEFAULT
+
+
+def reset_config() -> GlobalConfig:
+    global _current
+    _current = _DEFAULT
+    return _current

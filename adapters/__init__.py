@@ -1,0 +1,1 @@
+"""backtestkit.adapters: edges to the outside world."""

@@ -1,0 +1,126 @@
+"""Tick results: what one strategy tick (or fast-forward) produces, discriminated by `action`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from backtestkit.bus.serialize import Serializable
+
+__all__ = [
+    "Active",
+    "Cancelled",
+    "CloseReason",
+    "Closed",
+    "Idle",
+    "Opened",
+    "Pnl",
+    "Position",
+    "Scheduled",
+    "SignalRow",
+    "TickResult",
+]
+
+Position = Literal["long", "short"]
+CloseReason = Literal["take_profit", "stop_loss", "time_expired"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalRow(Serializable):
+    """A validated signal as the engine carries it (SPEC 1.1.1 'signal row')."""
+
+    id: str
+    position: Position
+    price_open: float
+    price_take_profit: float
+    price_stop_loss: float
+    minute_estimated_time: int
+    note: str
+    scheduled_at: int
+    pending_at: int
+    symbol: str
+    exchange_name: str
+    strategy_name: str
+    is_scheduled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pnl(Serializable):
+    pnl_percentage: float
+    price_open: float
+    price_close: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Idle(Serializable):
+    action: Literal["idle"] = "idle"
+    symbol: str
+    strategy_name: str
+    exchange_name: str
+    current_price: float
+    backtest: bool
+    signal: None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scheduled(Serializable):
+    action: Literal["scheduled"] = "scheduled"
+    symbol: str
+    strategy_name: str
+    exchange_name: str
+    current_price: float
+    backtest: bool
+    signal: SignalRow
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Opened(Serializable):
+    action: Literal["opened"] = "opened"
+    symbol: str
+    strategy_name: str
+    exchange_name: str
+    current_price: float
+    backtest: bool
+    signal: SignalRow
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Active(Serializable):
+    action: Literal["active"] = "active"
+    symbol: str
+    strategy_name: str
+    exchange_name: str
+    current_price: float
+    backtest: bool
+    signal: SignalRow
+    percent_tp: float = 0.0
+    percent_sl: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Closed(Serializable):
+    action: Literal["closed"] = "closed"
+    symbol: str
+    strategy_name: str
+    exchange_name: str
+    current_price: float
+    backtest: bool
+    signal: SignalRow
+    close_reason: CloseReason
+    close_timestamp: int
+    pnl: Pnl
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cancelled(Serializable):
+    action: Literal["cancelled"] = "cancelled"
+    symbol: str
+    strategy_name: str
+    exchange_name: str
+    current_price: float
+    backtest: bool
+    signal: SignalRow
+    close_timestamp: int
+
+
+TickResult = Idle | Scheduled | Opened | Active | Closed | Cancelled

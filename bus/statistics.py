@@ -1,0 +1,30 @@
+"""Statistics models carried by reports and walker events (SPEC 9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backtestkit.bus.results import Closed
+from backtestkit.bus.serialize import Serializable
+
+__all__ = ["BacktestStatistics"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BacktestStatistics(Serializable):
+    """SPEC 9.1 over the newest 250 closed signals (newest first); None where unsafe."""
+
+    signal_list: tuple[Closed, ...]
+    total_signals: int
+    win_count: int
+    loss_count: int
+    win_rate: float | None
+    avg_pnl: float | None
+    total_pnl: float | None
+    std_dev: float | None
+    sharpe_ratio: float | None
+    annualized_sharpe_ratio: float | None
+    certainty_ratio: float | None
+    expected_yearly_returns: float | None
+    max_drawdown: float | None
+    total_trades: int

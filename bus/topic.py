@@ -1,0 +1,208 @@
+"""A typed topic: plain-loop dispatch to sync listeners, per-listener FIFO queues for async ones.
+
+The reactivex Subject is created only when someone asks for `.observable`, so publishing on a
+topic nobody watches costs a few attribute reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sys
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Generic, TypeVar
+
+import anyio
+import structlog
+from reactivex import Observable
+from reactivex.subject import Subject
+
+__all__ = ["Listener", "Predicate", "Topic", "Unsubscribe"]
+
+T = TypeVar("T")
+Listener = Callable[[T], None] | Callable[[T], Awaitable[None]]
+Predicate = Callable[[T], bool]
+Unsubscribe = Callable[[], None]
+ErrorSink = Callable[[BaseException], None]
+
+_log = structlog.get_logger("backtestkit.bus")
+_background: set[asyncio.Task[None]] = set()
+
+
+def _spawn(job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run `job` concurrently under whatever event loop is running (asyncio or trio)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is not None:
+        task = loop.create_task(job())
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+        return
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            pass
+        else:
+            trio.lowlevel.spawn_system_task(job)
+            return
+    anyio.run(job)
+
+
+class _Subscription(Generic[T]):
+    __slots__ = ("draining", "fn", "is_async", "queue", "topic", "where")
+
+    def __init__(self, topic: Topic[T], fn: Listener[T], where: Predicate[T] | None) -> None:
+        self.topic = topic
+        self.fn = fn
+        self.where = where
+        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+            getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
+        )
+        self.queue: deque[tuple[T, anyio.Event | None]] = deque()
+        self.draining = False
+
+    def deliver(self, event: T) -> None:
+        if self.where is not None and not self._matches(event):
+            return
+        if not self.is_async:
+            try:
+                self.fn(event)
+            except Exception as exc:
+                self.topic.report(exc)
+            return
+        self.queue.append((event, None))
+        if not self.draining:
+            self.draining = True
+            _spawn(self._drain)
+
+    async def deliver_and_wait(self, event: T) -> None:
+        if self.where is not None and not self._matches(event):
+            return
+        if not self.is_async:
+            self.deliver(event)
+            return
+        done = anyio.Event()
+        self.queue.append((event, done))
+        if not self.draining:
+            self.draining = True
+            await self._drain()
+        else:
+            await done.wait()
+
+    def _matches(self, event: T) -> bool:
+        assert self.where is not None
+        try:
+            return bool(self.where(event))
+        except Exception as exc:
+            self.topic.report(exc)
+            return False
+
+    async def _drain(self) -> None:
+        try:
+            while self.queue:
+                event, done = self.queue.popleft()
+                try:
+                    await self.fn(event)  # type: ignore[misc]
+                except Exception as exc:
+                    self.topic.report(exc)
+                finally:
+                    if done is not None:
+                        done.set()
+        finally:
+            self.draining = False
+
+
+class Topic(Generic[T]):
+    """One typed event stream of the bus."""
+
+    __slots__ = ("_error_sink", "_subject", "_subscriptions", "name")
+
+    def __init__(self, name: str, error_sink: ErrorSink | None = None) -> None:
+        self.name = name
+        self._subscriptions: tuple[_Subscription[T], ...] = ()
+        self._subject: Subject[T] | None = None
+        self._error_sink = error_sink
+
+    @property
+    def has_listeners(self) -> bool:
+        """True when publishing would reach anyone (a listener or a reactivex observer)."""
+        return bool(self._subscriptions) or self._subject is not None
+
+    @property
+    def observable(self) -> Observable[T]:
+        if self._subject is None:
+            self._subject = Subject()
+        return self._subject
+
+    def subscribe(self, fn: Listener[T], where: Predicate[T] | None = None) -> Unsubscribe:
+        """Call `fn` for every event (matching `where`); returns the unsubscribe function."""
+        if not callable(fn):
+            raise TypeError(f"topic {self.name}: listener must be callable, got {fn!r}")
+        subscription = _Subscription(self, fn, where)
+        self._subscriptions = (*self._subscriptions, subscription)
+
+        def unsubscribe() -> None:
+            self._subscriptions = tuple(s for s in self._subscriptions if s is not subscription)
+
+        return unsubscribe
+
+    def subscribe_once(self, where: Predicate[T], fn: Listener[T]) -> Unsubscribe:
+        """Deliver the first event matching `where` to `fn`, then unsubscribe."""
+        fired = False
+        unsubscribe: Unsubscribe = lambda: None  # noqa: E731 - replaced right below
+
+        def once(event: T) -> None:
+            nonlocal fired
+            if fired or not where(event):
+                return
+            fired = True
+            unsubscribe()
+            outcome = fn(event)
+            if inspect.isawaitable(outcome):
+                awaitable = outcome
+
+                async def finish() -> None:
+                    try:
+                        await awaitable
+                    except Exception as exc:
+                        self.report(exc)
+
+                _spawn(finish)
+
+        unsubscribe = self.subscribe(once)
+        return unsubscribe
+
+    def publish(self, event: T) -> None:
+        """Deliver to every listener in subscription order; async listeners are queued."""
+        for subscription in self._subscriptions:
+            subscription.deliver(event)
+        if self._subject is not None:
+            self._subject.on_next(event)
+
+    async def emit(self, event: T) -> None:
+        """Like publish, but returns only once every listener has handled this event."""
+        for subscription in self._subscriptions:
+            if subscription.is_async:
+                await subscription.deliver_and_wait(event)
+            else:
+                subscription.deliver(event)
+        if self._subject is not None:
+            self._subject.on_next(event)
+
+    def report(self, exc: BaseException) -> None:
+        """A listener raised: publish to the error topic, never to the publisher."""
+        if self._error_sink is None:
+            _log.error("listener_failed", topic=self.name, error=repr(exc))
+            return
+        self._error_sink(exc)
+
+    def clear(self) -> None:
+        self._subscriptions = ()
+        if self._subject is not None:
+            self._subject.on_completed()
+            self._subject = None
