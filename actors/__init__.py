@@ -1,5 +1,7 @@
 """backtestkit.actors: the engine. Imports backtestkit.bus only."""
 
+from backtestkit.actors.backtest import Backtest, BacktestMode
+from backtestkit.actors.backtest_report import backtest_report
 from backtestkit.actors.candles import (
     Candle,
     CandleDataError,
@@ -17,6 +19,8 @@ from backtestkit.actors.config import (
 )
 from backtestkit.actors.context import ExecutionContext
 from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
+from backtestkit.actors.frames import FrameTimeline
+from backtestkit.actors.instances import InstanceStatus
 from backtestkit.actors.registry import (
     Registry,
     add_exchange,
@@ -28,6 +32,8 @@ from backtestkit.actors.registry import (
     registry,
     reset_registry,
 )
+from backtestkit.actors.report_columns import BACKTEST_COLUMNS, Column
+from backtestkit.actors.risk import ActivePosition, RiskCheck
 from backtestkit.actors.schemas import (
     ExchangeCallbacks,
     ExchangeSchema,
@@ -44,6 +50,8 @@ from backtestkit.actors.schemas import (
     WalkerSchema,
 )
 from backtestkit.actors.signal import Signal
+from backtestkit.actors.statistics import backtest_statistics
+from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.actors.strategy_api import (
     format_price,
     format_quantity,
@@ -68,7 +76,11 @@ from backtestkit.bus import (
 )
 
 __all__ = [
+    "BACKTEST_COLUMNS",
     "Active",
+    "ActivePosition",
+    "Backtest",
+    "BacktestMode",
     "BacktestStatistics",
     "Cancelled",
     "Candle",
@@ -79,24 +91,29 @@ __all__ = [
     "CandleTable",
     "Candles",
     "Closed",
+    "Column",
     "ExchangeActor",
     "ExchangeCallbacks",
     "ExchangeSchema",
     "ExecutionContext",
     "FrameCallbacks",
     "FrameSchema",
+    "FrameTimeline",
     "GlobalConfig",
     "Idle",
+    "InstanceStatus",
     "MemoryCandles",
     "Opened",
     "Pnl",
     "Registry",
     "RiskCallbacks",
+    "RiskCheck",
     "RiskSchema",
     "RiskValidation",
     "Scheduled",
     "Signal",
     "SignalRow",
+    "SignalStateMachine",
     "SizingCallbacks",
     "SizingSchema",
     "StrategyCallbacks",
@@ -111,6 +128,8 @@ __all__ = [
     "add_sizing",
     "add_strategy",
     "add_walker",
+    "backtest_report",
+    "backtest_statistics",
     "format_price",
     "format_quantity",
     "get_average_price",

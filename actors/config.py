@@ -101,6 +101,9 @@ def set_config(*, unsafe: bool = False, **overrides: Any) -> GlobalConfig:
         for key, value in overrides.items()
         if key != "CC_REPORT_SHOW_SIGNAL_NOTE" and not _is_number(value)
     ]
+    note = overrides.get("CC_REPORT_SHOW_SIGNAL_NOTE", False)
+    if not isinstance(note, bool):
+        wrong.append(f"CC_REPORT_SHOW_SIGNAL_NOTE must be a bool, got {type(note).__name__}")
     if wrong:
         raise ValueError("set_config: " + "; ".join(wrong))
     candidate = dataclasses.replace(_current, **overrides)

@@ -11,13 +11,14 @@ from typing import Any
 import anyio
 import numpy as np
 import structlog
+
 from backtestkit.actors.candles import Candles, CandleStore, CandleTable
 from backtestkit.actors.config import get_config
 from backtestkit.actors.intervals import CANDLE_INTERVALS, MINUTE_MS
 from backtestkit.actors.schemas import ExchangeSchema
 from backtestkit.actors.vwap import vwap
 
-__all__ = ["CandleAnomalyError", "ExchangeActor", "check_anomalies"]
+__all__ = ["CandleAnomalyError", "ExchangeActor", "check_anomalies", "exchange_actor"]
 
 _log = structlog.get_logger("backtestkit.exchange")
 
@@ -146,6 +147,14 @@ class ExchangeActor:
 
     # -- VWAP (SPEC 7.3) --------------------------------------------------------------------
 
+    def has_candles_at(self, symbol: str, when: int) -> bool:
+        """Table-backed only: would average_price(symbol, when) find candles (and not raise)?"""
+        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        if count < 2:
+            return False
+        table = self.table(symbol, "1m")
+        return table.first_after(when) > table.first_at_or_after(when - (count - 1) * MINUTE_MS)
+
     def average_price(self, symbol: str, when: int) -> float | Awaitable[float]:
         count = get_config().CC_AVG_PRICE_CANDLES_COUNT
         candles = self.lookback(symbol, "1m", count, when)
@@ -261,3 +270,14 @@ def _average(candles: Candles, symbol: str) -> float:
     if not math.isfinite(price):
         raise ValueError(f"average price for {symbol} is not finite ({price})")
     return price
+
+
+_actors: dict[str, ExchangeActor] = {}
+
+
+def exchange_actor(schema: ExchangeSchema) -> ExchangeActor:
+    """One actor per registered exchange schema, so candle tables are loaded once."""
+    actor = _actors.get(schema.name)
+    if actor is None or actor.schema is not schema:
+        actor = _actors[schema.name] = ExchangeActor(schema)
+    return actor

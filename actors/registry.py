@@ -58,8 +58,8 @@ def _callbacks(cls: type[C], value: Any, kind: str, name: str) -> C | None:
         return value
     if not isinstance(value, Mapping):
         raise _problem(kind, name, f"callbacks must be {cls.__name__} or a dict")
-    allowed = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(value) - allowed)
+    allowed = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    unknown = sorted(set(value) - set(allowed))
     if unknown:
         raise _problem(
             kind, name, f"unknown callback(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
@@ -109,7 +109,8 @@ class Registry:
         schema = table.get(name)
         if schema is None:
             known = ", ".join(repr(n) for n in table) or "none"
-            raise _problem(kind, name, f"not found; registered {kind}s: {known}")
+            plural = "strategies" if kind == "strategy" else f"{kind}s"
+            raise _problem(kind, name, f"not found; registered {plural}: {known}")
         return schema
 
     def strategy(self, name: str) -> StrategySchema:

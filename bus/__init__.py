@@ -1,5 +1,6 @@
 """backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit."""
 
+from backtestkit.bus.detached import start_detached
 from backtestkit.bus.events import (
     BacktestProgress,
     DoneEvent,
@@ -128,5 +129,6 @@ __all__ = [
     "listen_walker_complete_once",
     "listen_walker_once",
     "plain",
+    "start_detached",
     "topics",
 ]

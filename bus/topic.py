@@ -6,17 +6,17 @@ topic nobody watches costs a few attribute reads.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import sys
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 import anyio
 import structlog
 from reactivex import Observable
 from reactivex.subject import Subject
+
+from backtestkit.bus.detached import start_detached
 
 __all__ = ["Listener", "Predicate", "Topic", "Unsubscribe"]
 
@@ -27,30 +27,6 @@ Unsubscribe = Callable[[], None]
 ErrorSink = Callable[[BaseException], None]
 
 _log = structlog.get_logger("backtestkit.bus")
-_background: set[asyncio.Task[None]] = set()
-
-
-def _spawn(job: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run `job` concurrently under whatever event loop is running (asyncio or trio)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    if loop is not None:
-        task = loop.create_task(job())
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-        return
-    trio = sys.modules.get("trio")
-    if trio is not None:
-        try:
-            trio.lowlevel.current_trio_token()
-        except RuntimeError:
-            pass
-        else:
-            trio.lowlevel.spawn_system_task(job)
-            return
-    anyio.run(job)
 
 
 class _Subscription(Generic[T]):
@@ -78,7 +54,7 @@ class _Subscription(Generic[T]):
         self.queue.append((event, None))
         if not self.draining:
             self.draining = True
-            _spawn(self._drain)
+            start_detached(self._drain)
 
     async def deliver_and_wait(self, event: T) -> None:
         if self.where is not None and not self._matches(event):
@@ -172,7 +148,7 @@ class Topic(Generic[T]):
                     except Exception as exc:
                         self.report(exc)
 
-                _spawn(finish)
+                start_detached(finish)
 
         unsubscribe = self.subscribe(once)
         return unsubscribe
@@ -182,7 +158,7 @@ class Topic(Generic[T]):
         for subscription in self._subscriptions:
             subscription.deliver(event)
         if self._subject is not None:
-            self._subject.on_next(event)
+            self._notify_observers(event)
 
     async def emit(self, event: T) -> None:
         """Like publish, but returns only once every listener has handled this event."""
@@ -192,7 +168,15 @@ class Topic(Generic[T]):
             else:
                 subscription.deliver(event)
         if self._subject is not None:
+            self._notify_observers(event)
+
+    def _notify_observers(self, event: T) -> None:
+        # a raising reactivex observer is a failing listener: report it, never raise
+        assert self._subject is not None
+        try:
             self._subject.on_next(event)
+        except Exception as exc:
+            self.report(exc)
 
     def report(self, exc: BaseException) -> None:
         """A listener raised: publish to the error topic, never to the publisher."""

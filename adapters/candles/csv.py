@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+
 from backtestkit.actors.candles import COLUMNS, CandleDataError, CandleTable
 from backtestkit.adapters.candles.files import FileCandles
 

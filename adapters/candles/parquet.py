@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from backtestkit.actors.candles import COLUMNS, CandleDataError, CandleTable
 from backtestkit.adapters.candles.files import FileCandles
 

@@ -1,0 +1,209 @@
+"""The Backtest facade (SPEC 6, 14): builds the backtest graph and runs the FrameReplayer."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import anyio
+import structlog
+
+from backtestkit.actors.backtest_report import backtest_report
+from backtestkit.actors.context import ExecutionContext, execution_context
+from backtestkit.actors.exchange import exchange_actor
+from backtestkit.actors.frames import timeline
+from backtestkit.actors.instances import Instance, Instances, InstanceStatus
+from backtestkit.actors.registry import registry
+from backtestkit.actors.replayer import FrameReplayer
+from backtestkit.actors.report_columns import Column
+from backtestkit.actors.risk import RiskGate, risk_books
+from backtestkit.actors.statistics import backtest_statistics
+from backtestkit.actors.strategy import SignalStateMachine
+from backtestkit.bus import (
+    BacktestStatistics,
+    Bus,
+    Closed,
+    DoneEvent,
+    TickResult,
+    start_detached,
+    topics,
+)
+
+__all__ = ["STORED_SIGNALS", "Backtest", "BacktestMode"]
+
+_log = structlog.get_logger("backtestkit.backtest")
+STORED_SIGNALS = 250
+
+
+class BacktestInstance(Instance):
+    def __init__(self, symbol: str, name: str) -> None:
+        super().__init__(symbol, name)
+        self.closed: list[Closed] = []
+        self.machine: SignalStateMachine | None = None
+        self.running = False
+
+    def record(self, result: Closed) -> None:
+        self.closed.insert(0, result)
+        del self.closed[STORED_SIGNALS:]
+
+
+class BacktestMode:
+    """`Backtest`: run / background / stop / get_data / get_report / dump / list / run_sync."""
+
+    def __init__(self, bus: Bus | None = None) -> None:
+        self.bus = bus or topics
+        self._instances: Instances[BacktestInstance] = Instances(BacktestInstance)
+
+    def run(
+        self, symbol: str, *, strategy: str, exchange: str, frame: str
+    ) -> AsyncIterator[TickResult]:
+        """Validate and reset eagerly; iterate lazily over closed / cancelled results."""
+        strategy_schema = registry.strategy(strategy)
+        exchange_schema = registry.exchange(exchange)
+        frame_schema = registry.frame(frame)
+        risks = registry.strategy_risks(strategy_schema)
+        instance = self._instances.get(symbol, strategy)
+        instance.closed.clear()
+        risk_books.reset(risks)  # decision Q12: every backtest starts with an empty risk book
+        actor = exchange_actor(exchange_schema)
+        context = ExecutionContext(symbol, frame_schema.start_ms, True, actor)
+        machine = SignalStateMachine(
+            schema=strategy_schema,
+            symbol=symbol,
+            exchange=actor,
+            bus=self.bus,
+            backtest=True,
+            context=context,
+            risk=RiskGate([risk_books.get(r) for r in risks], self.bus) if risks else None,
+        )
+        instance.machine = machine
+        replayer = FrameReplayer(machine, timeline(frame_schema), on_closed=instance.record)
+        return self._iterate(replayer, context, instance)
+
+    async def _iterate(
+        self, replayer: FrameReplayer, context: ExecutionContext, instance: BacktestInstance
+    ) -> AsyncIterator[TickResult]:
+        token = execution_context.set(context)
+        instance.running = True
+        try:
+            async for result in replayer.run():
+                execution_context.reset(token)
+                yield result
+                token = execution_context.set(context)
+        finally:
+            instance.running = False
+            with contextlib.suppress(ValueError):  # finalised from another context
+                execution_context.reset(token)
+
+    def background(
+        self, symbol: str, *, strategy: str, exchange: str, frame: str
+    ) -> Callable[[], None]:
+        """Run in the background (running loop or a worker thread); returns cancel()."""
+        instance = self._instances.get(symbol, strategy)
+        if instance.status == "pending":
+            return self._canceller(instance, symbol, strategy, exchange)
+        results = self.run(symbol, strategy=strategy, exchange=exchange, frame=frame)
+        instance.status = "pending"
+        instance.done = False
+
+        async def consume() -> None:
+            try:
+                async for _ in results:
+                    machine = instance.machine
+                    if machine is not None and machine.stopped:
+                        break
+                await self._done(instance, symbol, strategy, exchange)
+                instance.status = "fulfilled"
+            except Exception as exc:
+                instance.status = "rejected"
+                _log.error("backtest_failed", symbol=symbol, strategy=strategy, error=str(exc))
+                await self.bus.exit.emit(RuntimeError(str(exc)))
+            finally:
+                await results.aclose()  # type: ignore[attr-defined]
+
+        start_detached(consume, without_loop="thread")
+        return self._canceller(instance, symbol, strategy, exchange)
+
+    def _canceller(
+        self, instance: BacktestInstance, symbol: str, strategy: str, exchange: str
+    ) -> Callable[[], None]:
+        def cancel() -> None:
+            machine = instance.machine
+            if machine is not None:
+                machine.stop()
+            if (machine is None or machine.pending is None) and not instance.done:
+                instance.done = True
+                self.bus.done_backtest.publish(
+                    DoneEvent(
+                        exchange_name=exchange, strategy_name=strategy, backtest=True, symbol=symbol
+                    )
+                )
+
+        return cancel
+
+    async def _done(
+        self, instance: BacktestInstance, symbol: str, strategy: str, exchange: str
+    ) -> None:
+        if instance.done:
+            return
+        instance.done = True
+        await self.bus.done_backtest.emit(
+            DoneEvent(exchange_name=exchange, strategy_name=strategy, backtest=True, symbol=symbol)
+        )
+
+    async def stop(self, symbol: str, strategy: str) -> None:
+        """Graceful stop: no new signal; an open position's fast-forward completes first."""
+        registry.strategy(strategy)
+        machine = self._instances.get(symbol, strategy).machine
+        if machine is not None:
+            machine.stop()
+
+    def get_data(self, symbol: str, strategy: str) -> BacktestStatistics:
+        registry.strategy(strategy)
+        return backtest_statistics(self._instances.get(symbol, strategy).closed)
+
+    def get_report(
+        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
+    ) -> str:
+        return backtest_report(strategy, self.get_data(symbol, strategy), columns)
+
+    def dump(
+        self,
+        symbol: str,
+        strategy: str,
+        path: str | Path | None = None,
+        columns: Sequence[Column] | None = None,
+    ) -> Path:
+        """Write the Markdown report to path (default ./dump/backtest/<strategy>.md)."""
+        target = Path(path) if path is not None else Path("dump", "backtest", f"{strategy}.md")
+        if target.suffix != ".md":
+            target = target / f"{strategy}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.get_report(symbol, strategy, columns), encoding="utf-8")
+        _log.info("report_saved", path=str(target))
+        return target
+
+    def list(self) -> builtins.list[InstanceStatus]:
+        return self._instances.list()
+
+    def run_sync(
+        self, symbol: str, *, strategy: str, exchange: str, frame: str
+    ) -> builtins.list[TickResult]:
+        """Run to the end in a fresh event loop (scripts, notebooks without a running loop)."""
+        results: builtins.list[TickResult] = []
+
+        async def collect() -> None:
+            async for result in self.run(symbol, strategy=strategy, exchange=exchange, frame=frame):
+                results.append(result)
+
+        anyio.run(collect)
+        return results
+
+    def reset(self) -> None:
+        """Forget every instance (test isolation)."""
+        self._instances.clear()
+
+
+Backtest = BacktestMode()

@@ -1,0 +1,122 @@
+"""Backtest statistics over the stored closed signals (SPEC 9.1), bit-exact with the reference.
+
+Every sum is a plain running float sum that starts at 0.0 and walks the stored list in its
+stored order (newest first). Builtin `sum()` is deliberately not used: on Python >= 3.12 it
+sums floats with compensation and so differs from the reference's `reduce` in the last bits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from backtestkit.bus.results import Closed
+from backtestkit.bus.statistics import BacktestStatistics
+
+__all__ = ["backtest_statistics", "max_drawdown"]
+
+_MS_PER_DAY = 1000 * 60 * 60 * 24
+_SQRT_365 = math.sqrt(365)
+
+
+def _safe(value: float) -> float | None:
+    """SPEC 9 `isUnsafe`: NaN and +/-infinity become None."""
+    return value if math.isfinite(value) else None
+
+
+def max_drawdown(closed: Sequence[Closed]) -> float | None:
+    """Largest peak-to-trough fall of the cumulative PnL (percent points, >= 0).
+
+    `closed` is newest first; the walk is oldest first, the cumulative PnL starts at 0 and that
+    starting 0 counts as a peak. None for an empty list, 0.0 when the curve never falls.
+    """
+    if not closed:
+        return None
+    cumulative = 0.0
+    peak = 0.0
+    worst = 0.0
+    for result in reversed(closed):
+        cumulative = cumulative + result.pnl.pnl_percentage
+        if cumulative > peak:
+            peak = cumulative
+        fall = peak - cumulative
+        if fall > worst:
+            worst = fall
+    return _safe(worst)
+
+
+def backtest_statistics(closed: Sequence[Closed]) -> BacktestStatistics:
+    """SPEC 9.1 over `closed` (the stored list: newest first, already capped at 250)."""
+    n = len(closed)
+    if n == 0:
+        return BacktestStatistics(
+            signal_list=(),
+            total_signals=0,
+            win_count=0,
+            loss_count=0,
+            win_rate=None,
+            avg_pnl=None,
+            total_pnl=None,
+            std_dev=None,
+            sharpe_ratio=None,
+            annualized_sharpe_ratio=None,
+            certainty_ratio=None,
+            expected_yearly_returns=None,
+            max_drawdown=None,
+            total_trades=0,
+        )
+
+    pnls = [result.pnl.pnl_percentage for result in closed]
+
+    win_count = 0
+    loss_count = 0
+    total_pnl = 0.0
+    win_sum = 0.0
+    loss_sum = 0.0
+    for pnl in pnls:
+        total_pnl = total_pnl + pnl
+        if pnl > 0:
+            win_count += 1
+            win_sum = win_sum + pnl
+        elif pnl < 0:
+            loss_count += 1
+            loss_sum = loss_sum + pnl
+    avg_pnl = total_pnl / n
+    win_rate = (win_count / n) * 100
+
+    squares = 0.0
+    for pnl in pnls:
+        diff = pnl - avg_pnl
+        squares = squares + diff * diff
+    variance = squares / n
+    std_dev = math.sqrt(variance) if variance >= 0 else math.nan
+    sharpe_ratio = avg_pnl / std_dev if std_dev > 0 else 0.0
+    annualized_sharpe_ratio = sharpe_ratio * _SQRT_365
+
+    avg_win = win_sum / win_count if win_count > 0 else 0.0
+    avg_loss = loss_sum / loss_count if loss_count > 0 else 0.0
+    certainty_ratio = avg_win / abs(avg_loss) if avg_loss < 0 else 0.0
+
+    duration_sum = 0.0
+    for result in closed:
+        duration_sum = duration_sum + (result.close_timestamp - result.signal.pending_at)
+    avg_duration_days = (duration_sum / n) / _MS_PER_DAY
+    trades_per_year = 365 / avg_duration_days if avg_duration_days > 0 else 0.0
+    expected_yearly_returns = avg_pnl * trades_per_year
+
+    return BacktestStatistics(
+        signal_list=tuple(closed),
+        total_signals=n,
+        win_count=win_count,
+        loss_count=loss_count,
+        win_rate=_safe(win_rate),
+        avg_pnl=_safe(avg_pnl),
+        total_pnl=_safe(total_pnl),
+        std_dev=_safe(std_dev),
+        sharpe_ratio=_safe(sharpe_ratio),
+        annualized_sharpe_ratio=_safe(annualized_sharpe_ratio),
+        certainty_ratio=_safe(certainty_ratio),
+        expected_yearly_returns=_safe(expected_yearly_returns),
+        max_drawdown=max_drawdown(closed),
+        total_trades=n,
+    )

@@ -1,0 +1,411 @@
+"""Strategy actor: the per-(symbol, strategy) signal state machine of SPEC 3-5, both modes."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import anyio
+import structlog
+
+from backtestkit.actors.config import get_config
+from backtestkit.actors.context import ExecutionContext
+from backtestkit.actors.exchange import ExchangeActor
+from backtestkit.actors.intervals import MINUTE_MS, STRATEGY_INTERVALS
+from backtestkit.actors.partial import PartialTracker
+from backtestkit.actors.pnl import pnl
+from backtestkit.actors.risk import RiskGate
+from backtestkit.actors.schemas import StrategySchema
+from backtestkit.actors.signal import Signal, as_signal, sanitize_note
+from backtestkit.actors.validation import validate_signal
+from backtestkit.bus import (
+    Active,
+    Bus,
+    Cancelled,
+    Closed,
+    CloseReason,
+    Idle,
+    Opened,
+    Scheduled,
+    SignalRow,
+    TickResult,
+)
+
+__all__ = ["SignalStateMachine", "SignalStore", "signal_id"]
+
+_log = structlog.get_logger("backtestkit.strategy")
+_ID_NAMESPACE = uuid.UUID("6f1c6c3e-2b7a-4f43-9a51-7d0f3b8e9c21")
+
+
+def signal_id(symbol: str, strategy_name: str, when: int) -> str:
+    """Deterministic id for a signal without one: runs stay byte-identical."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{symbol}:{strategy_name}:{when}"))
+
+
+class SignalStore(Protocol):
+    """Where a live state machine persists its pending and scheduled slots."""
+
+    def write_pending(self, row: SignalRow | None) -> None: ...
+    def write_scheduled(self, row: SignalRow | None) -> None: ...
+
+
+class SignalStateMachine:
+    """Holds at most one pending and one scheduled signal for one (symbol, strategy)."""
+
+    def __init__(
+        self,
+        *,
+        schema: StrategySchema,
+        symbol: str,
+        exchange: ExchangeActor,
+        bus: Bus,
+        backtest: bool,
+        context: ExecutionContext,
+        risk: RiskGate | None = None,
+        store: SignalStore | None = None,
+    ) -> None:
+        self.schema = schema
+        self.symbol = symbol
+        self.exchange = exchange
+        self.bus = bus
+        self.backtest = backtest
+        self.context = context
+        self.risk = risk
+        self.store = store
+        self.callbacks = schema.callbacks
+        self.partial = PartialTracker(bus, schema.callbacks, backtest)
+        self.pending: SignalRow | None = None
+        self.scheduled: SignalRow | None = None
+        self.last_signal_at: int | None = None
+        self.stopped = False
+        self.throttle_ms = STRATEGY_INTERVALS[schema.interval] * MINUTE_MS
+        self._get_signal = schema.get_signal
+        self._async_get_signal = inspect.iscoroutinefunction(schema.get_signal)
+        self._mode_topic = bus.signal_backtest if backtest else bus.signal_live
+
+    # -- what consumers want -----------------------------------------------------------------
+
+    @property
+    def wants_idle(self) -> bool:
+        """An idle result is built only when a callback or a listener will see it."""
+        callbacks = self.callbacks
+        return (
+            self._mode_topic.has_listeners
+            or self.bus.signal.has_listeners
+            or (
+                callbacks is not None
+                and (callbacks.on_idle is not None or callbacks.on_tick is not None)
+            )
+        )
+
+    def stop(self) -> None:
+        """No new signal from now on; a waiting scheduled signal is dropped."""
+        self.stopped = True
+        if self.scheduled is not None:
+            self.scheduled = None
+            if self.store is not None:
+                self.store.write_scheduled(None)
+
+    # -- one tick (SPEC 3.2) -------------------------------------------------------------------
+
+    async def tick(self, when: int) -> TickResult | None:
+        """Advance to `when`; returns the result, or None for an idle result nobody wants."""
+        self.context.when = when
+        if self.pending is not None:
+            return await self._monitor_pending(when)
+        if self.scheduled is not None:
+            return await self._watch_scheduled(self.scheduled, when)
+        if self.stopped:
+            return await self._idle(when)
+        row = await self._request_signal(when)
+        if row is None:
+            return await self._idle(when)
+        if row.is_scheduled:
+            self._set_scheduled(row)
+            price = await self.price(when)
+            self.callback("on_schedule", self.symbol, row, price, self.backtest)
+            return await self._publish(self._scheduled(row, price))
+        self._set_pending(row)
+        if not await self._risk_allows(row, row.price_open, when):
+            self._set_pending(None)
+            return await self._idle(when)
+        return await self._publish(self._open(row))
+
+    async def price(self, when: int) -> float:
+        price = self.exchange.average_price(self.symbol, when)
+        if isinstance(price, float):
+            return price
+        return await price
+
+    async def _idle(self, when: int) -> Idle | None:
+        if not self.wants_idle:
+            if self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when):
+                return None
+            await self.price(when)  # raises exactly where the reference's idle VWAP would
+            return None
+        price = await self.price(when)
+        self.callback("on_idle", self.symbol, price, self.backtest)
+        result = Idle(
+            symbol=self.symbol,
+            strategy_name=self.schema.name,
+            exchange_name=self.exchange.name,
+            current_price=price,
+            backtest=self.backtest,
+        )
+        await self._publish(result)
+        return result
+
+    async def _watch_scheduled(self, row: SignalRow, when: int) -> TickResult | None:
+        price = await self.price(when)
+        config = get_config()
+        if when - row.scheduled_at >= config.CC_SCHEDULE_AWAIT_MINUTES * MINUTE_MS:
+            self._set_scheduled(None)
+            self.callback("on_cancel", self.symbol, row, price, self.backtest)
+            return await self._publish(self.cancelled_result(row, price, when))
+        long = row.position == "long"
+        beyond_sl = price <= row.price_stop_loss if long else price >= row.price_stop_loss
+        reached = price <= row.price_open if long else price >= row.price_open
+        if beyond_sl:
+            self._set_scheduled(None)
+            result = Idle(
+                symbol=self.symbol,
+                strategy_name=self.schema.name,
+                exchange_name=self.exchange.name,
+                current_price=price,
+                backtest=self.backtest,
+            )
+            return await self._publish(result)  # Q5: idle, without on_cancel / on_idle
+        if not reached:
+            return await self._publish(self.active_result(row, price, 0.0, 0.0))
+        self._set_scheduled(None)
+        if self.stopped or not await self._risk_allows(row, row.price_open, when):
+            return await self._idle(when)
+        opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
+        self._set_pending(opened)
+        return await self._publish(self._open(opened))
+
+    async def _monitor_pending(self, when: int) -> TickResult | None:
+        row = self.pending
+        assert row is not None
+        price = await self.price(when)
+        long = row.position == "long"
+        if when - row.pending_at >= row.minute_estimated_time * MINUTE_MS:
+            return await self._publish(await self.close(row, "time_expired", price, when))
+        if (price >= row.price_take_profit) if long else (price <= row.price_take_profit):
+            return await self._publish(
+                await self.close(row, "take_profit", row.price_take_profit, when)
+            )
+        if (price <= row.price_stop_loss) if long else (price >= row.price_stop_loss):
+            return await self._publish(
+                await self.close(row, "stop_loss", row.price_stop_loss, when)
+            )
+        percent_tp, percent_sl = await self.partial.update(row, price, when)
+        return await self._publish(self.active_result(row, price, percent_tp, percent_sl))
+
+    # -- getSignal procedure (SPEC 5) ----------------------------------------------------------
+
+    async def _request_signal(self, when: int) -> SignalRow | None:
+        if self.stopped:
+            return None
+        last = self.last_signal_at
+        if last is not None and when - last < self.throttle_ms:
+            return None
+        self.last_signal_at = when
+        try:
+            if not self.exchange.is_table_backed or not self.exchange.has_candles_at(
+                self.symbol, when
+            ):
+                await self.price(when)  # the reference prices before asking the strategy
+            dto = await self._call_get_signal(when)
+            if not dto or self.stopped:
+                return None
+            signal = as_signal(dto)
+            price = await self.price(when)
+            if not await self._risk_allows(signal, price, when):
+                return None
+            return self._build_row(signal, price, when)
+        except Exception as exc:
+            _log.warning(
+                "get_signal_failed", strategy=self.schema.name, symbol=self.symbol, error=str(exc)
+            )
+            await self.report_error(exc)
+            return None
+
+    async def _call_get_signal(self, when: int) -> Any:
+        date = datetime.fromtimestamp(when / 1000, tz=UTC)
+        if self._async_get_signal:
+            seconds = get_config().CC_MAX_SIGNAL_GENERATION_SECONDS
+            with anyio.move_on_after(seconds) as scope:
+                return await self._get_signal(self.symbol, date)
+            if scope.cancelled_caught:
+                raise TimeoutError(f"Timeout for {self.schema.name} symbol={self.symbol}")
+            return None
+        outcome = self._get_signal(self.symbol, date)
+        if inspect.isawaitable(outcome):
+            return await outcome
+        return outcome
+
+    def _build_row(self, signal: Signal, price: float, when: int) -> SignalRow:
+        common: dict[str, Any] = {
+            "id": signal.id or signal_id(self.symbol, self.schema.name, when),
+            "position": signal.position,
+            "price_take_profit": signal.price_take_profit,
+            "price_stop_loss": signal.price_stop_loss,
+            "minute_estimated_time": signal.minute_estimated_time,
+            "note": sanitize_note(signal.note),
+            "scheduled_at": when,
+            "pending_at": when,
+            "symbol": self.symbol,
+            "exchange_name": self.exchange.name,
+            "strategy_name": self.schema.name,
+        }
+        if signal.price_open is None:
+            row = SignalRow(price_open=price, is_scheduled=False, **common)
+            validate_signal(row, price, scheduled=False)
+            return row
+        long = signal.position == "long"
+        now = price <= signal.price_open if long else price >= signal.price_open
+        row = SignalRow(price_open=signal.price_open, is_scheduled=not now, **common)
+        validate_signal(row, price, scheduled=not now)
+        return row
+
+    # -- transitions shared with fast-forward --------------------------------------------------
+
+    async def _risk_allows(self, pending_signal: Any, current_price: float, when: int) -> bool:
+        if self.risk is None:
+            return True
+        return await self.risk.check(
+            symbol=self.symbol,
+            pending_signal=pending_signal,
+            strategy_name=self.schema.name,
+            exchange_name=self.exchange.name,
+            current_price=current_price,
+            timestamp=when,
+        )
+
+    async def activate(self, row: SignalRow, when: int) -> SignalRow | None:
+        """Scheduled -> pending at `when` (fast-forward); None when stop or risk refuses."""
+        self._set_scheduled(None)
+        if self.stopped or not await self._risk_allows(row, row.price_open, when):
+            return None
+        opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
+        self._set_pending(opened)
+        self._open(opened)
+        return opened
+
+    def _open(self, row: SignalRow) -> Opened:
+        if self.risk is not None:
+            self.risk.add(self.schema.name, self.symbol)
+        self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
+        return Opened(
+            symbol=self.symbol,
+            strategy_name=self.schema.name,
+            exchange_name=self.exchange.name,
+            current_price=row.price_open,
+            backtest=self.backtest,
+            signal=row,
+        )
+
+    async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
+        result_pnl = pnl(row.position, row.price_open, price)
+        if reason == "stop_loss" or (reason == "time_expired" and result_pnl.pnl_percentage < 0):
+            _log.debug(
+                "signal_closed_with_loss",
+                reason=reason,
+                pnl=round(result_pnl.pnl_percentage, 2),
+                signal=row.id,
+            )
+        self.callback("on_close", self.symbol, row, price, self.backtest)
+        self.partial.clear(row.id)
+        if self.risk is not None:
+            self.risk.remove(self.schema.name, self.symbol)
+        self._set_pending(None)
+        return Closed(
+            symbol=self.symbol,
+            strategy_name=self.schema.name,
+            exchange_name=self.exchange.name,
+            current_price=price,
+            backtest=self.backtest,
+            signal=row,
+            close_reason=reason,
+            close_timestamp=when,
+            pnl=result_pnl,
+        )
+
+    def cancel(self, row: SignalRow, price: float, when: int) -> Cancelled:
+        self._set_scheduled(None)
+        self.callback("on_cancel", self.symbol, row, price, self.backtest)
+        return self.cancelled_result(row, price, when)
+
+    def cancelled_result(self, row: SignalRow, price: float, when: int) -> Cancelled:
+        return Cancelled(
+            symbol=self.symbol,
+            strategy_name=self.schema.name,
+            exchange_name=self.exchange.name,
+            current_price=price,
+            backtest=self.backtest,
+            signal=row,
+            close_timestamp=when,
+        )
+
+    def _scheduled(self, row: SignalRow, price: float) -> Scheduled:
+        return Scheduled(
+            symbol=self.symbol,
+            strategy_name=self.schema.name,
+            exchange_name=self.exchange.name,
+            current_price=price,
+            backtest=self.backtest,
+            signal=row,
+        )
+
+    def active_result(
+        self, row: SignalRow, price: float, percent_tp: float, percent_sl: float
+    ) -> Active:
+        return Active(
+            symbol=self.symbol,
+            strategy_name=self.schema.name,
+            exchange_name=self.exchange.name,
+            current_price=price,
+            backtest=self.backtest,
+            signal=row,
+            percent_tp=percent_tp,
+            percent_sl=percent_sl,
+        )
+
+    def _set_pending(self, row: SignalRow | None) -> None:
+        self.pending = row
+        self.callback("on_write", self.symbol, row, self.backtest)
+        if self.store is not None:
+            self.store.write_pending(row)
+
+    def _set_scheduled(self, row: SignalRow | None) -> None:
+        self.scheduled = row
+        if self.store is not None:
+            self.store.write_scheduled(row)
+
+    def callback(self, name: str, *args: Any) -> None:
+        callbacks = self.callbacks
+        if callbacks is None:
+            return
+        callback = getattr(callbacks, name)
+        if callback is not None:
+            callback(*args)
+
+    async def publish(self, result: TickResult) -> TickResult:
+        return await self._publish(result)
+
+    async def _publish(self, result: TickResult) -> TickResult:
+        """on_tick, then the mode topic, then the signal topic (SPEC 13 ordering)."""
+        self.callback("on_tick", self.symbol, result, self.backtest)
+        if self._mode_topic.has_listeners:
+            await self._mode_topic.emit(result)
+        if self.bus.signal.has_listeners:
+            await self.bus.signal.emit(result)
+        return result
+
+    async def report_error(self, exc: BaseException) -> None:
+        if self.bus.error.has_listeners:
+            await self.bus.error.emit(exc)
