@@ -234,7 +234,8 @@ def validate_columns(
         first(np.r_[False, diff < 0], "timestamp", "not sorted ascending", timestamp)
         first(np.r_[False, diff == 0], "timestamp", "duplicate timestamp", timestamp)
     if findings:
-        row, message = min(findings)
+        # earliest row; on a tie the first rule checked (not the alphabetically first message)
+        row, message = min(findings, key=lambda finding: finding[0])
         raise CandleDataError(f"{origin}: row {row + first_row}: {message}")
 
 

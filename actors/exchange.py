@@ -18,7 +18,13 @@ from backtestkit.actors.intervals import CANDLE_INTERVALS, MINUTE_MS
 from backtestkit.actors.schemas import ExchangeSchema
 from backtestkit.actors.vwap import vwap
 
-__all__ = ["CandleAnomalyError", "ExchangeActor", "check_anomalies", "exchange_actor"]
+__all__ = [
+    "CandleAnomalyError",
+    "ExchangeActor",
+    "check_anomalies",
+    "exchange_actor",
+    "forget_exchange_actors",
+]
 
 _log = structlog.get_logger("backtestkit.exchange")
 
@@ -281,3 +287,7 @@ def exchange_actor(schema: ExchangeSchema) -> ExchangeActor:
     if actor is None or actor.schema is not schema:
         actor = _actors[schema.name] = ExchangeActor(schema)
     return actor
+
+
+def forget_exchange_actors() -> None:
+    _actors.clear()

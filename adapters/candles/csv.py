@@ -30,7 +30,9 @@ def read_csv_table(path: str | Path, *, step_ms: int = 60_000) -> CandleTable:
             _locate_bad_row(path)
             raise
     if data.shape[0] and data.shape[1] != len(COLUMNS):
-        raise CandleDataError(f"{path}: expected {len(COLUMNS)} fields per row")
+        raise CandleDataError(
+            f"{path}: row 2: expected {len(COLUMNS)} fields, got {data.shape[1]}"
+        )
     if data.shape[0] == 0:
         data = np.zeros((0, len(COLUMNS)))
     columns = {name: np.ascontiguousarray(data[:, i]) for i, name in enumerate(COLUMNS)}
