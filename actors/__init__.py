@@ -21,6 +21,7 @@ from backtestkit.actors.context import ExecutionContext
 from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
 from backtestkit.actors.frames import FrameTimeline
 from backtestkit.actors.instances import InstanceStatus
+from backtestkit.actors.logs import configure_logging
 from backtestkit.actors.registry import (
     Registry,
     add_exchange,
@@ -130,6 +131,7 @@ __all__ = [
     "add_walker",
     "backtest_report",
     "backtest_statistics",
+    "configure_logging",
     "format_price",
     "format_quantity",
     "get_average_price",
@@ -144,3 +146,5 @@ __all__ = [
     "set_config",
     "vwap",
 ]
+
+configure_logging()

@@ -1,0 +1,77 @@
+"""SMA-cross backtest on 14 days of real Bitstamp BTC/USD one-minute candles.
+
+Run: `make run` (or `python examples/backtest_sma.py`). Prints a summary and writes
+dump/backtest/sma-cross.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from backtestkit.actors import (
+    Backtest,
+    Signal,
+    add_exchange,
+    add_frame,
+    add_strategy,
+    get_average_price,
+    get_candles,
+)
+from backtestkit.adapters.candles import CsvCandles
+
+DATA = Path(__file__).parent / "data" / "bitstamp_BTCUSD_1m.csv"
+
+
+def sma_cross(symbol: str, when: datetime) -> Signal | None:
+    """Market entry when SMA(5) crosses SMA(20) of the last 30 one-minute closes."""
+    closes = get_candles(symbol, "1m", 30).close  # type: ignore[union-attr]
+    if len(closes) < 21:
+        return None
+    fast_now, fast_prev = closes[-5:].mean(), closes[-6:-1].mean()
+    slow_now, slow_prev = closes[-20:].mean(), closes[-21:-1].mean()
+    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    if fast_prev <= slow_prev and fast_now > slow_now:
+        return Signal("long", price * 1.01, price * 0.993, 240, note="golden cross")
+    if fast_prev >= slow_prev and fast_now < slow_now:
+        return Signal("short", price * 0.99, price * 1.007, 240, note="death cross")
+    return None
+
+
+def main() -> None:
+    add_exchange("bitstamp", candles=CsvCandles(DATA))
+    add_frame(
+        "aug-2026",
+        start=datetime(2026, 8, 17, tzinfo=UTC),
+        end=datetime(2026, 8, 30, 23, 59, tzinfo=UTC),
+    )
+    add_strategy("sma-cross", interval="5m", get_signal=sma_cross)
+
+    results = Backtest.run_sync("BTCUSD", strategy="sma-cross", exchange="bitstamp", frame="aug-2026")
+    stats = Backtest.get_data("BTCUSD", "sma-cross")
+
+    def fmt(value: float | None, suffix: str = "", sign: str = "+") -> str:
+        return "N/A" if value is None else f"{value:{sign}.2f}{suffix}"
+
+    table = Table(title="SMA cross, BTC/USD 1m, 2026-08-17 .. 2026-08-30")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row("results (closed + cancelled)", str(len(results)))
+    table.add_row("closed signals counted", str(stats.total_signals))
+    table.add_row("wins / losses", f"{stats.win_count} / {stats.loss_count}")
+    table.add_row("win rate", fmt(stats.win_rate, " %", ""))
+    table.add_row("total PnL (net of fees, slippage)", fmt(stats.total_pnl, " %"))
+    table.add_row("average PnL", fmt(stats.avg_pnl, " %"))
+    table.add_row("sharpe ratio", fmt(stats.sharpe_ratio))
+    table.add_row("max drawdown", fmt(stats.max_drawdown, " pp", ""))
+    console = Console()
+    console.print(table)
+    report = Backtest.dump("BTCUSD", "sma-cross")
+    console.print(f"Markdown report: {report}")
+
+
+if __name__ == "__main__":
+    main()
