@@ -68,7 +68,7 @@ def _table_is_sane(table: CandleTable) -> bool:
 class ExchangeActor:
     """Serves one exchange schema's candles to strategies and clocks."""
 
-    __slots__ = ("_is_async", "_sane", "_store", "_tables", "schema")
+    __slots__ = ("_fast", "_is_async", "_quiet", "_sane", "_store", "_tables", "schema")
 
     def __init__(self, schema: ExchangeSchema) -> None:
         self.schema = schema
@@ -77,6 +77,9 @@ class ExchangeActor:
         self._is_async = inspect.iscoroutinefunction(getattr(source, "fetch", None))
         self._tables: dict[tuple[str, str], CandleTable] = {}
         self._sane: dict[int, bool] = {}
+        self._fast: dict[tuple[str, str], CandleTable] = {}
+        callbacks = schema.callbacks
+        self._quiet = callbacks is None or callbacks.on_candle_data is None
 
     @property
     def name(self) -> str:
@@ -100,6 +103,18 @@ class ExchangeActor:
         self, symbol: str, interval: str, limit: int, when: int
     ) -> Candles | Awaitable[Candles]:
         """Candles stamped in [when - (limit - 1) steps, when]: never one after `when`."""
+        table = self._fast.get((symbol, interval))
+        if table is not None and limit >= 2:  # regular, sane table and no callback: index math
+            step = table.step_ms
+            t0 = table.t0
+            n = table.n
+            lo = (t0 - when + step * (limit - 1)) // step  # -ceil((since - t0) / step)
+            lo = 0 if lo > 0 else (-lo if -lo < n else n)
+            hi = (when - t0) // step + 1
+            hi = 0 if hi < 0 else (hi if hi < n else n)
+            if hi > lo + limit:
+                hi = lo + limit
+            return Candles(table, lo, hi if hi > lo else lo)
         minutes = CANDLE_INTERVALS.get(interval)
         if minutes is None:
             raise ValueError(
@@ -121,6 +136,8 @@ class ExchangeActor:
             candles = Candles(table, lo, hi if hi > lo else lo)
             if not self._sane_table(table):
                 check_anomalies(candles, symbol)
+            elif table.regular and self._quiet:
+                self._fast[(symbol, interval)] = table
             return self._deliver(symbol, interval, since, limit, candles)
         if self._is_async:
             return self._lookback_async(symbol, interval, since, limit, when)
@@ -160,6 +177,16 @@ class ExchangeActor:
             return False
         table = self.table(symbol, "1m")
         return table.first_after(when) > table.first_at_or_after(when - (count - 1) * MINUTE_MS)
+
+    def priced_span(self, symbol: str) -> tuple[int, int]:
+        """[first, last] `when` with candles for the VWAP on a regular table; else empty."""
+        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        if self._store is None or count < 2:
+            return 1, 0
+        table = self.table(symbol, "1m")
+        if not table.regular or table.n == 0:
+            return 1, 0
+        return table.t0, int(table.timestamp[-1]) + (count - 1) * MINUTE_MS
 
     def average_price(self, symbol: str, when: int) -> float | Awaitable[float]:
         count = get_config().CC_AVG_PRICE_CANDLES_COUNT

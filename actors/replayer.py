@@ -95,6 +95,7 @@ class FrameReplayer:
         every = max(1, total // PROGRESS_EVENTS)
         next_progress = 0
         jump_limit = self._jump_limit()
+        throttled = machine.throttle_ms > step
         run_started = time.perf_counter()
         i = 0
         while i < total:
@@ -104,7 +105,15 @@ class FrameReplayer:
                 next_progress = (i // every + 1) * every
             if machine.stopped and machine.pending is None:
                 break
-            frame_started = time.perf_counter()
+            if machine.quiet_tick(when):
+                i += 1
+                if throttled and jump_limit > i and not bus.performance.has_listeners:
+                    last = machine.last_signal_at
+                    if last is not None:
+                        eligible = frames.index_at_or_after(last + machine.throttle_ms)
+                        i = max(i, min(eligible, jump_limit, next_progress))
+                continue
+            frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
             try:
                 result = await machine.tick(when)
             except Exception as exc:
@@ -115,19 +124,8 @@ class FrameReplayer:
             if result is None or result.action == "idle":
                 if machine.stopped and machine.pending is None:
                     break
+                self._performance("backtest_timeframe", frame_started)
                 i += 1
-                last = machine.last_signal_at
-                if (
-                    result is None
-                    and last is not None
-                    and machine.pending is None
-                    and machine.scheduled is None
-                    and not bus.performance.has_listeners
-                ):
-                    eligible = frames.index_at_or_after(last + machine.throttle_ms)
-                    i = max(i, min(eligible, jump_limit, next_progress))
-                else:
-                    self._performance("backtest_timeframe", frame_started)
                 continue
             if isinstance(result, Closed) and self.on_closed is not None:
                 self.on_closed(result)

@@ -30,7 +30,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 def sanitize_note(note: object) -> str:
     """Plain text: markdown links reduced to their text, marks removed, whitespace collapsed."""
-    if note is None:
+    if not note:
         return ""
     text = _MARKDOWN_LINK.sub(r"\1", str(note))
     text = _MARKDOWN_MARKS.sub("", text)

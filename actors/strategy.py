@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -37,12 +36,12 @@ from backtestkit.bus import (
 __all__ = ["SignalStateMachine", "SignalStore", "signal_id"]
 
 _log = structlog.get_logger("backtestkit.strategy")
-_ID_NAMESPACE = uuid.UUID("6f1c6c3e-2b7a-4f43-9a51-7d0f3b8e9c21")
 
 
 def signal_id(symbol: str, strategy_name: str, when: int) -> str:
-    """Deterministic id for a signal without one: runs stay byte-identical."""
-    return str(uuid.uuid5(_ID_NAMESPACE, f"{symbol}:{strategy_name}:{when}"))
+    """Deterministic id for a signal without one (runs stay byte-identical): one signal at
+    most starts per (strategy, symbol, minute)."""
+    return f"{strategy_name}:{symbol}:{when}"
 
 
 class SignalStore(Protocol):
@@ -85,20 +84,20 @@ class SignalStateMachine:
         self._get_signal = schema.get_signal
         self._async_get_signal = inspect.iscoroutinefunction(schema.get_signal)
         self._mode_topic = bus.signal_backtest if backtest else bus.signal_live
+        self._priced_from, self._priced_until = exchange.priced_span(symbol)
+        self._asked: tuple[int, Any] | None = None
+        callbacks = schema.callbacks
+        self._idle_callbacks = callbacks is not None and (
+            callbacks.on_idle is not None or callbacks.on_tick is not None
+        )
 
     # -- what consumers want -----------------------------------------------------------------
 
     @property
     def wants_idle(self) -> bool:
         """An idle result is built only when a callback or a listener will see it."""
-        callbacks = self.callbacks
         return (
-            self._mode_topic.has_listeners
-            or self.bus.signal.has_listeners
-            or (
-                callbacks is not None
-                and (callbacks.on_idle is not None or callbacks.on_tick is not None)
-            )
+            self._idle_callbacks or self._mode_topic.has_listeners or self.bus.signal.has_listeners
         )
 
     def stop(self) -> None:
@@ -122,6 +121,8 @@ class SignalStateMachine:
             return await self._idle(when)
         row = await self._request_signal(when)
         if row is None:
+            if self._priced_from <= when <= self._priced_until and not self.wants_idle:
+                return None
             return await self._idle(when)
         if row.is_scheduled:
             self._set_scheduled(row)
@@ -142,7 +143,9 @@ class SignalStateMachine:
 
     async def _idle(self, when: int) -> Idle | None:
         if not self.wants_idle:
-            if self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when):
+            if self._priced_from <= when <= self._priced_until or (
+                self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when)
+            ):
                 return None
             await self.price(when)  # raises exactly where the reference's idle VWAP would
             return None
@@ -207,7 +210,38 @@ class SignalStateMachine:
 
     # -- getSignal procedure (SPEC 5) ----------------------------------------------------------
 
+    def quiet_tick(self, when: int) -> bool:
+        """The common tick done without a coroutine: True when it was an idle tick nobody
+        watches. Otherwise what get_signal answered is kept for the `tick(when)` that follows."""
+        if (
+            self.pending is not None
+            or self.scheduled is not None
+            or self.stopped
+            or self._async_get_signal
+            or not self._priced_from <= when <= self._priced_until
+            or self.wants_idle
+        ):
+            return False
+        last = self.last_signal_at
+        if last is not None and when - last < self.throttle_ms:
+            return True
+        self.last_signal_at = when
+        self.context.when = when
+        try:
+            dto = self._get_signal(self.symbol, datetime.fromtimestamp(when / 1000, UTC))
+        except Exception as exc:
+            self._asked = (when, exc)
+            return False
+        if not dto:
+            return True
+        self._asked = (when, dto)
+        return False
+
     async def _request_signal(self, when: int) -> SignalRow | None:
+        asked = self._asked
+        if asked is not None and asked[0] == when:
+            self._asked = None
+            return await self._consider(asked[1], when)
         if self.stopped:
             return None
         last = self.last_signal_at
@@ -215,11 +249,25 @@ class SignalStateMachine:
             return None
         self.last_signal_at = when
         try:
-            if not self.exchange.is_table_backed or not self.exchange.has_candles_at(
-                self.symbol, when
+            if not self._priced_from <= when <= self._priced_until and not (
+                self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when)
             ):
                 await self.price(when)  # the reference prices before asking the strategy
-            dto = await self._call_get_signal(when)
+            if self._async_get_signal:
+                dto = await self._call_async_get_signal(when)
+            else:
+                dto = self._get_signal(self.symbol, datetime.fromtimestamp(when / 1000, UTC))
+                if dto is not None and not isinstance(dto, Signal) and inspect.isawaitable(dto):
+                    dto = await dto
+        except Exception as exc:
+            return await self._consider(exc, when)
+        return await self._consider(dto, when)
+
+    async def _consider(self, dto: Any, when: int) -> SignalRow | None:
+        """Steps 5-9 of SPEC 5 on what get_signal answered (or raised)."""
+        try:
+            if isinstance(dto, Exception):
+                raise dto
             if not dto or self.stopped:
                 return None
             signal = as_signal(dto)
@@ -234,19 +282,14 @@ class SignalStateMachine:
             await self.report_error(exc)
             return None
 
-    async def _call_get_signal(self, when: int) -> Any:
-        date = datetime.fromtimestamp(when / 1000, tz=UTC)
-        if self._async_get_signal:
-            seconds = get_config().CC_MAX_SIGNAL_GENERATION_SECONDS
-            with anyio.move_on_after(seconds) as scope:
-                return await self._get_signal(self.symbol, date)
-            if scope.cancelled_caught:
-                raise TimeoutError(f"Timeout for {self.schema.name} symbol={self.symbol}")
-            return None
-        outcome = self._get_signal(self.symbol, date)
-        if inspect.isawaitable(outcome):
-            return await outcome
-        return outcome
+    async def _call_async_get_signal(self, when: int) -> Any:
+        date = datetime.fromtimestamp(when / 1000, UTC)
+        seconds = get_config().CC_MAX_SIGNAL_GENERATION_SECONDS
+        with anyio.move_on_after(seconds) as scope:
+            return await self._get_signal(self.symbol, date)
+        if scope.cancelled_caught:
+            raise TimeoutError(f"Timeout for {self.schema.name} symbol={self.symbol}")
+        return None
 
     def _build_row(self, signal: Signal, price: float, when: int) -> SignalRow:
         common: dict[str, Any] = {

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
 from backtestkit.actors import (
     ExchangeActor,
     ExecutionContext,
@@ -110,7 +111,7 @@ def bench_exchange(path: Path) -> tuple[float, float]:
     context = ExecutionContext(SYMBOL, START_MS, True, exchange)
     token = execution_context.set(context)
     rng = np.random.default_rng(7)
-    whens = (START_MS + rng.integers(30, ROWS, 200_000) * MINUTE_MS).tolist()
+    whens = (START_MS + rng.integers(30, ROWS, 100_000) * MINUTE_MS).tolist()
     try:
 
         def candles_loop(calls: int) -> None:

@@ -96,23 +96,24 @@ class _Subscription(Generic[T]):
 class Topic(Generic[T]):
     """One typed event stream of the bus."""
 
-    __slots__ = ("_error_sink", "_subject", "_subscriptions", "name")
+    __slots__ = ("_error_sink", "_subject", "_subscriptions", "has_listeners", "name")
 
     def __init__(self, name: str, error_sink: ErrorSink | None = None) -> None:
         self.name = name
         self._subscriptions: tuple[_Subscription[T], ...] = ()
         self._subject: Subject[T] | None = None
         self._error_sink = error_sink
+        # True when publishing would reach anyone: publishers check it before building events
+        self.has_listeners = False
 
-    @property
-    def has_listeners(self) -> bool:
-        """True when publishing would reach anyone (a listener or a reactivex observer)."""
-        return bool(self._subscriptions) or self._subject is not None
+    def _recount(self) -> None:
+        self.has_listeners = bool(self._subscriptions) or self._subject is not None
 
     @property
     def observable(self) -> Observable[T]:
         if self._subject is None:
             self._subject = Subject()
+            self._recount()
         return self._subject
 
     def subscribe(self, fn: Listener[T], where: Predicate[T] | None = None) -> Unsubscribe:
@@ -121,9 +122,11 @@ class Topic(Generic[T]):
             raise TypeError(f"topic {self.name}: listener must be callable, got {fn!r}")
         subscription = _Subscription(self, fn, where)
         self._subscriptions = (*self._subscriptions, subscription)
+        self._recount()
 
         def unsubscribe() -> None:
             self._subscriptions = tuple(s for s in self._subscriptions if s is not subscription)
+            self._recount()
 
         return unsubscribe
 
@@ -190,3 +193,4 @@ class Topic(Generic[T]):
         if self._subject is not None:
             self._subject.on_completed()
             self._subject = None
+        self._recount()

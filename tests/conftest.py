@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from backtestkit.actors import reset_config, reset_registry
 from backtestkit.bus import topics
 

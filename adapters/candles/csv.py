@@ -25,14 +25,15 @@ def read_csv_table(path: str | Path, *, step_ms: int = 60_000) -> CandleTable:
         if header != HEADER:
             raise CandleDataError(f"{path}: row 1: header must be {HEADER!r}, got {header!r}")
         try:
-            data = np.loadtxt(handle, delimiter=",", dtype=np.float64, ndmin=2)
+            data = np.loadtxt(handle, delimiter=",", dtype=np.float64, ndmin=2, comments=None)
         except ValueError:
             _locate_bad_row(path)
             raise
+    # loadtxt skips blank lines, which would shift the row number of any later error
+    if path.read_bytes().rstrip().count(b"\n") != data.shape[0]:
+        _locate_bad_row(path)
     if data.shape[0] and data.shape[1] != len(COLUMNS):
-        raise CandleDataError(
-            f"{path}: row 2: expected {len(COLUMNS)} fields, got {data.shape[1]}"
-        )
+        raise CandleDataError(f"{path}: row 2: expected {len(COLUMNS)} fields, got {data.shape[1]}")
     if data.shape[0] == 0:
         data = np.zeros((0, len(COLUMNS)))
     columns = {name: np.ascontiguousarray(data[:, i]) for i, name in enumerate(COLUMNS)}

@@ -9,6 +9,8 @@ from typing import Any
 
 import anyio
 import pytest
+from reactivex import operators as ops
+
 from backtestkit import bus
 from backtestkit.bus import (
     BacktestStatistics,
@@ -23,7 +25,6 @@ from backtestkit.bus import (
     listen_signal_once,
     topics,
 )
-from reactivex import operators as ops
 
 SYMBOL = "BTCUSDT"
 

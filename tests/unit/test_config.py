@@ -7,6 +7,7 @@ import math
 import re
 
 import pytest
+
 from backtestkit.actors import (
     get_config,
     get_default_config,
@@ -104,9 +105,7 @@ def test_min_take_profit_cost_uses_new_slippage_and_fee() -> None:
 
 @pytest.mark.parametrize("value", [0, -1, math.inf, math.nan])
 def test_min_take_profit_must_be_positive_and_finite(value: float) -> None:
-    assert "CC_MIN_TAKEPROFIT_DISTANCE_PERCENT" in failure(
-        CC_MIN_TAKEPROFIT_DISTANCE_PERCENT=value
-    )
+    assert "CC_MIN_TAKEPROFIT_DISTANCE_PERCENT" in failure(CC_MIN_TAKEPROFIT_DISTANCE_PERCENT=value)
 
 
 @pytest.mark.parametrize(

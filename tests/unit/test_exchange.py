@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from backtestkit.actors import (
     Candle,
     CandleAnomalyError,
@@ -31,8 +34,6 @@ from backtestkit.actors import (
 )
 from backtestkit.actors import exchange as exchange_module
 from backtestkit.actors.context import execution_context
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 SYMBOL = "BTCUSDT"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z
@@ -308,9 +309,7 @@ def test_generic_source_receives_since_and_limit() -> None:
 
 def test_on_candle_data_callback() -> None:
     seen: list[tuple[Any, ...]] = []
-    exchange = memory_exchange(
-        callbacks={"on_candle_data": lambda *args: seen.append(args)}
-    )
+    exchange = memory_exchange(callbacks={"on_candle_data": lambda *args: seen.append(args)})
     with running(exchange, at(10)):
         candles = get_candles(SYMBOL, "1m", 5)
     assert len(seen) == 1
@@ -717,7 +716,7 @@ def test_candles_rows_and_sequence_behaviour() -> None:
     assert list(candles) == [candles[i] for i in range(5)]
     assert len(candles) == 5
     assert candles[2] in candles
-    assert list(reversed(candles))[0] == candles[-1]
+    assert next(reversed(candles)) == candles[-1]
 
 
 @pytest.mark.anyio

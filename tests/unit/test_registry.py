@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+
 from backtestkit.actors import (
     ExchangeCallbacks,
     MemoryCandles,
@@ -81,9 +82,7 @@ def test_callbacks_dict_becomes_dataclass() -> None:
     def on_open(*args: object) -> None:
         pass
 
-    schema = add_strategy(
-        "s", interval="1m", get_signal=no_signal, callbacks={"on_open": on_open}
-    )
+    schema = add_strategy("s", interval="1m", get_signal=no_signal, callbacks={"on_open": on_open})
     assert schema.callbacks == StrategyCallbacks(on_open=on_open)
     exchange = add_exchange(
         "x", candles=CANDLES, callbacks=ExchangeCallbacks(on_candle_data=on_open)
@@ -338,9 +337,7 @@ def test_sizing_bad_numbers(field: str, value: object) -> None:
 
 
 def test_sizing_zero_allowed_where_meaningful() -> None:
-    schema = add_sizing(
-        "z", method="kelly_criterion", kelly_multiplier=0, min_position_size=0
-    )
+    schema = add_sizing("z", method="kelly_criterion", kelly_multiplier=0, min_position_size=0)
     assert schema.kelly_multiplier == 0
     assert schema.min_position_size == 0
 

@@ -1,0 +1,17 @@
+"""`make bench`: every benchmark, figures printed next to their targets and references."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("BACKTESTKIT_LOG_LEVEL", "error")
+
+import bench_backtest
+import bench_foundation
+
+if __name__ == "__main__":
+    bench_foundation.main()
+    bench_backtest.main()
