@@ -68,7 +68,16 @@ def _table_is_sane(table: CandleTable) -> bool:
 class ExchangeActor:
     """Serves one exchange schema's candles to strategies and clocks."""
 
-    __slots__ = ("_fast", "_is_async", "_quiet", "_sane", "_store", "_tables", "schema")
+    __slots__ = (
+        "_fast",
+        "_is_async",
+        "_last_price",
+        "_quiet",
+        "_sane",
+        "_store",
+        "_tables",
+        "schema",
+    )
 
     def __init__(self, schema: ExchangeSchema) -> None:
         self.schema = schema
@@ -78,6 +87,7 @@ class ExchangeActor:
         self._tables: dict[tuple[str, str], CandleTable] = {}
         self._sane: dict[int, bool] = {}
         self._fast: dict[tuple[str, str], CandleTable] = {}
+        self._last_price: tuple[tuple[str, int, int] | None, float] = (None, 0.0)
         callbacks = schema.callbacks
         self._quiet = callbacks is None or callbacks.on_candle_data is None
 
@@ -190,9 +200,15 @@ class ExchangeActor:
 
     def average_price(self, symbol: str, when: int) -> float | Awaitable[float]:
         count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        key = (symbol, when, count)
+        if self._last_price[0] == key:  # the strategy and the engine price the same minute
+            return self._last_price[1]
         candles = self.lookback(symbol, "1m", count, when)
         if isinstance(candles, Candles):
-            return _average(candles, symbol)
+            price = _average(candles, symbol)
+            if self._store is not None and self._quiet:  # on_candle_data sees every fetch
+                self._last_price = (key, price)
+            return price
         return self._average_async(candles, symbol)
 
     async def _average_async(self, pending: Awaitable[Candles], symbol: str) -> float:
