@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
@@ -85,17 +86,20 @@ class BacktestMode:
     async def _iterate(
         self, replayer: FrameReplayer, context: ExecutionContext, instance: BacktestInstance
     ) -> AsyncIterator[TickResult]:
-        token = execution_context.set(context)
+        token: contextvars.Token[ExecutionContext | None] | None = execution_context.set(context)
         instance.running = True
         try:
             async for result in replayer.run():
+                assert token is not None
                 execution_context.reset(token)
+                token = None  # the consumer runs in its own context while we are suspended
                 yield result
                 token = execution_context.set(context)
         finally:
             instance.running = False
-            with contextlib.suppress(ValueError):  # finalised from another context
-                execution_context.reset(token)
+            if token is not None:
+                with contextlib.suppress(ValueError):  # finalised from another context
+                    execution_context.reset(token)
 
     def background(
         self, symbol: str, *, strategy: str, exchange: str, frame: str

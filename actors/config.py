@@ -46,11 +46,11 @@ def _problems(c: GlobalConfig) -> list[str]:
     for key in ("CC_PERCENT_SLIPPAGE", "CC_PERCENT_FEE"):
         value = getattr(c, key)
         if not (_is_number(value) and math.isfinite(value) and value >= 0):
-            out.append(f"{key} must be a finite number >= 0, got {value!r}")
+            out.append(f"{key} must be a non-negative number, got {value!r}")
     min_tp = c.CC_MIN_TAKEPROFIT_DISTANCE_PERCENT
     if not (_is_number(min_tp) and math.isfinite(min_tp) and min_tp > 0):
         out.append(
-            f"CC_MIN_TAKEPROFIT_DISTANCE_PERCENT must be a finite number > 0, got {min_tp!r}"
+            f"CC_MIN_TAKEPROFIT_DISTANCE_PERCENT must be a positive number, got {min_tp!r}"
         )
     elif _is_number(c.CC_PERCENT_SLIPPAGE) and _is_number(c.CC_PERCENT_FEE):
         costs = c.CC_PERCENT_SLIPPAGE * 2 + c.CC_PERCENT_FEE * 2
@@ -63,11 +63,11 @@ def _problems(c: GlobalConfig) -> list[str]:
     for key in ("CC_MIN_STOPLOSS_DISTANCE_PERCENT", "CC_MAX_STOPLOSS_DISTANCE_PERCENT"):
         value = getattr(c, key)
         if not (_is_number(value) and math.isfinite(value) and value > 0):
-            out.append(f"{key} must be a finite number > 0, got {value!r}")
+            out.append(f"{key} must be a positive number, got {value!r}")
             sl_ok = False
     if sl_ok and c.CC_MIN_STOPLOSS_DISTANCE_PERCENT >= c.CC_MAX_STOPLOSS_DISTANCE_PERCENT:
         out.append(
-            "CC_MIN_STOPLOSS_DISTANCE_PERCENT must be below CC_MAX_STOPLOSS_DISTANCE_PERCENT "
+            "CC_MIN_STOPLOSS_DISTANCE_PERCENT must be less than CC_MAX_STOPLOSS_DISTANCE_PERCENT "
             f"({c.CC_MIN_STOPLOSS_DISTANCE_PERCENT} >= {c.CC_MAX_STOPLOSS_DISTANCE_PERCENT})"
         )
     for key in (

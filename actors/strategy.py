@@ -248,11 +248,12 @@ class SignalStateMachine:
         if last is not None and when - last < self.throttle_ms:
             return None
         self.last_signal_at = when
+        price: float | None = None
         try:
             if not self._priced_from <= when <= self._priced_until and not (
                 self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when)
             ):
-                await self.price(when)  # the reference prices before asking the strategy
+                price = await self.price(when)  # SPEC 5: priced before asking the strategy
             if self._async_get_signal:
                 dto = await self._call_async_get_signal(when)
             else:
@@ -260,18 +261,20 @@ class SignalStateMachine:
                 if dto is not None and not isinstance(dto, Signal) and inspect.isawaitable(dto):
                     dto = await dto
         except Exception as exc:
-            return await self._consider(exc, when)
-        return await self._consider(dto, when)
+            return await self._consider(exc, when, price)
+        return await self._consider(dto, when, price)
 
-    async def _consider(self, dto: Any, when: int) -> SignalRow | None:
-        """Steps 5-9 of SPEC 5 on what get_signal answered (or raised)."""
+    async def _consider(self, dto: Any, when: int, price: float | None = None) -> SignalRow | None:
+        """Steps 5-9 of SPEC 5 on what get_signal answered (or raised); `price` is the VWAP
+        taken before the call (table-backed candles cannot change, so it is taken lazily)."""
         try:
             if isinstance(dto, Exception):
                 raise dto
             if not dto or self.stopped:
                 return None
             signal = as_signal(dto)
-            price = await self.price(when)
+            if price is None:
+                price = await self.price(when)
             if not await self._risk_allows(signal, price, when):
                 return None
             return self._build_row(signal, price, when)
