@@ -35,6 +35,12 @@ __all__ = [
     "add_sizing",
     "add_strategy",
     "add_walker",
+    "list_exchanges",
+    "list_frames",
+    "list_risks",
+    "list_sizings",
+    "list_strategies",
+    "list_walkers",
     "registry",
     "reset_registry",
 ]
@@ -374,3 +380,28 @@ def add_walker(
         note=note,
     )
     return Registry._store(registry.walkers, kind, schema)
+
+
+def list_strategies() -> list[StrategySchema]:
+    """Registered strategy schemas, in registration order."""
+    return list(registry.strategies.values())
+
+
+def list_exchanges() -> list[ExchangeSchema]:
+    return list(registry.exchanges.values())
+
+
+def list_frames() -> list[FrameSchema]:
+    return list(registry.frames.values())
+
+
+def list_risks() -> list[RiskSchema]:
+    return list(registry.risks.values())
+
+
+def list_sizings() -> list[SizingSchema]:
+    return list(registry.sizings.values())
+
+
+def list_walkers() -> list[WalkerSchema]:
+    return list(registry.walkers.values())
