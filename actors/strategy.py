@@ -450,6 +450,8 @@ class SignalStateMachine:
             await self._mode_topic.emit(result)
         if self.bus.signal.has_listeners:
             await self.bus.signal.emit(result)
+        if self.bus.transition.has_listeners and result.action != "idle":
+            await self.bus.transition.emit(result)
         return result
 
     async def report_error(self, exc: BaseException) -> None:

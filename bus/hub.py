@@ -31,6 +31,9 @@ class Bus:
         self.signal: Topic[TickResult] = Topic("signal", sink)
         self.signal_backtest: Topic[TickResult] = Topic("signal_backtest", sink)
         self.signal_live: Topic[TickResult] = Topic("signal_live", sink)
+        # every non-idle result of both modes: what reports consume without forcing the engine
+        # to build an idle result per frame
+        self.transition: Topic[TickResult] = Topic("transition", sink)
         self.done_backtest: Topic[DoneEvent] = Topic("done_backtest", sink)
         self.done_live: Topic[DoneEvent] = Topic("done_live", sink)
         self.done_walker: Topic[DoneEvent] = Topic("done_walker", sink)
