@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
-import contextvars
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
@@ -12,8 +10,9 @@ import anyio
 import structlog
 
 from backtestkit.actors.backtest_report import backtest_report
-from backtestkit.actors.context import ExecutionContext, execution_context
+from backtestkit.actors.context import ExecutionContext
 from backtestkit.actors.exchange import exchange_actor
+from backtestkit.actors.facade_support import in_context, write_report
 from backtestkit.actors.frames import timeline
 from backtestkit.actors.instances import Instance, Instances, InstanceStatus
 from backtestkit.actors.registry import registry
@@ -43,7 +42,6 @@ class BacktestInstance(Instance):
         super().__init__(symbol, name)
         self.closed: list[Closed] = []
         self.machine: SignalStateMachine | None = None
-        self.running = False
 
     def record(self, result: Closed) -> None:
         self.closed.insert(0, result)
@@ -81,25 +79,7 @@ class BacktestMode:
         )
         instance.machine = machine
         replayer = FrameReplayer(machine, timeline(frame_schema), on_closed=instance.record)
-        return self._iterate(replayer, context, instance)
-
-    async def _iterate(
-        self, replayer: FrameReplayer, context: ExecutionContext, instance: BacktestInstance
-    ) -> AsyncIterator[TickResult]:
-        token: contextvars.Token[ExecutionContext | None] | None = execution_context.set(context)
-        instance.running = True
-        try:
-            async for result in replayer.run():
-                assert token is not None
-                execution_context.reset(token)
-                token = None  # the consumer runs in its own context while we are suspended
-                yield result
-                token = execution_context.set(context)
-        finally:
-            instance.running = False
-            if token is not None:
-                with contextlib.suppress(ValueError):  # finalised from another context
-                    execution_context.reset(token)
+        return in_context(replayer.run(), context)
 
     def background(
         self, symbol: str, *, strategy: str, exchange: str, frame: str
@@ -181,13 +161,7 @@ class BacktestMode:
         columns: Sequence[Column] | None = None,
     ) -> Path:
         """Write the Markdown report to path (default ./dump/backtest/<strategy>.md)."""
-        target = Path(path) if path is not None else Path("dump", "backtest", f"{strategy}.md")
-        if target.suffix != ".md":
-            target = target / f"{strategy}.md"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(self.get_report(symbol, strategy, columns), encoding="utf-8")
-        _log.info("report_saved", path=str(target))
-        return target
+        return write_report(self.get_report(symbol, strategy, columns), "backtest", strategy, path)
 
     def list(self) -> builtins.list[InstanceStatus]:
         return self._instances.list()

@@ -31,13 +31,14 @@ def progress(row: SignalRow, price: float) -> tuple[float, float]:
 class PartialTracker:
     """Remembers the reached levels per signal id; emits partial events and callbacks."""
 
-    __slots__ = ("_reached", "backtest", "bus", "callbacks")
+    __slots__ = ("_reached", "backtest", "bus", "callbacks", "changed")
 
     def __init__(self, bus: Bus, callbacks: StrategyCallbacks | None, backtest: bool) -> None:
         self.bus = bus
         self.callbacks = callbacks
         self.backtest = backtest
         self._reached: dict[str, tuple[set[int], set[int]]] = {}
+        self.changed = False  # live persistence writes the levels when set
 
     @property
     def wanted(self) -> bool:
@@ -77,6 +78,7 @@ class PartialTracker:
             if level in reached:
                 continue
             reached.add(level)
+            self.changed = True
             if topic.has_listeners:
                 await topic.emit(
                     PartialEvent(
@@ -92,4 +94,16 @@ class PartialTracker:
                 )
 
     def clear(self, signal_id: str) -> None:
-        self._reached.pop(signal_id, None)
+        if self._reached.pop(signal_id, None) is not None:
+            self.changed = True
+
+    def levels(self, signal_id: str) -> tuple[list[int], list[int]] | None:
+        """(profit levels, loss levels) reached by a signal, ascending; None if none tracked."""
+        reached = self._reached.get(signal_id)
+        if reached is None:
+            return None
+        return sorted(reached[0]), sorted(reached[1])
+
+    def load(self, signal_id: str, profit: list[int], loss: list[int]) -> None:
+        """Levels a restored signal had already reported (they are not reported again)."""
+        self._reached[signal_id] = (set(profit), set(loss))

@@ -47,9 +47,13 @@ class RiskBook:
     def __init__(self, schema: RiskSchema) -> None:
         self.schema = schema
         self.positions: dict[str, ActivePosition] = {}
+        self.changed = False  # live persistence writes the book when set
 
     def add(self, strategy_name: str, symbol: str) -> None:
-        self.positions[f"{strategy_name}:{symbol}"] = ActivePosition(
+        key = f"{strategy_name}:{symbol}"
+        if key not in self.positions:
+            self.changed = True
+        self.positions[key] = ActivePosition(
             signal=None,
             strategy_name=strategy_name,
             exchange_name="",
@@ -57,7 +61,8 @@ class RiskBook:
         )
 
     def remove(self, strategy_name: str, symbol: str) -> None:
-        self.positions.pop(f"{strategy_name}:{symbol}", None)
+        if self.positions.pop(f"{strategy_name}:{symbol}", None) is not None:
+            self.changed = True
 
     async def check(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import structlog
@@ -33,7 +33,7 @@ from backtestkit.bus import (
     TickResult,
 )
 
-__all__ = ["SignalStateMachine", "SignalStore", "signal_id"]
+__all__ = ["SignalStateMachine", "signal_id"]
 
 _log = structlog.get_logger("backtestkit.strategy")
 
@@ -42,13 +42,6 @@ def signal_id(symbol: str, strategy_name: str, when: int) -> str:
     """Deterministic id for a signal without one (runs stay byte-identical): one signal at
     most starts per (strategy, symbol, minute)."""
     return f"{strategy_name}:{symbol}:{when}"
-
-
-class SignalStore(Protocol):
-    """Where a live state machine persists its pending and scheduled slots."""
-
-    def write_pending(self, row: SignalRow | None) -> None: ...
-    def write_scheduled(self, row: SignalRow | None) -> None: ...
 
 
 class SignalStateMachine:
@@ -64,7 +57,6 @@ class SignalStateMachine:
         backtest: bool,
         context: ExecutionContext,
         risk: RiskGate | None = None,
-        store: SignalStore | None = None,
     ) -> None:
         self.schema = schema
         self.symbol = symbol
@@ -73,7 +65,8 @@ class SignalStateMachine:
         self.backtest = backtest
         self.context = context
         self.risk = risk
-        self.store = store
+        self.build_idle = not backtest  # live statistics record idle ticks
+        self.refusal: str | None = None  # why no new position may open (quarantined state)
         self.callbacks = schema.callbacks
         self.partial = PartialTracker(bus, schema.callbacks, backtest)
         self.pending: SignalRow | None = None
@@ -97,7 +90,10 @@ class SignalStateMachine:
     def wants_idle(self) -> bool:
         """An idle result is built only when a callback or a listener will see it."""
         return (
-            self._idle_callbacks or self._mode_topic.has_listeners or self.bus.signal.has_listeners
+            self.build_idle
+            or self._idle_callbacks
+            or self._mode_topic.has_listeners
+            or self.bus.signal.has_listeners
         )
 
     def stop(self) -> None:
@@ -105,8 +101,6 @@ class SignalStateMachine:
         self.stopped = True
         if self.scheduled is not None:
             self.scheduled = None
-            if self.store is not None:
-                self.store.write_scheduled(None)
 
     # -- one tick (SPEC 3.2) -------------------------------------------------------------------
 
@@ -217,6 +211,7 @@ class SignalStateMachine:
             self.pending is not None
             or self.scheduled is not None
             or self.stopped
+            or self.refusal is not None
             or self._async_get_signal
             or not self._priced_from <= when <= self._priced_until
             or self.wants_idle
@@ -242,7 +237,7 @@ class SignalStateMachine:
         if asked is not None and asked[0] == when:
             self._asked = None
             return await self._consider(asked[1], when)
-        if self.stopped:
+        if self.stopped or self.refusal is not None:
             return None
         last = self.last_signal_at
         if last is not None and when - last < self.throttle_ms:
@@ -424,13 +419,9 @@ class SignalStateMachine:
     def _set_pending(self, row: SignalRow | None) -> None:
         self.pending = row
         self.callback("on_write", self.symbol, row, self.backtest)
-        if self.store is not None:
-            self.store.write_pending(row)
 
     def _set_scheduled(self, row: SignalRow | None) -> None:
         self.scheduled = row
-        if self.store is not None:
-            self.store.write_scheduled(row)
 
     def callback(self, name: str, *args: Any) -> None:
         callbacks = self.callbacks
