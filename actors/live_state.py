@@ -67,7 +67,7 @@ def row_from_json(value: Any) -> SignalRow | None:
         if key not in value:
             raise ValueError(f"signal row lacks field {key!r}")
         item = value[key]
-        if isinstance(item, bool) and kind is not bool or not isinstance(item, kind):
+        if (isinstance(item, bool) and kind is not bool) or not isinstance(item, kind):
             raise ValueError(f"signal row field {key!r} has the wrong type ({item!r})")
         fields[attr] = float(item) if kind == (int, float) else item
     if fields["position"] not in ("long", "short"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from backtestkit.bus.results import Closed
 from backtestkit.bus.statistics import BacktestStatistics
@@ -22,6 +23,85 @@ _SQRT_365 = math.sqrt(365)
 def _safe(value: float) -> float | None:
     """SPEC 9 `isUnsafe`: NaN and +/-infinity become None."""
     return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _PnlMetrics:
+    """The pnl-only metrics shared by backtest (SPEC 9.1) and live (SPEC 9.2) statistics."""
+
+    win_count: int
+    loss_count: int
+    win_rate: float
+    avg_pnl: float
+    total_pnl: float
+    std_dev: float
+    sharpe_ratio: float
+    annualized_sharpe_ratio: float
+    certainty_ratio: float
+
+
+def _pnl_metrics(pnls: Sequence[float]) -> _PnlMetrics:
+    """Counts and pnl metrics over a non-empty list of pnls, walked in the given order.
+
+    Running sums start at 0.0 (the reference's `reduce(..., 0)`); unsafe values are returned
+    as they are (the caller applies `_safe`).
+    """
+    n = len(pnls)
+    win_count = 0
+    loss_count = 0
+    total_pnl = 0.0
+    win_sum = 0.0
+    loss_sum = 0.0
+    for pnl in pnls:
+        total_pnl = total_pnl + pnl
+        if pnl > 0:
+            win_count += 1
+            win_sum = win_sum + pnl
+        elif pnl < 0:
+            loss_count += 1
+            loss_sum = loss_sum + pnl
+    avg_pnl = total_pnl / n
+    win_rate = (win_count / n) * 100
+
+    squares = 0.0
+    for pnl in pnls:
+        diff = pnl - avg_pnl
+        squares = squares + diff * diff
+    variance = squares / n
+    std_dev = math.sqrt(variance) if variance >= 0 else math.nan
+    sharpe_ratio = avg_pnl / std_dev if std_dev > 0 else 0.0
+    annualized_sharpe_ratio = sharpe_ratio * _SQRT_365
+
+    avg_win = win_sum / win_count if win_count > 0 else 0.0
+    avg_loss = loss_sum / loss_count if loss_count > 0 else 0.0
+    certainty_ratio = avg_win / abs(avg_loss) if avg_loss < 0 else 0.0
+    return _PnlMetrics(
+        win_count=win_count,
+        loss_count=loss_count,
+        win_rate=win_rate,
+        avg_pnl=avg_pnl,
+        total_pnl=total_pnl,
+        std_dev=std_dev,
+        sharpe_ratio=sharpe_ratio,
+        annualized_sharpe_ratio=annualized_sharpe_ratio,
+        certainty_ratio=certainty_ratio,
+    )
+
+
+def _expected_yearly_returns(
+    avg_pnl: float, durations: Sequence[float], units_per_day: float
+) -> float:
+    """`avgPnl * 365 / avgDurationDays` (0 when the mean duration is not positive).
+
+    `durations` is non-empty, in stored order, in a unit of which `units_per_day` make a day
+    (ms for backtest, rounded minutes for live); the mean is `(running sum / n) / units_per_day`.
+    """
+    duration_sum = 0.0
+    for duration in durations:
+        duration_sum = duration_sum + duration
+    avg_duration_days = (duration_sum / len(durations)) / units_per_day
+    trades_per_year = 365 / avg_duration_days if avg_duration_days > 0 else 0.0
+    return avg_pnl * trades_per_year
 
 
 def max_drawdown(closed: Sequence[Closed]) -> float | None:
@@ -67,55 +147,25 @@ def backtest_statistics(closed: Sequence[Closed]) -> BacktestStatistics:
         )
 
     pnls = [result.pnl.pnl_percentage for result in closed]
-
-    win_count = 0
-    loss_count = 0
-    total_pnl = 0.0
-    win_sum = 0.0
-    loss_sum = 0.0
-    for pnl in pnls:
-        total_pnl = total_pnl + pnl
-        if pnl > 0:
-            win_count += 1
-            win_sum = win_sum + pnl
-        elif pnl < 0:
-            loss_count += 1
-            loss_sum = loss_sum + pnl
-    avg_pnl = total_pnl / n
-    win_rate = (win_count / n) * 100
-
-    squares = 0.0
-    for pnl in pnls:
-        diff = pnl - avg_pnl
-        squares = squares + diff * diff
-    variance = squares / n
-    std_dev = math.sqrt(variance) if variance >= 0 else math.nan
-    sharpe_ratio = avg_pnl / std_dev if std_dev > 0 else 0.0
-    annualized_sharpe_ratio = sharpe_ratio * _SQRT_365
-
-    avg_win = win_sum / win_count if win_count > 0 else 0.0
-    avg_loss = loss_sum / loss_count if loss_count > 0 else 0.0
-    certainty_ratio = avg_win / abs(avg_loss) if avg_loss < 0 else 0.0
-
-    duration_sum = 0.0
-    for result in closed:
-        duration_sum = duration_sum + (result.close_timestamp - result.signal.pending_at)
-    avg_duration_days = (duration_sum / n) / _MS_PER_DAY
-    trades_per_year = 365 / avg_duration_days if avg_duration_days > 0 else 0.0
-    expected_yearly_returns = avg_pnl * trades_per_year
+    m = _pnl_metrics(pnls)
+    expected_yearly_returns = _expected_yearly_returns(
+        m.avg_pnl,
+        [result.close_timestamp - result.signal.pending_at for result in closed],
+        _MS_PER_DAY,
+    )
 
     return BacktestStatistics(
         signal_list=tuple(closed),
         total_signals=n,
-        win_count=win_count,
-        loss_count=loss_count,
-        win_rate=_safe(win_rate),
-        avg_pnl=_safe(avg_pnl),
-        total_pnl=_safe(total_pnl),
-        std_dev=_safe(std_dev),
-        sharpe_ratio=_safe(sharpe_ratio),
-        annualized_sharpe_ratio=_safe(annualized_sharpe_ratio),
-        certainty_ratio=_safe(certainty_ratio),
+        win_count=m.win_count,
+        loss_count=m.loss_count,
+        win_rate=_safe(m.win_rate),
+        avg_pnl=_safe(m.avg_pnl),
+        total_pnl=_safe(m.total_pnl),
+        std_dev=_safe(m.std_dev),
+        sharpe_ratio=_safe(m.sharpe_ratio),
+        annualized_sharpe_ratio=_safe(m.annualized_sharpe_ratio),
+        certainty_ratio=_safe(m.certainty_ratio),
         expected_yearly_returns=_safe(expected_yearly_returns),
         max_drawdown=max_drawdown(closed),
         total_trades=n,
