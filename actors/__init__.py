@@ -10,6 +10,7 @@ from backtestkit.actors.candles import (
     CandleStore,
     CandleTable,
 )
+from backtestkit.actors.clock import Clock, VirtualClock, WallClock
 from backtestkit.actors.config import (
     GlobalConfig,
     get_config,
@@ -21,7 +22,11 @@ from backtestkit.actors.context import ExecutionContext
 from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
 from backtestkit.actors.frames import FrameTimeline
 from backtestkit.actors.instances import InstanceStatus
+from backtestkit.actors.live import Live, LiveMode
+from backtestkit.actors.live_report import LIVE_COLUMNS, live_report
+from backtestkit.actors.live_statistics import LiveEvent, LiveStatistics
 from backtestkit.actors.logs import configure_logging
+from backtestkit.actors.persistence import CorruptStateError, JsonStateStore
 from backtestkit.actors.registry import (
     Registry,
     add_exchange,
@@ -84,6 +89,7 @@ from backtestkit.bus import (
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "LIVE_COLUMNS",
     "Active",
     "ActivePosition",
     "Backtest",
@@ -97,8 +103,10 @@ __all__ = [
     "CandleStore",
     "CandleTable",
     "Candles",
+    "Clock",
     "Closed",
     "Column",
+    "CorruptStateError",
     "ExchangeActor",
     "ExchangeCallbacks",
     "ExchangeSchema",
@@ -109,6 +117,11 @@ __all__ = [
     "GlobalConfig",
     "Idle",
     "InstanceStatus",
+    "JsonStateStore",
+    "Live",
+    "LiveEvent",
+    "LiveMode",
+    "LiveStatistics",
     "MemoryCandles",
     "Opened",
     "Pnl",
@@ -127,8 +140,10 @@ __all__ = [
     "StrategySchema",
     "TableSource",
     "TickResult",
+    "VirtualClock",
     "WalkerCallbacks",
     "WalkerSchema",
+    "WallClock",
     "add_exchange",
     "add_frame",
     "add_risk",
@@ -152,6 +167,7 @@ __all__ = [
     "list_sizings",
     "list_strategies",
     "list_walkers",
+    "live_report",
     "registry",
     "reset_config",
     "reset_registry",

@@ -66,12 +66,15 @@ def row_from_json(value: Any) -> SignalRow | None:
     for attr, key, kind in _ROW_FIELDS:
         if key not in value:
             raise ValueError(f"signal row lacks field {key!r}")
-        item = value[key]
+        item: Any = value[key]
         if (isinstance(item, bool) and kind is not bool) or not isinstance(item, kind):
             raise ValueError(f"signal row field {key!r} has the wrong type ({item!r})")
-        fields[attr] = float(item) if kind == (int, float) else item
+        fields[attr] = float(item) if kind == (int, float) else item  # type: ignore[arg-type]
     if fields["position"] not in ("long", "short"):
         raise ValueError(f"signal row field 'position' is {fields['position']!r}")
+    for attr in ("price_open", "price_take_profit", "price_stop_loss"):
+        if not fields[attr] > 0:
+            raise ValueError(f"signal row field {attr!r} must be > 0, got {fields[attr]!r}")
     return SignalRow(**fields)
 
 

@@ -83,6 +83,8 @@ listen_partial_profit: _Listen[PartialEvent] = _Listen(lambda b: b.partial_profi
 listen_partial_profit_once: _ListenOnce[PartialEvent] = _ListenOnce(lambda b: b.partial_profit)
 listen_partial_loss: _Listen[PartialEvent] = _Listen(lambda b: b.partial_loss)
 listen_partial_loss_once: _ListenOnce[PartialEvent] = _ListenOnce(lambda b: b.partial_loss)
+listen_transition: _Listen[TickResult] = _Listen(lambda b: b.transition)
+listen_transition_once: _ListenOnce[TickResult] = _ListenOnce(lambda b: b.transition)
 listen_risk: _Listen[RiskEvent] = _Listen(lambda b: b.risk)
 listen_risk_once: _ListenOnce[RiskEvent] = _ListenOnce(lambda b: b.risk)
 
@@ -115,6 +117,8 @@ __all__ = [
     "listen_signal_live",
     "listen_signal_live_once",
     "listen_signal_once",
+    "listen_transition",
+    "listen_transition_once",
     "listen_validation",
     "listen_validation_once",
     "listen_walker",

@@ -432,7 +432,7 @@ def test_bus_has_every_topic_of_the_spec() -> None:
         "error", "exit", "validation", "signal", "signal_backtest", "signal_live",
         "done_backtest", "done_live", "done_walker", "progress_backtest", "progress_walker",
         "walker", "walker_complete", "walker_stop", "performance", "partial_profit",
-        "partial_loss", "risk",
+        "partial_loss", "risk", "transition",
     }  # fmt: skip
     assert all(isinstance(topic, Topic) for topic in Bus().all())
 

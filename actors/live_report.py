@@ -1,0 +1,165 @@
+"""The live Markdown report: the exact text of SPEC 10 "live" (joined by "\\n", no final newline).
+
+Same conventions as `actors.backtest_report`: a title, an empty line, the table over the stored
+rows (newest first) and, after an empty line, `**Total events:**`, `**Closed signals:**` and the
+backtest report's eight metric lines. A field the row does not carry prints `N/A`; a `None`
+metric prints `N/A` in place of its whole value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from backtestkit.actors.config import get_config
+from backtestkit.actors.formatting import iso_ms, price_usd, signed, to_fixed
+from backtestkit.actors.live_statistics import LiveEvent, LiveStatistics
+from backtestkit.actors.report_columns import Column, markdown_table
+
+__all__ = ["LIVE_COLUMNS", "live_report"]
+
+_NA = "N/A"
+
+
+def _price_or_na(value: float | None) -> str:
+    return _NA if value is None else price_usd(value)
+
+
+def _percent_or_na(value: float | None) -> str:
+    return _NA if value is None else to_fixed(value, 2) + "%"  # no "+" sign (reference)
+
+
+def _show_note() -> bool:
+    return bool(get_config().CC_REPORT_SHOW_SIGNAL_NOTE)
+
+
+def _timestamp(row: LiveEvent, _index: int) -> str:
+    return iso_ms(row.timestamp)
+
+
+def _action(row: LiveEvent, _index: int) -> str:
+    return row.action.upper()
+
+
+def _symbol(row: LiveEvent, _index: int) -> str:
+    return _NA if row.symbol is None else row.symbol
+
+
+def _signal_id(row: LiveEvent, _index: int) -> str:
+    return _NA if row.signal_id is None else row.signal_id
+
+
+def _position(row: LiveEvent, _index: int) -> str:
+    return _NA if row.position is None else row.position.upper()
+
+
+def _note(row: LiveEvent, _index: int) -> str:
+    # The signal's note is plain text since the signal opened; "" stays an empty cell.
+    return _NA if row.note is None else row.note
+
+
+def _current_price(row: LiveEvent, _index: int) -> str:
+    return price_usd(row.current_price)
+
+
+def _open_price(row: LiveEvent, _index: int) -> str:
+    return _price_or_na(row.open_price)
+
+
+def _take_profit(row: LiveEvent, _index: int) -> str:
+    return _price_or_na(row.take_profit)
+
+
+def _stop_loss(row: LiveEvent, _index: int) -> str:
+    return _price_or_na(row.stop_loss)
+
+
+def _percent_tp(row: LiveEvent, _index: int) -> str:
+    return _percent_or_na(row.percent_tp)
+
+
+def _percent_sl(row: LiveEvent, _index: int) -> str:
+    return _percent_or_na(row.percent_sl)
+
+
+def _pnl(row: LiveEvent, _index: int) -> str:
+    return _NA if row.pnl is None else signed(row.pnl, 2) + "%"
+
+
+def _close_reason(row: LiveEvent, _index: int) -> str:
+    return _NA if row.close_reason is None else row.close_reason
+
+
+def _duration(row: LiveEvent, _index: int) -> str:
+    return _NA if row.duration is None else str(row.duration)
+
+
+LIVE_COLUMNS: tuple[Column, ...] = (
+    Column("timestamp", "Timestamp", _timestamp),
+    Column("action", "Action", _action),
+    Column("symbol", "Symbol", _symbol),
+    Column("signal_id", "Signal ID", _signal_id),
+    Column("position", "Position", _position),
+    Column("note", "Note", _note, _show_note),
+    Column("current_price", "Current Price", _current_price),
+    Column("open_price", "Open Price", _open_price),
+    Column("take_profit", "Take Profit", _take_profit),
+    Column("stop_loss", "Stop Loss", _stop_loss),
+    Column("percent_tp", "% to TP", _percent_tp),
+    Column("percent_sl", "% to SL", _percent_sl),
+    Column("pnl", "PNL (net)", _pnl),
+    Column("close_reason", "Close Reason", _close_reason),
+    Column("duration", "Duration (min)", _duration),
+)
+"""The reference's default live columns (SPEC 10), in order; Note follows the config."""
+
+
+def live_report(
+    strategy_name: str,
+    stats: LiveStatistics,
+    columns: Sequence[Column] | None = None,
+) -> str:
+    """Render `stats` (SPEC 9.2) as the reference's live trading report.
+
+    `columns` defaults to `LIVE_COLUMNS`; only visible columns are rendered.
+    """
+    title = f"# Live Trading Report: {strategy_name}"
+    if stats.total_events == 0:
+        return "\n".join([title, "", "No events recorded yet."])
+
+    table = markdown_table(stats.event_list, LIVE_COLUMNS if columns is None else columns)
+
+    win_rate = stats.win_rate
+    avg_pnl = stats.avg_pnl
+    total_pnl = stats.total_pnl
+    std_dev = stats.std_dev
+    sharpe = stats.sharpe_ratio
+    annualized = stats.annualized_sharpe_ratio
+    certainty = stats.certainty_ratio
+    yearly = stats.expected_yearly_returns
+
+    summary = [
+        f"**Total events:** {stats.total_events}",
+        f"**Closed signals:** {stats.total_closed}",
+        "**Win rate:** "
+        + (
+            _NA
+            if win_rate is None
+            else f"{to_fixed(win_rate, 2)}% ({stats.win_count}W / {stats.loss_count}L)"
+            " (higher is better)"
+        ),
+        "**Average PNL:** "
+        + (_NA if avg_pnl is None else f"{signed(avg_pnl, 2)}% (higher is better)"),
+        "**Total PNL:** "
+        + (_NA if total_pnl is None else f"{signed(total_pnl, 2)}% (higher is better)"),
+        "**Standard Deviation:** "
+        + (_NA if std_dev is None else f"{to_fixed(std_dev, 3)}% (lower is better)"),
+        "**Sharpe Ratio:** "
+        + (_NA if sharpe is None else f"{to_fixed(sharpe, 3)} (higher is better)"),
+        "**Annualized Sharpe Ratio:** "
+        + (_NA if annualized is None else f"{to_fixed(annualized, 3)} (higher is better)"),
+        "**Certainty Ratio:** "
+        + (_NA if certainty is None else f"{to_fixed(certainty, 3)} (higher is better)"),
+        "**Expected Yearly Returns:** "
+        + (_NA if yearly is None else f"{signed(yearly, 2)}% (higher is better)"),
+    ]
+    return "\n".join([title, "", *table, "", *summary])

@@ -1,0 +1,56 @@
+"""What a walker produces (SPEC 12.2, 12.3): the per-strategy contract and the accumulated results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backtestkit.bus import BacktestStatistics, Serializable
+
+__all__ = ["WalkerProgress", "WalkerResults", "WalkerStrategyResult"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalkerProgress(Serializable):
+    """The contract yielded (and published on the `walker` topic) after each tested strategy.
+
+    `current_metric` is this strategy's metric value (the reference's `metricValue`);
+    `best_strategy` / `best_metric` are the best so far, this strategy included.
+    """
+
+    symbol: str
+    walker_name: str
+    exchange_name: str
+    frame_name: str
+    metric: str
+    total_strategies: int
+    strategies_tested: int
+    best_strategy: str | None
+    best_metric: float | None
+    strategy_name: str
+    current_metric: float | None
+    stats: BacktestStatistics
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalkerStrategyResult(Serializable):
+    """One stored strategy result of the walker report storage (SPEC 12.3)."""
+
+    strategy_name: str
+    stats: BacktestStatistics
+    metric_value: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalkerResults(Serializable):
+    """`Walker.get_data`: the walker report storage; `strategy_results` is newest first."""
+
+    walker_name: str
+    symbol: str
+    exchange_name: str
+    frame_name: str
+    metric: str
+    total_strategies: int
+    best_strategy: str | None
+    best_metric: float | None
+    best_stats: BacktestStatistics | None
+    strategy_results: tuple[WalkerStrategyResult, ...]

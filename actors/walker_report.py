@@ -1,0 +1,131 @@
+"""The walker Markdown report: the exact text of SPEC 10.3 (joined by "\\n", no final newline)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from backtestkit.actors.formatting import iso_ms, signed, to_fixed
+from backtestkit.actors.report_columns import Column, markdown_table
+from backtestkit.actors.walker_models import WalkerResults, WalkerStrategyResult
+from backtestkit.actors.walker_ranking import rank_by_metric, reference_metric_name
+from backtestkit.bus import Closed
+
+__all__ = [
+    "WALKER_PNL_COLUMNS",
+    "WALKER_STRATEGY_COLUMNS",
+    "WalkerSignalRow",
+    "walker_report",
+]
+
+_NA = "N/A"
+_TOP = 10
+_NOTE = (
+    "**Note:** Higher values are better for all metrics except Standard Deviation "
+    "(lower is better)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkerSignalRow:
+    """One row of the PNL table: a closed signal and the strategy that produced it."""
+
+    strategy_name: str
+    result: Closed
+
+
+def _fixed(value: float | None, digits: int, suffix: str = "") -> str:
+    return _NA if value is None else to_fixed(value, digits) + suffix
+
+
+def _signed(value: float | None) -> str:
+    return _NA if value is None else signed(value, 2) + "%"
+
+
+WALKER_STRATEGY_COLUMNS: tuple[Column, ...] = (
+    Column("rank", "Rank", lambda _r, i: str(i + 1)),
+    Column("strategy", "Strategy", lambda r, _i: r.strategy_name),
+    Column("metric", "Metric", lambda r, _i: _fixed(r.metric_value, 2)),
+    Column("total_signals", "Total Signals", lambda r, _i: str(r.stats.total_signals)),
+    Column("win_rate", "Win Rate", lambda r, _i: _fixed(r.stats.win_rate, 2, "%")),
+    Column("avg_pnl", "Avg PNL", lambda r, _i: _signed(r.stats.avg_pnl)),
+    Column("total_pnl", "Total PNL", lambda r, _i: _signed(r.stats.total_pnl)),
+    Column("sharpe_ratio", "Sharpe Ratio", lambda r, _i: _fixed(r.stats.sharpe_ratio, 3)),
+    Column("std_dev", "Std Dev", lambda r, _i: _fixed(r.stats.std_dev, 3, "%")),
+)
+"""Rows are `WalkerStrategyResult`s, best first; the index gives the rank."""
+
+WALKER_PNL_COLUMNS: tuple[Column, ...] = (
+    Column("strategy", "Strategy", lambda r, _i: r.strategy_name),
+    Column("signal_id", "Signal ID", lambda r, _i: r.result.signal.id),
+    Column("symbol", "Symbol", lambda r, _i: r.result.signal.symbol),
+    Column("position", "Position", lambda r, _i: r.result.signal.position.upper()),
+    Column("pnl", "PNL (net)", lambda r, _i: signed(r.result.pnl.pnl_percentage, 2) + "%"),
+    Column("close_reason", "Close Reason", lambda r, _i: r.result.close_reason),
+    Column("open_timestamp", "Open Time", lambda r, _i: iso_ms(r.result.signal.pending_at)),
+    Column("close_timestamp", "Close Time", lambda r, _i: iso_ms(r.result.close_timestamp)),
+)
+"""Rows are `WalkerSignalRow`s."""
+
+
+def _comparison(
+    results: Sequence[WalkerStrategyResult], metric: str, columns: Sequence[Column]
+) -> list[str]:
+    if not results:
+        return ["No strategy results available."]
+    ranked = rank_by_metric(results, [r.metric_value for r in results], metric)
+    return markdown_table(ranked[:_TOP], columns)
+
+
+def _pnl_table(results: Sequence[WalkerStrategyResult], columns: Sequence[Column]) -> list[str]:
+    if not results:
+        return ["No strategy results available."]
+    rows = [
+        WalkerSignalRow(result.strategy_name, closed)
+        for result in results
+        for closed in result.stats.signal_list
+    ]
+    if not rows:
+        return ["No closed signals available."]
+    return markdown_table(rows, columns)
+
+
+def walker_report(
+    data: WalkerResults,
+    strategy_columns: Sequence[Column] | None = None,
+    pnl_columns: Sequence[Column] | None = None,
+) -> str:
+    """Render `Walker.get_data` as the reference's walker comparison report.
+
+    The metric is printed under the reference's name (`sharpeRatio`); a missing best strategy
+    prints `null`, as the reference's template does.
+    """
+    metric = reference_metric_name(data.metric)
+    best_signals = data.best_stats.total_signals if data.best_stats is not None else 0
+    best_metric = _NA if data.best_metric is None else to_fixed(data.best_metric, 2)
+    results = data.strategy_results
+    lines = [
+        f"# Walker Comparison Report: {data.walker_name}",
+        "",
+        f"**Symbol:** {data.symbol}",
+        f"**Exchange:** {data.exchange_name}",
+        f"**Frame:** {data.frame_name}",
+        f"**Optimization Metric:** {metric}",
+        f"**Strategies Tested:** {data.total_strategies}",
+        "",
+        f"## Best Strategy: {'null' if data.best_strategy is None else data.best_strategy}",
+        "",
+        f"**Best {metric}:** {best_metric}",
+        f"**Total Signals:** {best_signals}",
+        "",
+        "## Top Strategies Comparison",
+        "",
+        *_comparison(results, data.metric, strategy_columns or WALKER_STRATEGY_COLUMNS),
+        "",
+        "## All Signals (PNL Table)",
+        "",
+        *_pnl_table(results, pnl_columns or WALKER_PNL_COLUMNS),
+        "",
+        _NOTE,
+    ]
+    return "\n".join(lines)
