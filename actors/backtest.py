@@ -19,6 +19,7 @@ from backtestkit.actors.registry import registry
 from backtestkit.actors.replayer import FrameReplayer
 from backtestkit.actors.report_columns import Column
 from backtestkit.actors.risk import RiskGate, risk_books
+from backtestkit.actors.schemas import RiskSchema
 from backtestkit.actors.statistics import backtest_statistics
 from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.bus import (
@@ -48,6 +49,18 @@ class BacktestInstance(Instance):
         del self.closed[STORED_SIGNALS:]
 
 
+async def _sharing_books(
+    results: AsyncIterator[TickResult], risks: list[RiskSchema]
+) -> AsyncIterator[TickResult]:
+    """Hold the strategy's risk books while the run iterates (decision Q12, SPEC 1.4)."""
+    risk_books.acquire(risks)
+    try:
+        async for result in results:
+            yield result
+    finally:
+        risk_books.release(risks)
+
+
 class BacktestMode:
     """`Backtest`: run / background / stop / get_data / get_report / dump / list / run_sync."""
 
@@ -65,7 +78,6 @@ class BacktestMode:
         risks = registry.strategy_risks(strategy_schema)
         instance = self._instances.get(symbol, strategy)
         instance.closed.clear()
-        risk_books.reset(risks)  # decision Q12: every backtest starts with an empty risk book
         actor = exchange_actor(exchange_schema)
         context = ExecutionContext(symbol, frame_schema.start_ms, True, actor)
         machine = SignalStateMachine(
@@ -79,7 +91,7 @@ class BacktestMode:
         )
         instance.machine = machine
         replayer = FrameReplayer(machine, timeline(frame_schema), on_closed=instance.record)
-        return in_context(replayer.run(), context)
+        return in_context(_sharing_books(replayer.run(), risks), context)
 
     def background(
         self, symbol: str, *, strategy: str, exchange: str, frame: str

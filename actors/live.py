@@ -53,16 +53,22 @@ class LiveMode:
         strategy: str,
         exchange: str,
         clock: Clock | None = None,
-        state_dir: str | Path | None = None,
+        state_dir: str | Path | JsonStateStore | None = None,
     ) -> AsyncIterator[TickResult]:
-        """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled."""
+        """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
+
+        `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
+        """
         strategy_schema = registry.strategy(strategy)
         exchange_schema = registry.exchange(exchange)
         risks = registry.strategy_risks(strategy_schema)
         check_name("symbol", symbol)
         check_name("strategy", strategy)
         clock = clock if clock is not None else WallClock()
-        store = JsonStateStore(state_dir if state_dir is not None else DEFAULT_STATE_DIR)
+        if isinstance(state_dir, JsonStateStore):
+            store = state_dir
+        else:
+            store = JsonStateStore(state_dir if state_dir is not None else DEFAULT_STATE_DIR)
         instance = self._instances.get(symbol, strategy)
         instance.log = LiveEventLog()
         actor = exchange_actor(exchange_schema)
@@ -89,7 +95,7 @@ class LiveMode:
         strategy: str,
         exchange: str,
         clock: Clock | None = None,
-        state_dir: str | Path | None = None,
+        state_dir: str | Path | JsonStateStore | None = None,
     ) -> Callable[[], None]:
         """Run in the background; returns cancel() (a graceful stop, SPEC 11.2 + Q7)."""
         instance = self._instances.get(symbol, strategy)

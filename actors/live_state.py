@@ -193,8 +193,8 @@ class LiveState:
         """The persisted pending and scheduled rows that belong to this strategy and exchange."""
         errors: list[CorruptStateError] = []
         machine = self.machine
-        for path in (self.pending_path, self.scheduled_path):
-            self.store.sweep_temporaries(path.parent)
+        for directory in self._directories():
+            self.store.sweep_temporaries(directory)
         pending = scheduled = None
         try:
             found = self.store.read(self.pending_path, row_from_json)

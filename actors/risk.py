@@ -132,10 +132,15 @@ async def _emit_error(bus: Bus, exc: BaseException) -> None:
 
 
 class RiskBooks:
-    """Risk books by profile name (memoised like the reference); a run resets its own."""
+    """Backtest risk books by profile name, shared by every run that names the profile.
+
+    Decision Q12: a book starts empty when the first run using it starts; runs going on at the
+    same time share it, so their positions count together (SPEC 1.4).
+    """
 
     def __init__(self) -> None:
         self._books: dict[str, RiskBook] = {}
+        self._users: dict[str, int] = {}
 
     def get(self, schema: RiskSchema) -> RiskBook:
         book = self._books.get(schema.name)
@@ -143,12 +148,20 @@ class RiskBooks:
             book = self._books[schema.name] = RiskBook(schema)
         return book
 
-    def reset(self, schemas: list[RiskSchema]) -> None:
+    def acquire(self, schemas: list[RiskSchema]) -> None:
         for schema in schemas:
-            self._books[schema.name] = RiskBook(schema)
+            users = self._users.get(schema.name, 0)
+            if users == 0:
+                self.get(schema).positions.clear()
+            self._users[schema.name] = users + 1
+
+    def release(self, schemas: list[RiskSchema]) -> None:
+        for schema in schemas:
+            self._users[schema.name] = max(0, self._users.get(schema.name, 0) - 1)
 
     def clear(self) -> None:
         self._books.clear()
+        self._users.clear()
 
 
 risk_books = RiskBooks()

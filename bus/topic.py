@@ -29,6 +29,12 @@ ErrorSink = Callable[[BaseException], None]
 _log = structlog.get_logger("backtestkit.bus")
 
 
+def _is_async(fn: object) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
+    )
+
+
 class _Subscription(Generic[T]):
     __slots__ = ("draining", "fn", "is_async", "queue", "topic", "where")
 
@@ -36,9 +42,7 @@ class _Subscription(Generic[T]):
         self.topic = topic
         self.fn = fn
         self.where = where
-        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-            getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
-        )
+        self.is_async = _is_async(fn)
         self.queue: deque[tuple[T, anyio.Event | None]] = deque()
         self.draining = False
 
@@ -135,25 +139,28 @@ class Topic(Generic[T]):
         fired = False
         unsubscribe: Unsubscribe = lambda: None  # noqa: E731 - replaced right below
 
-        def once(event: T) -> None:
+        def first(event: T) -> bool:
             nonlocal fired
             if fired or not where(event):
-                return
+                return False
             fired = True
             unsubscribe()
-            outcome = fn(event)
-            if inspect.isawaitable(outcome):
-                awaitable = outcome
+            return True
 
-                async def finish() -> None:
-                    try:
-                        await awaitable
-                    except Exception as exc:
-                        self.report(exc)
+        if _is_async(fn):
 
-                start_detached(finish)
+            async def once_async(event: T) -> None:
+                if first(event):
+                    await fn(event)  # type: ignore[misc]
 
-        unsubscribe = self.subscribe(once)
+            unsubscribe = self.subscribe(once_async)
+        else:
+
+            def once(event: T) -> None:
+                if first(event):
+                    fn(event)
+
+            unsubscribe = self.subscribe(once)
         return unsubscribe
 
     def publish(self, event: T) -> None:

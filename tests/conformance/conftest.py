@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from backtestkit.actors.testing import reset_engine
 
 from .harness import apply_harness_config
