@@ -173,14 +173,17 @@ class LiveState:
 
     # -- restore (SPEC 11.3) ---------------------------------------------------------------
 
-    def quarantined(self) -> list[Path]:
+    def _directories(self) -> list[Path]:
         directories = [
             self.pending_path.parent,
             self.scheduled_path.parent,
             self.partial_path.parent,
         ]
         directories += [self.store.path("risk", book.schema.name) for book in self.risk_books]
-        return [path for directory in directories for path in corrupt_files(directory)]
+        return directories
+
+    def quarantined(self) -> list[Path]:
+        return [path for directory in self._directories() for path in corrupt_files(directory)]
 
     def _refusal(self) -> str | None:
         files = self.quarantined()
@@ -205,7 +208,7 @@ class LiveState:
             return None, None, errors  # SPEC: a foreign record stops the restore
         try:
             found = self.store.read(self.scheduled_path, row_from_json)
-            scheduled = None if found is MISSING or not self._ours(found) else found
+            scheduled = None if found is MISSING or found is None or not self._ours(found) else found
         except CorruptStateError as exc:
             errors.append(exc)
         if pending is not None and scheduled is not None and scheduled.id == pending.id:

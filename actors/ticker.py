@@ -83,7 +83,7 @@ class MinuteTicker:
             action = None if result is None else result.action
             state.save_openings(action)
             if result is not None:
-                if action != "idle":
+                if action not in ("idle", "active"):
                     _log.info(
                         "signal_" + result.action,
                         symbol=machine.symbol,
