@@ -11,6 +11,13 @@ from backtestkit.actors.candles import (
     CandleTable,
 )
 from backtestkit.actors.clock import Clock, VirtualClock, WallClock
+from backtestkit.actors.column_config import (
+    COLUMN_TABLES,
+    get_columns,
+    get_default_columns,
+    reset_columns,
+    set_columns,
+)
 from backtestkit.actors.config import (
     GlobalConfig,
     get_config,
@@ -21,11 +28,14 @@ from backtestkit.actors.config import (
 from backtestkit.actors.context import ExecutionContext
 from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
 from backtestkit.actors.frames import FrameTimeline
+from backtestkit.actors.heat_report import Heat, HeatReports
 from backtestkit.actors.instances import InstanceStatus
 from backtestkit.actors.live import Live, LiveMode
 from backtestkit.actors.live_report import LIVE_COLUMNS, live_report
 from backtestkit.actors.live_statistics import LiveEvent, LiveStatistics
 from backtestkit.actors.logs import configure_logging
+from backtestkit.actors.partial_report import Partial, PartialReports
+from backtestkit.actors.performance_report import Performance, PerformanceReports
 from backtestkit.actors.persistence import CorruptStateError, JsonStateStore
 from backtestkit.actors.registry import (
     Registry,
@@ -45,7 +55,20 @@ from backtestkit.actors.registry import (
     reset_registry,
 )
 from backtestkit.actors.report_columns import BACKTEST_COLUMNS, Column
+from backtestkit.actors.report_models import (
+    HeatmapRow,
+    HeatmapStatistics,
+    MetricStats,
+    PartialRow,
+    PartialStatistics,
+    PerformanceStatistics,
+    RiskStatistics,
+    ScheduleEvent,
+    ScheduleStatistics,
+)
 from backtestkit.actors.risk import ActivePosition, RiskCheck
+from backtestkit.actors.risk_report import Risk, RiskReports
+from backtestkit.actors.schedule_report import Schedule, ScheduleReports
 from backtestkit.actors.schemas import (
     ExchangeCallbacks,
     ExchangeSchema,
@@ -62,6 +85,7 @@ from backtestkit.actors.schemas import (
     WalkerSchema,
 )
 from backtestkit.actors.signal import Signal
+from backtestkit.actors.sizing import PositionSize, PositionSizeCalculator, SizingParams
 from backtestkit.actors.statistics import backtest_statistics
 from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.actors.strategy_api import (
@@ -74,6 +98,10 @@ from backtestkit.actors.strategy_api import (
 )
 from backtestkit.actors.table_source import MemoryCandles, TableSource
 from backtestkit.actors.vwap import vwap
+from backtestkit.actors.walker import Walker, WalkerMode
+from backtestkit.actors.walker_executor import Executor
+from backtestkit.actors.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
+from backtestkit.actors.walker_report import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
 from backtestkit.bus import (
     Active,
     BacktestStatistics,
@@ -89,7 +117,10 @@ from backtestkit.bus import (
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "COLUMN_TABLES",
     "LIVE_COLUMNS",
+    "WALKER_PNL_COLUMNS",
+    "WALKER_STRATEGY_COLUMNS",
     "Active",
     "ActivePosition",
     "Backtest",
@@ -111,10 +142,15 @@ __all__ = [
     "ExchangeCallbacks",
     "ExchangeSchema",
     "ExecutionContext",
+    "Executor",
     "FrameCallbacks",
     "FrameSchema",
     "FrameTimeline",
     "GlobalConfig",
+    "Heat",
+    "HeatReports",
+    "HeatmapRow",
+    "HeatmapStatistics",
     "Idle",
     "InstanceStatus",
     "JsonStateStore",
@@ -123,26 +159,49 @@ __all__ = [
     "LiveMode",
     "LiveStatistics",
     "MemoryCandles",
+    "MetricStats",
     "Opened",
+    "Partial",
+    "PartialReports",
+    "PartialRow",
+    "PartialStatistics",
+    "Performance",
+    "PerformanceReports",
+    "PerformanceStatistics",
     "Pnl",
+    "PositionSize",
+    "PositionSizeCalculator",
     "Registry",
+    "Risk",
     "RiskCallbacks",
     "RiskCheck",
+    "RiskReports",
     "RiskSchema",
+    "RiskStatistics",
     "RiskValidation",
+    "Schedule",
+    "ScheduleEvent",
+    "ScheduleReports",
+    "ScheduleStatistics",
     "Scheduled",
     "Signal",
     "SignalRow",
     "SignalStateMachine",
     "SizingCallbacks",
+    "SizingParams",
     "SizingSchema",
     "StrategyCallbacks",
     "StrategySchema",
     "TableSource",
     "TickResult",
     "VirtualClock",
+    "Walker",
     "WalkerCallbacks",
+    "WalkerMode",
+    "WalkerProgress",
+    "WalkerResults",
     "WalkerSchema",
+    "WalkerStrategyResult",
     "WallClock",
     "add_exchange",
     "add_frame",
@@ -157,8 +216,10 @@ __all__ = [
     "format_quantity",
     "get_average_price",
     "get_candles",
+    "get_columns",
     "get_config",
     "get_date",
+    "get_default_columns",
     "get_default_config",
     "get_mode",
     "list_exchanges",
@@ -169,8 +230,10 @@ __all__ = [
     "list_walkers",
     "live_report",
     "registry",
+    "reset_columns",
     "reset_config",
     "reset_registry",
+    "set_columns",
     "set_config",
     "vwap",
 ]

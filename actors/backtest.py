@@ -19,6 +19,7 @@ from backtestkit.actors.registry import registry
 from backtestkit.actors.replayer import FrameReplayer
 from backtestkit.actors.report_columns import Column
 from backtestkit.actors.risk import RiskGate, risk_books
+from backtestkit.actors.schedule_report import Schedule
 from backtestkit.actors.schemas import RiskSchema
 from backtestkit.actors.statistics import backtest_statistics
 from backtestkit.actors.strategy import SignalStateMachine
@@ -78,6 +79,7 @@ class BacktestMode:
         risks = registry.strategy_risks(strategy_schema)
         instance = self._instances.get(symbol, strategy)
         instance.closed.clear()
+        Schedule.clear(symbol, strategy)  # SPEC 6.1: the schedule report starts afresh too
         actor = exchange_actor(exchange_schema)
         context = ExecutionContext(symbol, frame_schema.start_ms, True, actor)
         machine = SignalStateMachine(

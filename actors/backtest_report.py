@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from backtestkit.actors.column_config import configured_columns
 from backtestkit.actors.formatting import signed, to_fixed
-from backtestkit.actors.report_columns import BACKTEST_COLUMNS, Column, markdown_table
+from backtestkit.actors.report_columns import Column, markdown_table
 from backtestkit.bus.statistics import BacktestStatistics
 
 __all__ = ["backtest_report"]
@@ -20,14 +21,17 @@ def backtest_report(
 ) -> str:
     """Render `stats` (SPEC 9.1) as the reference's backtest report.
 
-    `columns` defaults to `BACKTEST_COLUMNS`; only visible columns are rendered. A `None`
+    `columns` defaults to the configured backtest columns (`set_columns`, initially
+    `BACKTEST_COLUMNS`); only visible columns are rendered. A `None`
     metric prints `N/A` in place of the whole value (including `%`, W/L part and suffix).
     """
     title = f"# Backtest Report: {strategy_name}"
     if stats.total_signals == 0:
         return "\n".join([title, "", "No signals closed yet."])
 
-    table = markdown_table(stats.signal_list, BACKTEST_COLUMNS if columns is None else columns)
+    if columns is None:
+        columns = configured_columns("backtest_columns")
+    table = markdown_table(stats.signal_list, columns)
 
     win_rate = stats.win_rate
     avg_pnl = stats.avg_pnl

@@ -208,7 +208,8 @@ class LiveState:
             return None, None, errors  # SPEC: a foreign record stops the restore
         try:
             found = self.store.read(self.scheduled_path, row_from_json)
-            scheduled = None if found is MISSING or found is None or not self._ours(found) else found
+            if found is not MISSING and found is not None and self._ours(found):
+                scheduled = found
         except CorruptStateError as exc:
             errors.append(exc)
         if pending is not None and scheduled is not None and scheduled.id == pending.id:

@@ -18,7 +18,10 @@ from backtestkit.bus.results import Closed
 __all__ = [
     "BACKTEST_COLUMNS",
     "Column",
+    "column_problems",
     "markdown_table",
+    "note_visible",
+    "raise_column_problems",
     "validate_columns",
     "visible_columns",
 ]
@@ -64,47 +67,52 @@ def validate_columns(columns: Any, table: str = "columns") -> None:
     Each column needs a non-empty string `key` and `label`, a callable `format` and a callable
     `is_visible`; keys must be unique within the table.
     """
+    raise_column_problems(column_problems(columns, table))
+
+
+def raise_column_problems(problems: Sequence[str]) -> None:
+    """Raise the SPEC 2 error (`Column configuration validation failed:` + numbered lines)."""
+    if problems:
+        lines = "\n".join(f"  {number}. {problem}" for number, problem in enumerate(problems, 1))
+        raise ValueError(f"Column configuration validation failed:\n{lines}")
+
+
+def column_problems(columns: Any, table: str = "columns") -> list[str]:
+    """Every problem of one column table, in column order (empty when valid)."""
     errors: list[str] = []
     if isinstance(columns, str | bytes) or not isinstance(columns, Sequence):
         errors.append(f"{table} is not a sequence, got {type(columns).__name__}")
-    else:
-        key_indexes: dict[str, list[int]] = {}
-        for index, column in enumerate(columns):
-            where = f"{table}[{index}]"
-            missing = [
-                field
-                for field in ("key", "label", "format", "is_visible")
-                if not hasattr(column, field)
-            ]
-            if len(missing) == 4:
-                errors.append(f"{where}: Column must be a Column, got {type(column).__name__}")
+        return errors
+    key_indexes: dict[str, list[int]] = {}
+    for index, column in enumerate(columns):
+        where = f"{table}[{index}]"
+        fields = ("key", "label", "format", "is_visible")
+        missing = [field for field in fields if not hasattr(column, field)]
+        if len(missing) == 4:
+            errors.append(f"{where}: Column must be a Column, got {type(column).__name__}")
+            continue
+        errors.extend(f'{where}: Missing required field "{field}"' for field in missing)
+        key = getattr(column, "key", None)
+        if not isinstance(key, str) or key.strip() == "":
+            shown = f'"{key}"' if isinstance(key, str) else type(key).__name__
+            errors.append(f"{where}.key must be a non-empty string, got {shown}")
+        else:
+            key_indexes.setdefault(key, []).append(index)
+        label = getattr(column, "label", None)
+        if not isinstance(label, str) or label.strip() == "":
+            shown = f'"{label}"' if isinstance(label, str) else type(label).__name__
+            errors.append(f"{where}.label must be a non-empty string, got {shown}")
+        for field in ("format", "is_visible"):
+            if field in missing:
                 continue
-            errors.extend(f'{where}: Missing required field "{field}"' for field in missing)
-            key = getattr(column, "key", None)
-            if not isinstance(key, str) or key.strip() == "":
-                shown = f'"{key}"' if isinstance(key, str) else type(key).__name__
-                errors.append(f"{where}.key must be a non-empty string, got {shown}")
-            else:
-                key_indexes.setdefault(key, []).append(index)
-            label = getattr(column, "label", None)
-            if not isinstance(label, str) or label.strip() == "":
-                shown = f'"{label}"' if isinstance(label, str) else type(label).__name__
-                errors.append(f"{where}.label must be a non-empty string, got {shown}")
-            for field in ("format", "is_visible"):
-                if field in missing:
-                    continue
-                value = getattr(column, field)
-                if not callable(value):
-                    errors.append(
-                        f'{where}.{field} must be a function, got "{type(value).__name__}"'
-                    )
-        for key, indexes in key_indexes.items():
-            if len(indexes) > 1:
-                joined = ", ".join(str(i) for i in indexes)
-                errors.append(f'{table}: Duplicate key "{key}" at indexes {joined}')
-    if errors:
-        lines = "\n".join(f"  {number}. {error}" for number, error in enumerate(errors, 1))
-        raise ValueError(f"Column configuration validation failed:\n{lines}")
+            value = getattr(column, field)
+            if not callable(value):
+                errors.append(f'{where}.{field} must be a function, got "{type(value).__name__}"')
+    for key, indexes in key_indexes.items():
+        if len(indexes) > 1:
+            joined = ", ".join(str(i) for i in indexes)
+            errors.append(f'{table}: Duplicate key "{key}" at indexes {joined}')
+    return errors
 
 
 # --- backtest table (SPEC 10.2) ---------------------------------------------------------------
@@ -114,7 +122,8 @@ def _note(result: Closed, _index: int) -> str:
     return result.signal.note  # plain text since the signal opened; "" stays empty (SPEC 1.1.1)
 
 
-def _show_note() -> bool:
+def note_visible() -> bool:
+    """The Note column's `is_visible`: follows `CC_REPORT_SHOW_SIGNAL_NOTE` (SPEC 10)."""
     return bool(get_config().CC_REPORT_SHOW_SIGNAL_NOTE)
 
 
@@ -126,7 +135,7 @@ BACKTEST_COLUMNS: tuple[Column, ...] = (
     Column("signal_id", "Signal ID", lambda r, _i: r.signal.id),
     Column("symbol", "Symbol", lambda r, _i: r.signal.symbol),
     Column("position", "Position", lambda r, _i: r.signal.position.upper()),
-    Column("note", "Note", _note, _show_note),
+    Column("note", "Note", _note, note_visible),
     Column("open_price", "Open Price", lambda r, _i: price_usd(r.signal.price_open)),
     Column("close_price", "Close Price", lambda r, _i: price_usd(r.current_price)),
     Column("take_profit", "Take Profit", lambda r, _i: price_usd(r.signal.price_take_profit)),

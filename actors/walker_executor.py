@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from backtestkit.actors.backtest import BacktestMode
     from backtestkit.actors.schemas import WalkerSchema
 
-__all__ = ["Executor", "InProcessExecutor", "StrategyJob", "StrategyRun"]
+__all__ = ["Executor", "InProcessExecutor", "StoredRun", "StrategyJob", "StrategyRun"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +65,27 @@ class Executor(Protocol):
         """Start (or queue) one job."""
         ...
 
-    async def close(self) -> None:
-        """Release workers, clients, processes; called once at the end of the walk."""
+    def close(self) -> None:
+        """Release workers, clients, processes; called once at the end (or on abort)."""
         ...
+
+
+class StoredRun:
+    """A result known in advance (resume): done, nothing runs."""
+
+    __slots__ = ("_stats",)
+
+    def __init__(self, stats: BacktestStatistics) -> None:
+        self._stats = stats
+
+    def done(self) -> bool:
+        return True
+
+    def cancel(self) -> bool:
+        return False
+
+    async def result(self) -> BacktestStatistics:
+        return self._stats
 
 
 class _InProcessRun:
@@ -118,5 +136,5 @@ class InProcessExecutor:
     async def submit(self, job: StrategyJob) -> StrategyRun:
         return _InProcessRun(self._backtest, job)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         return None

@@ -1,4 +1,4 @@
-"""What a walker produces (SPEC 12.2, 12.3): the per-strategy contract and the accumulated results."""
+"""What a walker produces (SPEC 12.2, 12.3): the per-strategy contract and the stored results."""
 
 from __future__ import annotations
 

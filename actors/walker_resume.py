@@ -84,9 +84,10 @@ def candle_fingerprint(exchange: ExchangeSchema, symbol: str) -> str:
         code = inspect.getsource(cls)
     except (OSError, TypeError):
         code = ""
-    return f"untracked:{cls.__module__}:{cls.__qualname__}:" + hashlib.sha256(
-        code.encode()
-    ).hexdigest()
+    return (
+        f"untracked:{cls.__module__}:{cls.__qualname__}:"
+        + hashlib.sha256(code.encode()).hexdigest()
+    )
 
 
 def strategy_fingerprint(
@@ -110,8 +111,7 @@ def strategy_fingerprint(
                     "name": risk.name,
                     "max_concurrent_positions": risk.max_concurrent_positions,
                     "validations": [
-                        {"note": v.note, **function_identity(v.validate)}
-                        for v in risk.validations
+                        {"note": v.note, **function_identity(v.validate)} for v in risk.validations
                     ],
                 }
                 for risk in risks

@@ -50,7 +50,9 @@ def main() -> None:
     )
     add_strategy("sma-cross", interval="5m", get_signal=sma_cross)
 
-    results = Backtest.run_sync("BTCUSD", strategy="sma-cross", exchange="bitstamp", frame="aug-2026")
+    results = Backtest.run_sync(
+        "BTCUSD", strategy="sma-cross", exchange="bitstamp", frame="aug-2026"
+    )
     stats = Backtest.get_data("BTCUSD", "sma-cross")
 
     def fmt(value: float | None, suffix: str = "", sign: str = "+") -> str:

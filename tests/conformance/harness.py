@@ -79,7 +79,7 @@ class MockCandles:
 
 
 class PhaseCandles:
-    """A 'PHASE' exchange: candle i of each request gets prices from `price_at(i)` (o, h, l, c, v)."""
+    """A PHASE exchange: candle i of each request gets `price_at(i)` = (o, h, l, c, v)."""
 
     def __init__(self, price_at: Callable[[int], tuple[float, float, float, float, float]]) -> None:
         self.price_at = price_at

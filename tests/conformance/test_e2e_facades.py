@@ -1,18 +1,20 @@
 """SCENARIOS B.2 e2e/facades: two symbols run in the background at once stay isolated.
 
-Ported part: no error, both doneBacktest events, every signal and performance event belongs to
-its own run. The Schedule / Performance / Heat / Partial report facades the reference also
-queries are pending (issue 7, see PENDING_E2E.md).
+No error, both doneBacktest events, every signal and performance event belongs to its own run,
+and so does every row of the Schedule / Performance / Heat / Partial report facades (the
+Performance and Partial storages are opt-in: enabled before the runs).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from backtestkit.actors import Backtest, Signal
+from backtestkit.actors import Backtest, Heat, Partial, Performance, Schedule, Signal
 from backtestkit.bus import PerformanceEvent, listen_performance
 
-from .e2e_sources import MIN, Market, add_recorded_strategy, plan, run_background, watch
+from .e2e_sources import MIN, Market, Watch, add_recorded_strategy, plan, run_background, watch
 from .harness import T0, add_minute_frame
 
 FLAT = {"BTCUSDT": (95000, 95100, 94950, 95000, 100), "ETHUSDT": (4000, 4010, 3995, 4000, 100)}
@@ -45,6 +47,8 @@ async def test_facades_parallel_isolation() -> None:
     market.add_exchange("multi")
     add_minute_frame("60m", T0, T0 + 60 * MIN)
     add_recorded_strategy("isolation", market.get_signal())
+    Performance.enable()
+    Partial.enable()
     performance: list[PerformanceEvent] = []
     listen_performance(performance.append)
     seen = watch()
@@ -66,3 +70,52 @@ async def test_facades_parallel_isolation() -> None:
     assert [(c.close_reason, c.close_timestamp) for c in eth] == [("stop_loss", T0 + 15 * MIN)]
     assert Backtest.get_data("BTCUSDT", "isolation").signal_list == tuple(btc)
     assert Backtest.get_data("ETHUSDT", "isolation").signal_list == tuple(eth)
+    check_report_facades("isolation", seen, performance)
+
+
+def expected_schedule_rows(seen: Watch, symbol: str) -> list[tuple[Any, ...]]:
+    """SPEC 9.3 over the run's signal stream: a row per scheduled / cancelled result and per
+    opened result whose scheduledAt != pendingAt, newest first."""
+    rows = []
+    for event in seen.events:
+        if event.symbol != symbol or event.signal is None:
+            continue
+        signal = event.signal
+        if event.action == "scheduled":
+            rows.append(("scheduled", signal.scheduled_at, None))
+        elif event.action == "opened" and signal.scheduled_at != signal.pending_at:
+            waited = (signal.pending_at - signal.scheduled_at) / MIN
+            rows.append(("opened", signal.pending_at, waited))
+        elif event.action == "cancelled":
+            waited = (event.close_timestamp - signal.scheduled_at) / MIN
+            rows.append(("cancelled", event.close_timestamp, waited))
+    return rows[::-1]
+
+
+def check_report_facades(strategy: str, seen: Watch, performance: list[PerformanceEvent]) -> None:
+    """The Schedule / Performance / Heat / Partial parts of B.2 and B.7: per-symbol isolation."""
+    for symbol in ("BTCUSDT", "ETHUSDT"):
+        schedule = Schedule.get_data(symbol, strategy)
+        assert schedule.total_scheduled > 0
+        assert all(row.symbol == symbol for row in schedule.event_list)
+        assert [
+            (row.action, row.timestamp, row.duration) for row in schedule.event_list
+        ] == expected_schedule_rows(seen, symbol)
+        report = Schedule.get_report(symbol, strategy)
+        assert report and symbol in report
+        assert report.startswith(f"# Scheduled Signals Report: {strategy}\n")
+        timing = Performance.get_data(symbol, strategy)
+        assert timing.total_events > 0
+        assert all(event.symbol == symbol for event in timing.events)
+        assert list(timing.events) == [e for e in performance if e.symbol == symbol][::-1]
+        partial = Partial.get_data(symbol, strategy)
+        assert all(row.symbol == symbol for row in partial.event_list)
+        assert Performance.get_report(symbol, strategy)
+        assert Partial.get_report(symbol, strategy)
+    heat = Heat.get_data(strategy)
+    assert heat.total_symbols == 2
+    closed = {c.symbol: c for c in seen.closed()}
+    assert {row.symbol: (row.total_trades, row.total_pnl) for row in heat.symbols} == {
+        symbol: (1, c.pnl.pnl_percentage) for symbol, c in closed.items()
+    }
+    assert Heat.get_report(strategy)

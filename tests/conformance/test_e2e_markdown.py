@@ -1,15 +1,16 @@
 """SCENARIOS B.7 e2e/markdown/parallel-services: two symbols in the background at once; each
-has its own backtest statistics and Markdown report.
+has its own backtest statistics and Markdown report, and its own rows in the Schedule /
+Performance / Partial / Heat facades (Performance and Partial enabled before the runs).
 
-The Schedule / Performance / Partial / Heat facades of the reference test are pending (issue 7)
-and e2e/markdown/live-persist (Live) is pending (issue 5), see PENDING_E2E.md.
+e2e/markdown/live-persist (Live) is pending (issue 5), see PENDING_E2E.md.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from backtestkit.actors import Backtest, BacktestStatistics, Signal
+from backtestkit.actors import Backtest, BacktestStatistics, Partial, Performance, Signal
+from backtestkit.bus import PerformanceEvent, listen_performance
 
 from .e2e_sources import (
     MIN,
@@ -22,6 +23,7 @@ from .e2e_sources import (
     watch,
 )
 from .harness import T0, add_minute_frame
+from .test_e2e_facades import check_report_facades
 
 FLAT = {"BTCUSDT": (95000, 95100, 94950, 95000, 100), "ETHUSDT": (4000, 4010, 3995, 4000, 100)}
 
@@ -55,6 +57,10 @@ async def test_markdown_parallel_services() -> None:
     market.add_exchange("multi")
     add_minute_frame("60m", T0, T0 + 60 * MIN)
     add_recorded_strategy("markdown", market.get_signal())
+    Performance.enable()
+    Partial.enable()
+    performance: list[PerformanceEvent] = []
+    listen_performance(performance.append)
     seen = watch()
     await run_background(
         ("BTCUSDT", "markdown", "multi", "60m"), ("ETHUSDT", "markdown", "multi", "60m")
@@ -73,3 +79,4 @@ async def test_markdown_parallel_services() -> None:
         assert closed.pnl.pnl_percentage == spec_pnl("long", open_, tp)
         other = "ETHUSDT" if symbol == "BTCUSDT" else "BTCUSDT"
         assert other not in report
+    check_report_facades("markdown", seen, performance)

@@ -3,17 +3,18 @@
 Expected callbacks and level events are derived here from SPEC 1.6 / 6.4: every evaluated
 fast-forward candle (from T0+5m after an activation at T0, Q2; from T0 for an immediate open)
 reports the progress of the 5-candle VWAP ending at it; a level event fires once per newly
-reached multiple of 10. The Partial report facade (Partial.getData / getReport) is pending
-(issue 7, see PENDING_E2E.md); e2e/partial/getdata and getreport port the rest.
+reached multiple of 10. e2e/partial/getdata, getreport and getdata-unknown read the Partial
+report facade (SPEC 9.6), which is opt-in: those ports call `Partial.enable()` before the run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
-from backtestkit.actors import Signal
+from backtestkit.actors import Partial, Signal, add_strategy
 from backtestkit.bus import (
     PartialEvent,
     listen_partial_loss,
@@ -39,6 +40,7 @@ from .e2e_sources import (
     watch,
 )
 from .harness import T0, add_minute_frame
+from .spec_support import to_fixed
 
 NO_CANDLES = "no candles data"
 
@@ -248,11 +250,38 @@ def ramp1000(rising: bool) -> list[Ohlcv]:
     )
 
 
+def partial_rows(expected: Partials, signal_id: str, action: str, symbol: str) -> list[Any]:
+    """The Partial storage rows SPEC 9.6 predicts, newest first."""
+    return [
+        (T0 + minute * MIN, action, symbol, "partial", signal_id, "long", price, level, True)
+        for minute, level, price in reversed(expected.levels)
+    ]
+
+
+def row_fields(row: Any) -> tuple[Any, ...]:
+    return (
+        row.timestamp,
+        row.action,
+        row.symbol,
+        row.strategy_name,
+        row.signal_id,
+        row.position,
+        row.current_price,
+        row.level,
+        row.backtest,
+    )
+
+
 def test_partial_getdata() -> None:
-    """e2e/partial/getdata (without Partial.getData, issue 7): 6 profit level events 10 .. 60,
-    no loss event; TP 115000 at T0+20m."""
+    """e2e/partial/getdata: 6 profit level events 10 .. 60, no loss event, read back through
+    Partial.get_data; TP 115000 at T0+20m."""
     signal = Signal("long", 115000, 75000, 60, price_open=95000)
+    Partial.enable()
     run = run_partial(95000, ramp1000(True), signal, frame_minutes=25, callbacks=False)
+    data = Partial.get_data("BTCUSDT", "partial")
+    assert isinstance(data.total_events, int) and isinstance(data.event_list, tuple)
+    assert data.total_profit > 0 and data.total_loss == 0
+    assert (data.total_events, data.total_profit) == (6, 6)  # computed
     assert run.errors == []
     expected = expected_partials(run.rows, range(5, 20), signal, profit=True)
     assert [round(p) for _, _, p in expected.calls] == RAMP50_PERCENTS
@@ -264,6 +293,10 @@ def test_partial_getdata() -> None:
     assert [e.timestamp for e in run.profit_events] == [
         T0 + m * MIN for m in (8, 10, 12, 14, 16, 18)
     ]
+    signal_id = run.recorder.open[0][1].id
+    assert [row_fields(row) for row in data.event_list] == partial_rows(
+        expected, signal_id, "profit", "BTCUSDT"
+    )
     [closed] = run.results
     assert closed.close_reason == "take_profit"
     assert closed.close_timestamp == T0 + 20 * MIN
@@ -273,9 +306,10 @@ def test_partial_getdata() -> None:
 
 
 def test_partial_getreport() -> None:
-    """e2e/partial/getreport (without Partial.getReport, issue 7): ETHUSDT falling: 6 loss
-    level events; stop_loss 75000 at T0+20m."""
+    """e2e/partial/getreport: ETHUSDT falling: 6 loss level events, rendered by
+    Partial.get_report; stop_loss 75000 at T0+20m."""
     signal = Signal("long", 115000, 75000, 60, price_open=95000)
+    Partial.enable()
     run = run_partial(
         95000, ramp1000(False), signal, frame_minutes=25, callbacks=False, symbol="ETHUSDT"
     )
@@ -287,12 +321,55 @@ def test_partial_getreport() -> None:
     ]
     assert [e.level for e in run.loss_events] == [10, 20, 30, 40, 50, 60]
     assert all(e.symbol == "ETHUSDT" and e.backtest for e in run.loss_events)
+    report = Partial.get_report("ETHUSDT", "partial")
+    assert "# Partial Profit/Loss Report: ETHUSDT:partial" in report
+    for header in (
+        "| Action |",
+        "| Symbol |",
+        "| Level % |",
+        "| Current Price |",
+        "| Timestamp |",
+        "| Mode |",
+    ):
+        assert header in report
+    signal_id = run.recorder.open[0][1].id
+    rows = [
+        f"| LOSS | ETHUSDT | partial | {signal_id} | LONG | -{level}% | {to_fixed(price, 8)} USD"
+        f" | {iso(T0 + minute * MIN)} | Backtest |"
+        for minute, level, price in reversed(expected.levels)
+    ]
+    assert report.split("\n") == [
+        "# Partial Profit/Loss Report: ETHUSDT:partial",
+        "",
+        "| Action | Symbol | Strategy | Signal ID | Position | Level % | Current Price"
+        " | Timestamp | Mode |",
+        "| --- |" + " --- |" * 8,
+        *rows,
+        "",
+        "**Total events:** 6",
+        "**Profit events:** 0",
+        "**Loss events:** 6",
+    ]
     [closed] = run.results
     assert closed.close_reason == "stop_loss"
     assert closed.close_timestamp == T0 + 20 * MIN
     assert closed.pnl.pnl_percentage == spec_pnl("long", 95000, 75000)
     assert round(closed.pnl.pnl_percentage, 6) == -21.410369
     assert_scheduled_at_t0(run)
+
+
+def iso(ms: int) -> str:
+    """JS toISOString (SPEC 10.1) for whole-second stamps."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_partial_getdata_unknown() -> None:
+    """e2e/partial/getdata-unknown: nothing recorded for that symbol: zeros and no rows."""
+    add_strategy("nonexistent-strategy", interval="1m", get_signal=lambda symbol, when: None)
+    Partial.enable()
+    data = Partial.get_data("NONEXISTENT_SYMBOL_12345", "nonexistent-strategy")
+    assert (data.total_events, data.total_profit, data.total_loss) == (0, 0, 0)
+    assert data.event_list == ()
 
 
 RAMP_TO_TP = Signal("long", 100500, 98500, 60, price_open=99500)

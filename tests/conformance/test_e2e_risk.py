@@ -6,18 +6,20 @@ risk-checked twice (the DTO with the VWAP, then the row with priceOpen, Q9). Bac
 share a risk book run concurrently in the background over an async MOCK (every fetch yields to
 the event loop, as the reference's awaited getCandles do), so their ticks interleave.
 
-Risk.getData / Risk.getReport (e2e/risk/getdata, getreport and the bySymbol / byStrategy part of
-by-symbol-by-strategy) are pending (issue 7, see PENDING_E2E.md).
+Risk.get_data / Risk.get_report (SPEC 9.7) are checked against the rejections seen on
+listen_risk: the storage keeps them per "<symbol>:<strategy>", newest first.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from backtestkit.actors import (
+    Risk,
     RiskCheck,
     RiskValidation,
     Signal,
@@ -38,6 +40,7 @@ from .e2e_sources import (
     run_backtest,
 )
 from .harness import P_STAR, T0, MockCandles, add_minute_frame, add_mock_exchange
+from .spec_support import to_fixed
 
 
 async def std_long(symbol: str, when: Any) -> Signal:
@@ -298,11 +301,101 @@ def test_risk_no_spam() -> None:
     assert len(events) == 0 < len(allowed)
 
 
+def iso(ms: int) -> str:
+    """JS toISOString (SPEC 10.1)."""
+    stamp = datetime.fromtimestamp(ms / 1000, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def usd(value: float | None) -> str:
+    return "N/A" if value is None else to_fixed(value, 8) + " USD"
+
+
+def risk_row(event: RiskEvent) -> str:
+    """SPEC 10 risk table row (Note hidden): the checked signal's fields, N/A when absent."""
+    signal = event.pending_signal
+    cells = [
+        event.symbol,
+        event.strategy_name,
+        getattr(signal, "id", None) or "N/A",
+        signal.position.upper(),
+        event.exchange_name,
+        usd(signal.price_open),
+        usd(signal.price_take_profit),
+        usd(signal.price_stop_loss),
+        usd(event.current_price),
+        str(event.active_position_count),
+        event.comment,
+        iso(event.timestamp),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+async def shared_limit_one(events: list[RiskEvent]) -> list[tuple[str, str]]:
+    """Two strategies share a one-position limit on ETHUSDT, run at once (the reference's
+    getdata / getreport setup); the (symbol, strategy) pairs that saw rejections."""
+    setup(concurrent=True)
+    add_risk("max-1", validations=[RiskValidation(limit(1), note="Max 1 position")])
+    names = ("test-strategy-get-data-1", "test-strategy-get-data-2")
+    for name in names:
+        add_recorded_strategy(name, std_long, risk="max-1")
+    await run_background(*[("ETHUSDT", name, "mock", "frame") for name in names])
+    return sorted({(e.symbol, e.strategy_name) for e in events})
+
+
+@pytest.mark.anyio
+async def test_risk_getdata() -> None:
+    """e2e/risk/getdata: Risk.get_data counts the pair's rejections, newest first."""
+    events = risk_events()
+    pairs = await shared_limit_one(events)
+    assert pairs
+    for symbol, strategy in pairs:
+        data = Risk.get_data(symbol, strategy)
+        assert data.total_rejections > 0
+        assert data.total_rejections == len(data.event_list)
+        own = [e for e in events if (e.symbol, e.strategy_name) == (symbol, strategy)]
+        assert list(data.event_list) == own[::-1]
+        assert data.by_symbol == {symbol: len(own)}
+        assert data.by_strategy == {strategy: len(own)}
+        assert all(e.comment == "Max 1 position" for e in data.event_list)
+    assert sum(Risk.get_data(s, n).total_rejections for s, n in pairs) == len(events)
+
+
+@pytest.mark.anyio
+async def test_risk_getreport() -> None:
+    """e2e/risk/getreport: the Markdown report of a pair's rejections (SPEC 10)."""
+    events = risk_events()
+    symbol, strategy = (await shared_limit_one(events))[-1]
+    own = [e for e in events if (e.symbol, e.strategy_name) == (symbol, strategy)]
+    report = Risk.get_report(symbol, strategy)
+    assert report.startswith("# Risk Rejection Report:")
+    assert "| Symbol |" in report and "Total rejections" in report
+    header = (
+        "| Symbol | Strategy | Signal ID | Position | Exchange | Open Price | Take Profit"
+        " | Stop Loss | Current Price | Active Positions | Reason | Timestamp |"
+    )
+    assert report.split("\n") == [
+        f"# Risk Rejection Report: {symbol}:{strategy}",
+        "",
+        header,
+        "| --- |" + " --- |" * 11,
+        *[risk_row(e) for e in reversed(own)],
+        "",
+        f"**Total rejections:** {len(own)}",
+        "",
+        "## Rejections by Symbol",
+        f"- {symbol}: {len(own)}",
+        "",
+        "## Rejections by Strategy",
+        f"- {strategy}: {len(own)}",
+    ]
+    assert "| ETHUSDT |" in report and "Max 1" in report
+
+
 @pytest.mark.anyio
 async def test_risk_by_symbol_by_strategy() -> None:
-    """e2e/risk/by-symbol-by-strategy (rejection counts from listen_risk; the Risk.getData
-    bySymbol / byStrategy part is pending, issue 7): two strategies x BTC/ETH under a
-    two-position limit."""
+    """e2e/risk/by-symbol-by-strategy: two strategies x BTC/ETH under a two-position limit;
+    Risk.get_data counts every pair's rejections by symbol and by strategy."""
     setup(concurrent=True)
     add_risk("pairs", validations=[limit(2)])
     for name in ("strategy-1", "strategy-2"):
@@ -316,6 +409,15 @@ async def test_risk_by_symbol_by_strategy() -> None:
     by_symbol = Counter(e.symbol for e in events)
     by_strategy = Counter(e.strategy_name for e in events)
     assert sum(by_symbol.values()) == sum(by_strategy.values()) == len(events)
+    for (symbol, strategy), count in pairs.items():
+        data = Risk.get_data(symbol, strategy)
+        assert data.total_rejections == count
+        assert data.by_symbol == {symbol: count}
+        assert data.by_strategy == {strategy: count}
+    for symbol in ("BTCUSDT", "ETHUSDT"):
+        for strategy in names:
+            if (symbol, strategy) not in pairs:
+                assert Risk.get_data(symbol, strategy).total_rejections == 0
 
 
 def test_risk_risk_list_and() -> None:

@@ -1,7 +1,7 @@
 """SCENARIOS A.15 spec/columns: custom columns passed to Backtest.get_report / Backtest.dump.
 
 MOCK, STD-LONG, 1d frame, background run: one trade (LONG, +1.950634 %). The columns go straight
-to the call (no global column configuration, which is pending, see PENDING_SPEC.md).
+to the call; the global column configuration (set_columns) is ported in test_e2e_columns.py.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""SCENARIOS A.7 spec/scheduled, the engine part: scheduled signals, their timeout and activation.
-
-These scenarios assert through the Schedule facade (Schedule.get_data), which is pending
-(PENDING_SPEC.md); here the same runs are checked through the results, the callbacks and the
-signal stream. spec/scheduled/empty-nulls is Schedule-only and pending.
+"""SCENARIOS A.7 spec/scheduled: scheduled signals, their timeout and activation, through the
+Schedule facade (SPEC 9.3) and, for the engine part, the results, callbacks and signal stream.
 """
 
 from __future__ import annotations
@@ -16,6 +13,8 @@ from backtestkit.actors import (
     Cancelled,
     Candle,
     Closed,
+    Schedule,
+    ScheduleStatistics,
     Signal,
     add_exchange,
     add_strategy,
@@ -47,6 +46,27 @@ def _first_call_only(signal: Signal) -> Any:
     return get_signal
 
 
+def _assert_one_timeout(
+    stats: ScheduleStatistics, price_open: float, scheduled_price: float
+) -> None:
+    """SPEC 9.3 for one scheduled signal cancelled by the 120-min timeout (rows newest first)."""
+    assert isinstance(stats.total_events, int) and isinstance(stats.event_list, tuple)
+    assert (stats.total_events, stats.total_scheduled, stats.total_opened) == (2, 1, 0)
+    assert stats.total_cancelled == 1
+    assert stats.cancellation_rate == 100.0  # 1 / 1 * 100
+    assert stats.activation_rate == 0.0  # 0 / 1 * 100
+    assert stats.avg_wait_time == 120.0
+    assert stats.avg_activation_time is None
+    cancelled, scheduled = stats.event_list
+    assert (scheduled.action, scheduled.timestamp, scheduled.duration) == ("scheduled", T0, None)
+    assert scheduled.current_price == scheduled_price and scheduled.price_open == price_open
+    assert (cancelled.action, cancelled.timestamp) == ("cancelled", T0 + minutes(120))
+    assert cancelled.close_timestamp == T0 + minutes(120) and cancelled.duration == 120
+    assert cancelled.current_price == mock_vwap(120, 124)
+    assert cancelled.signal_id == scheduled.signal_id
+    assert {row.symbol for row in stats.event_list} == {SYMBOL}
+
+
 def _assert_cancelled_by_timeout(results: list[TickResult]) -> None:
     """The only result: cancelled on the ff candle k=124 stamped T0+120 min, at VWAP(k=120..124)."""
     assert len(results) == 1
@@ -60,7 +80,7 @@ def _assert_cancelled_by_timeout(results: list[TickResult]) -> None:
 
 
 async def test_getdata_structure() -> None:
-    """spec/scheduled/getdata-structure (engine part; Schedule.get_data pending)"""
+    """spec/scheduled/getdata-structure"""
     source = add_mock_exchange()
     add_day_frame()
     signal = Signal("long", P_STAR + 1000, P_STAR - 10000, 120, price_open=P_STAR - 100)
@@ -72,10 +92,11 @@ async def test_getdata_structure() -> None:
     _assert_cancelled_by_timeout(results)
     assert results[0].signal.price_open == P_STAR - 100
     assert results[0].signal.is_scheduled is True
+    _assert_one_timeout(Schedule.get_data(SYMBOL, "sched"), P_STAR - 100, P_STAR)
 
 
 async def test_cancellation_rate() -> None:
-    """spec/scheduled/cancellation-rate (engine part; Schedule.get_data pending)"""
+    """spec/scheduled/cancellation-rate"""
     source = add_mock_exchange()
     add_day_frame()
     cancelled_calls: list[tuple[Any, ...]] = []
@@ -92,6 +113,22 @@ async def test_cancellation_rate() -> None:
     assert len(cancelled_calls) == 1
     symbol, row, price, backtest = cancelled_calls[0]
     assert (symbol, row.price_open, price, backtest) == (SYMBOL, 10000, mock_vwap(120, 124), True)
+    stats = Schedule.get_data(SYMBOL, "far")
+    assert isinstance(stats.cancellation_rate, float) and isinstance(stats.avg_wait_time, float)
+    _assert_one_timeout(stats, 10000, P_STAR)
+
+
+async def test_empty_nulls() -> None:
+    """spec/scheduled/empty-nulls"""
+    add_mock_exchange()
+    add_day_frame()
+    add_strategy("never", interval="1m", get_signal=lambda symbol, when: None)
+    assert await collect_run(strategy="never") == []
+    stats = Schedule.get_data(SYMBOL, "never")
+    assert stats.total_scheduled == 0 and stats.total_cancelled == 0
+    assert stats.cancellation_rate is None and stats.avg_wait_time is None
+    assert (stats.total_events, stats.total_opened, stats.event_list) == (0, 0, ())
+    assert stats.activation_rate is None and stats.avg_activation_time is None
 
 
 def _flat(ts: int, o: float, h: float, low: float, c: float) -> Candle:
@@ -99,7 +136,7 @@ def _flat(ts: int, o: float, h: float, low: float, c: float) -> Candle:
 
 
 async def test_lifecycle() -> None:
-    """spec/scheduled/lifecycle (engine part; Schedule.get_data pending)"""
+    """spec/scheduled/lifecycle"""
     start = T0 - minutes(4)
     source = ArrayCandles([_flat(start + minutes(i), 42000, 42100, 41900, 42000) for i in range(5)])
     add_minute_frame("1m-day", T0, T0 + minutes(1440))  # 2024-01-01 -> 2024-01-02
@@ -131,14 +168,17 @@ async def test_lifecycle() -> None:
 
     scheduled: list[tuple[Any, ...]] = []
     opened: list[tuple[Any, ...]] = []
+    at_open: list[ScheduleStatistics] = []
+
+    def on_open(*args: Any) -> None:
+        opened.append(args)
+        at_open.append(Schedule.get_data(SYMBOL, "life"))
+
     add_strategy(
         "life",
         interval="1m",
         get_signal=get_signal,
-        callbacks={
-            "on_schedule": lambda *args: scheduled.append(args),
-            "on_open": lambda *args: opened.append(args),
-        },
+        callbacks={"on_schedule": lambda *args: scheduled.append(args), "on_open": on_open},
     )
     actions: list[TickResult] = []
     listen_signal_backtest(lambda r: actions.append(r) if r.action != "idle" else None)
@@ -146,8 +186,16 @@ async def test_lifecycle() -> None:
     listen_signal_backtest(lambda r: results.append(r) if isinstance(r, Closed) else None)
     await run_background(strategy="life", exchange="array", frame="1m-day")
 
-    # asserted: on_schedule called once (Schedule.get_data totalScheduled 1 is pending)
+    # asserted at on_open: Schedule.get_data totalScheduled 1, on_schedule called once, the
+    # newest row is "scheduled"
+    [stats] = at_open
+    assert stats.total_scheduled == 1
     assert len(scheduled) == 1
+    assert stats.event_list and stats.event_list[0].action == "scheduled"
+    # computed: the fast-forward activation yields no `opened` row (Q17)
+    assert [row.action for row in stats.event_list] == ["scheduled"]
+    assert stats.event_list[0].price_open == 41940 and stats.event_list[0].current_price == 42040
+    assert Schedule.get_data(SYMBOL, "life").total_opened == 0
     assert prices == [42040.0]  # computed: four 42000 typicals and one 42200
     symbol, row, price, backtest = scheduled[0]
     assert (symbol, backtest) == (SYMBOL, True)

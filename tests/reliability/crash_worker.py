@@ -35,6 +35,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 sys.path.insert(0, str(GOLDEN))
 from strategies import fuzz  # noqa: E402
 
+DATA = GOLDEN.parent / "data" / "kaggle_BTCUSD_1m.csv"
 SYMBOL = "BTCUSD"
 STRATEGY = "fuzz"
 

@@ -1,0 +1,115 @@
+"""The Risk facade (SPEC 9.7, 10, 14): risk rejections per symbol:strategy.
+
+Fed by the bus `risk` topic (one event per rejection; allowed signals cost nothing). Keeps the
+newest 250 rejections per "<symbol>:<strategy>".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from backtestkit.actors.column_config import configured_columns
+from backtestkit.actors.facade_support import write_report
+from backtestkit.actors.registry import registry
+from backtestkit.actors.report_columns import Column, markdown_table
+from backtestkit.actors.report_feed import BusFeed, RowBook
+from backtestkit.actors.report_models import RiskStatistics
+from backtestkit.bus import Bus, RiskEvent, topics
+
+__all__ = ["Risk", "RiskReports", "risk_report", "risk_statistics"]
+
+STORED_EVENTS = 250
+
+
+def risk_statistics(events: Sequence[RiskEvent]) -> RiskStatistics:
+    """Counts by symbol and by strategy, in first-seen order of the newest-first list."""
+    by_symbol: dict[str, int] = {}
+    by_strategy: dict[str, int] = {}
+    for event in events:
+        by_symbol[event.symbol] = by_symbol.get(event.symbol, 0) + 1
+        by_strategy[event.strategy_name] = by_strategy.get(event.strategy_name, 0) + 1
+    return RiskStatistics(
+        event_list=tuple(events),
+        total_rejections=len(events),
+        by_symbol=by_symbol,
+        by_strategy=by_strategy,
+    )
+
+
+def risk_report(
+    symbol: str,
+    strategy_name: str,
+    stats: RiskStatistics,
+    columns: Sequence[Column] | None = None,
+) -> str:
+    """The risk text (SPEC 10): title, table, total, counts by symbol and by strategy."""
+    title = f"# Risk Rejection Report: {symbol}:{strategy_name}"
+    if stats.total_rejections == 0:
+        return "\n".join([title, "", "No risk rejections recorded yet."])
+    if columns is None:
+        columns = configured_columns("risk_columns")
+    return "\n".join(
+        [
+            title,
+            "",
+            *markdown_table(stats.event_list, columns),
+            "",
+            f"**Total rejections:** {stats.total_rejections}",
+            "",
+            "## Rejections by Symbol",
+            *(f"- {name}: {count}" for name, count in stats.by_symbol.items()),
+            "",
+            "## Rejections by Strategy",
+            *(f"- {name}: {count}" for name, count in stats.by_strategy.items()),
+        ]
+    )
+
+
+class RiskReports:
+    """`Risk`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
+
+    def __init__(self, bus: Bus | None = None) -> None:
+        self._book: RowBook[RiskEvent] = RowBook(STORED_EVENTS)
+        self._feed = BusFeed(bus or topics, [(lambda b: b.risk, self._on_rejection)])
+
+    def _on_rejection(self, event: RiskEvent) -> None:
+        self._book.add(f"{event.symbol}:{event.strategy_name}", event)
+
+    def get_data(self, symbol: str, strategy: str) -> RiskStatistics:
+        registry.strategy(strategy)
+        return risk_statistics(self._book.rows(f"{symbol}:{strategy}"))
+
+    def get_report(
+        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
+    ) -> str:
+        return risk_report(symbol, strategy, self.get_data(symbol, strategy), columns)
+
+    def dump(
+        self,
+        symbol: str,
+        strategy: str,
+        path: str | Path | None = None,
+        columns: Sequence[Column] | None = None,
+    ) -> Path:
+        """Write the report to `path` (a file or directory; default
+        ./dump/risk/<symbol>_<strategy>.md)."""
+        text = self.get_report(symbol, strategy, columns)
+        return write_report(text, "risk", f"{symbol}_{strategy}", path)
+
+    def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
+        """Forget one "<symbol>:<strategy>" (both given) or everything."""
+        self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")
+
+    def attach(self) -> None:
+        """(Re)subscribe to the bus; done on import and by `reset()`."""
+        self._feed.attach()
+
+    def reset(self) -> None:
+        """Forget everything and resubscribe (test isolation)."""
+        self._book.clear()
+        self._feed.attach()
+
+
+Risk = RiskReports()
+Risk.attach()

@@ -1,0 +1,72 @@
+"""Importable strategies and candles for the walker tests: worker processes import them by
+reference (`walker_strategies:sma_5_20`), so they are module-level functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from backtestkit.actors import Signal, get_average_price, get_candles
+
+START = 1_704_067_200_000  # 2024-01-01T00:00Z
+MINUTE = 60_000
+
+
+def make_candles(days: int = 2, seed: int = 7, lead_minutes: int = 60) -> dict[str, np.ndarray]:
+    """A seeded random walk of one-minute candles from START - lead_minutes."""
+    rng = np.random.default_rng(seed)
+    count = days * 1440 + lead_minutes + 600
+    close = 42_000 * np.exp(np.cumsum(rng.standard_t(4, count) * 0.0008))
+    open_ = np.r_[42_000.0, close[:-1]]
+    high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.0005, count)))
+    low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.0005, count)))
+    return {
+        "timestamp": START - lead_minutes * MINUTE + np.arange(count, dtype=np.int64) * MINUTE,
+        "open": np.round(open_, 2),
+        "high": np.round(high, 2) + 0.01,
+        "low": np.round(low, 2) - 0.01,
+        "close": np.round(close, 2),
+        "volume": rng.lognormal(0, 1, count),
+    }
+
+
+def _sma(symbol: str, fast: int, slow: int, take: float, stop: float) -> Signal | None:
+    closes = get_candles(symbol, "1m", slow + 1).close  # type: ignore[union-attr]
+    if len(closes) < slow + 1:
+        return None
+    c = closes.tolist()
+    fast_now, fast_prev = sum(c[-fast:]) / fast, sum(c[-fast - 1 : -1]) / fast
+    slow_now, slow_prev = sum(c[-slow:]) / slow, sum(c[-slow - 1 : -1]) / slow
+    price: Any = get_average_price(symbol)
+    if fast_prev <= slow_prev and fast_now > slow_now:
+        return Signal("long", price * (1 + take), price * (1 - stop), 240)
+    if fast_prev >= slow_prev and fast_now < slow_now:
+        return Signal("short", price * (1 - take), price * (1 + stop), 240)
+    return None
+
+
+def sma_5_20(symbol: str, when: datetime) -> Signal | None:
+    return _sma(symbol, 5, 20, 0.01, 0.007)
+
+
+def sma_8_30(symbol: str, when: datetime) -> Signal | None:
+    return _sma(symbol, 8, 30, 0.008, 0.006)
+
+
+def sma_3_12(symbol: str, when: datetime) -> Signal | None:
+    return _sma(symbol, 3, 12, 0.012, 0.008)
+
+
+def never(symbol: str, when: datetime) -> None:
+    return None
+
+
+def make_scaled(factor: float) -> Any:
+    """A closure: not importable by reference."""
+
+    def scaled(symbol: str, when: datetime) -> Signal | None:
+        return _sma(symbol, 5, 20, 0.01 * factor, 0.007)
+
+    return scaled
