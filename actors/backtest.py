@@ -112,6 +112,7 @@ class BacktestMode:
                     machine = instance.machine
                     if machine is not None and machine.stopped:
                         break
+                await results.aclose()  # type: ignore[attr-defined]
                 await self._done(instance, symbol, strategy, exchange)
                 instance.status = "fulfilled"
             except Exception as exc:

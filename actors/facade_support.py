@@ -30,6 +30,9 @@ async def in_context(results: AsyncIterator[T], context: ExecutionContext) -> As
             yield result
             token = execution_context.set(context)
     finally:
+        closing = getattr(results, "aclose", None)
+        if closing is not None:  # the clock's own cleanup (e.g. live slot writes) runs now
+            await closing()
         if token is not None:
             with contextlib.suppress(ValueError):  # finalised from another context
                 execution_context.reset(token)

@@ -16,10 +16,15 @@ from backtestkit.actors.instances import Instance, Instances, InstanceStatus
 from backtestkit.actors.live_report import live_report
 from backtestkit.actors.live_state import LiveRiskBooks, LiveState
 from backtestkit.actors.live_statistics import LiveEventLog, LiveStatistics
-from backtestkit.actors.persistence import JsonStateStore, check_name
+from backtestkit.actors.persistence import (
+    CorruptStateError,
+    JsonStateStore,
+    check_name,
+    symbol_path_name,
+)
 from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column
-from backtestkit.actors.risk import RiskGate
+from backtestkit.actors.risk import RiskBook, RiskGate
 from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.actors.ticker import MinuteTicker
 from backtestkit.bus import Bus, DoneEvent, TickResult, start_detached, topics
@@ -62,7 +67,7 @@ class LiveMode:
         strategy_schema = registry.strategy(strategy)
         exchange_schema = registry.exchange(exchange)
         risks = registry.strategy_risks(strategy_schema)
-        check_name("symbol", symbol)
+        symbol_path_name(symbol)
         check_name("strategy", strategy)
         clock = clock if clock is not None else WallClock()
         if isinstance(state_dir, JsonStateStore):
@@ -73,7 +78,14 @@ class LiveMode:
         instance.log = LiveEventLog()
         actor = exchange_actor(exchange_schema)
         context = ExecutionContext(symbol, clock.now(), False, actor)
-        books = [self.risk_books.get(store, risk) for risk in risks]
+        books: builtins.list[RiskBook] = []
+        unreadable: builtins.list[CorruptStateError] = []
+        for risk in risks:
+            try:
+                books.append(self.risk_books.get(store, risk))
+            except CorruptStateError as exc:  # quarantined; reported and refused at restore
+                unreadable.append(exc)
+                books.append(self.risk_books.get(store, risk))  # starts empty once moved aside
         machine = SignalStateMachine(
             schema=strategy_schema,
             symbol=symbol,
@@ -84,6 +96,7 @@ class LiveMode:
             risk=RiskGate(books, self.bus) if books else None,
         )
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
+        state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
         ticker = MinuteTicker(machine, state, clock, on_result=instance.log.record)
         return in_context(ticker.run(), context)
@@ -112,6 +125,7 @@ class LiveMode:
                         machine = instance.machine
                         if result.action == "closed" and machine is not None and machine.stopped:
                             break
+                    await results.aclose()  # type: ignore[attr-defined]  # state on disk first
                     await self._done(instance, symbol, strategy, exchange)
                     instance.status = "fulfilled"
                 except Exception as exc:

@@ -23,6 +23,7 @@ from backtestkit.actors.persistence import (
     JsonStateStore,
     check_name,
     corrupt_files,
+    symbol_path_name,
 )
 from backtestkit.actors.risk import ActivePosition, RiskBook
 from backtestkit.actors.schemas import RiskSchema
@@ -155,7 +156,7 @@ class LiveState:
         live_books: LiveRiskBooks,
         on_error: Callable[[BaseException], None],
     ) -> None:
-        symbol = check_name("symbol", machine.symbol)
+        symbol = symbol_path_name(machine.symbol)
         strategy = check_name("strategy", machine.schema.name)
         check_name("exchange", machine.exchange.name)
         self.store = store
@@ -170,6 +171,7 @@ class LiveState:
         self.saved_pending: SignalRow | None = None
         self.saved_scheduled: SignalRow | None = None
         self._level_ids: set[str] = set()  # signal ids whose levels this instance wrote
+        self.unreadable: list[CorruptStateError] = []  # found before the run (risk books)
 
     # -- restore (SPEC 11.3) ---------------------------------------------------------------
 
@@ -194,7 +196,8 @@ class LiveState:
 
     def read_slots(self) -> tuple[SignalRow | None, SignalRow | None, list[CorruptStateError]]:
         """The persisted pending and scheduled rows that belong to this strategy and exchange."""
-        errors: list[CorruptStateError] = []
+        errors: list[CorruptStateError] = list(self.unreadable)
+        self.unreadable.clear()
         machine = self.machine
         for directory in self._directories():
             self.store.sweep_temporaries(directory)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -23,6 +24,7 @@ __all__ = [
     "JsonStateStore",
     "check_name",
     "corrupt_files",
+    "symbol_path_name",
 ]
 
 MISSING: Any = object()
@@ -41,7 +43,7 @@ class CorruptStateError(ValueError):
         self.problem = problem
 
 
-def check_name(kind: str, value: str) -> str:
+def check_name(kind: str, value: object) -> str:
     """A name used in a file path: no separators, no '..', no leading dot, not empty."""
     separators = {"/", "\\", os.sep, os.altsep or "/"}
     if (
@@ -57,7 +59,16 @@ def check_name(kind: str, value: str) -> str:
             f"{kind} name {value!r} cannot be used in a state file path "
             "(no path separators, no '..', no leading '.', not empty)"
         )
+    assert isinstance(value, str)
     return value
+
+
+def symbol_path_name(symbol: str) -> str:
+    """A symbol as a path component: separators percent-encoded ("BTC/USDT" -> "BTC%2FUSDT"),
+    then checked like any other name (no '..', no leading '.', not empty)."""
+    encoded = quote(symbol, safe=" !#$&'()+,-.;=@[]^_`{}~") if isinstance(symbol, str) else symbol
+    check_name("symbol", encoded)
+    return encoded
 
 
 def corrupt_files(directory: Path) -> list[Path]:

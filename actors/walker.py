@@ -202,7 +202,7 @@ class WalkerMode:
         strategy_columns: Sequence[Column] | None = None,
         pnl_columns: Sequence[Column] | None = None,
     ) -> str:
-        """SPEC 10.3 Markdown (columns default to WALKER_STRATEGY_COLUMNS / WALKER_PNL_COLUMNS)."""
+        """SPEC 10.3 Markdown; columns default to the configured walker tables (set_columns)."""
         return walker_report(self.get_data(symbol, walker), strategy_columns, pnl_columns)
 
     def dump(

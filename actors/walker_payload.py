@@ -39,6 +39,7 @@ __all__ = [
     "WorkerPayload",
     "build_worker_payload",
     "install_payload",
+    "install_payload_file",
     "run_installed_job",
     "run_strategy_job",
 ]
@@ -121,6 +122,14 @@ def _check(spec: WalkerSpec) -> None:
     for sizing in spec.sizings:
         for name, fn in _callbacks(sizing.callbacks):
             _importable(fn, f"sizing {sizing.name!r} callback {name}")
+
+
+def _pickled(spec: WalkerSpec, walker: str) -> bytes:
+    try:
+        return pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        problem = exc
+    exchange = spec.exchange
     try:
         pickle.dumps(exchange.candles)
     except Exception as exc:
@@ -128,6 +137,7 @@ def _check(spec: WalkerSpec) -> None:
             f"exchange {exchange.name!r}: its candle source {type(exchange.candles).__name__} "
             f"cannot be sent to walker workers (not picklable: {exc})"
         ) from None
+    raise ValueError(f"walker {walker!r}: schemas cannot be pickled ({problem})") from None
 
 
 def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
@@ -145,10 +155,7 @@ def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
         config=get_config(),
     )
     _check(spec)
-    try:
-        blob = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:
-        raise ValueError(f"walker {walker.name!r}: schemas cannot be pickled ({exc})") from None
+    blob = _pickled(spec, walker.name)
     return WorkerPayload(uuid.uuid4().hex, os.getpid(), tuple(sys.path), blob)
 
 
@@ -191,6 +198,17 @@ def install_payload(payload: WorkerPayload) -> None:
     """Process-pool initializer: register the schemas once per worker process."""
     with _lock:
         _install(payload)
+
+
+def install_payload_file(path: str) -> None:
+    """Process-pool initializer: the pickled `WorkerPayload` from a file (a big payload sent as
+    an initializer argument would be written to each new worker in turn, delaying the next)."""
+    try:
+        with open(path, "rb") as handle:
+            payload = pickle.load(handle)
+    except FileNotFoundError:  # the walk already ended (and removed it): no job will come
+        return
+    install_payload(payload)
 
 
 def run_installed_job(token: str, strategy: str) -> BacktestStatistics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backtestkit.actors.column_config import configured_columns
 from backtestkit.actors.formatting import iso_ms, signed, to_fixed
 from backtestkit.actors.report_columns import Column, markdown_table
 from backtestkit.actors.walker_models import WalkerResults, WalkerStrategyResult
@@ -97,9 +98,15 @@ def walker_report(
 ) -> str:
     """Render `Walker.get_data` as the reference's walker comparison report.
 
-    The metric is printed under the reference's name (`sharpeRatio`); a missing best strategy
-    prints `null`, as the reference's template does.
+    Columns default to the configured `walker_strategy_columns` / `walker_pnl_columns`
+    (`set_columns`, initially WALKER_STRATEGY_COLUMNS / WALKER_PNL_COLUMNS). The metric is
+    printed under the reference's name (`sharpeRatio`); a missing best strategy prints `null`,
+    as the reference's template does.
     """
+    if strategy_columns is None:
+        strategy_columns = configured_columns("walker_strategy_columns")
+    if pnl_columns is None:
+        pnl_columns = configured_columns("walker_pnl_columns")
     metric = reference_metric_name(data.metric)
     best_signals = data.best_stats.total_signals if data.best_stats is not None else 0
     best_metric = _NA if data.best_metric is None else to_fixed(data.best_metric, 2)
@@ -120,11 +127,11 @@ def walker_report(
         "",
         "## Top Strategies Comparison",
         "",
-        *_comparison(results, data.metric, strategy_columns or WALKER_STRATEGY_COLUMNS),
+        *_comparison(results, data.metric, strategy_columns),
         "",
         "## All Signals (PNL Table)",
         "",
-        *_pnl_table(results, pnl_columns or WALKER_PNL_COLUMNS),
+        *_pnl_table(results, pnl_columns),
         "",
         _NOTE,
     ]

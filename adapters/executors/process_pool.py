@@ -3,13 +3,16 @@
 Workers start from the 'forkserver' context where the OS has it (a clean server process that
 imports the engine once and forks every worker from there, so a pool starts in milliseconds
 after the first), else from 'spawn'. Either way a worker shares nothing with this process but
-what it is sent: each receives the walker's schemas once, through the pool initializer, then
-runs strategies by name.
+what it is sent: each receives the walker's schemas once, through the pool initializer (from a
+temporary file, so workers start side by side), then runs strategies by name.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
+import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 
@@ -20,7 +23,7 @@ from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
 from backtestkit.actors.walker_payload import (
     WorkerPayload,
     build_worker_payload,
-    install_payload,
+    install_payload_file,
     run_installed_job,
 )
 from backtestkit.bus import BacktestStatistics
@@ -75,6 +78,7 @@ class ProcessPoolWalkerExecutor:
         self.context = context
         self._payload: WorkerPayload | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._file: str | None = None
 
     @property
     def capacity(self) -> int:
@@ -88,11 +92,14 @@ class ProcessPoolWalkerExecutor:
         if payload is None:
             raise RuntimeError("ProcessPoolWalkerExecutor.submit before prepare")
         if self._pool is None:
+            handle, self._file = tempfile.mkstemp(prefix="backtestkit-walker-", suffix=".pickle")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=_context(self.context),
-                initializer=install_payload,
-                initargs=(payload,),
+                initializer=install_payload_file,
+                initargs=(self._file,),
             )
         return FutureRun(self._pool.submit(run_installed_job, payload.token, job.strategy))
 
@@ -101,3 +108,6 @@ class ProcessPoolWalkerExecutor:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+        path, self._file = self._file, None
+        if path is not None:
+            os.unlink(path)

@@ -2,7 +2,7 @@
 has its own backtest statistics and Markdown report, and its own rows in the Schedule /
 Performance / Partial / Heat facades (Performance and Partial enabled before the runs).
 
-e2e/markdown/live-persist (Live) is pending (issue 5), see PENDING_E2E.md.
+e2e/markdown/live-persist (Live) is in test_e2e_live.py.
 """
 
 from __future__ import annotations

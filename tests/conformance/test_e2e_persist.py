@@ -1,6 +1,6 @@
 """SCENARIOS B.12, backtest part: the strategy's on_write sees every pending-slot write
 (e2e/persist-sequence/*, e2e/sanitize/onwrite-*). The live restore/persist scenarios of B.12
-are pending (issue 5, see PENDING_E2E.md).
+are in test_e2e_live.py.
 
 Exchange: a slice exchange from T0 with no buffer (B.12): the first tick's VWAP sees only the
 T0 candle; a fast-forward requested at T0 with `limit` beyond the array gets its last 4 candles.

@@ -3,7 +3,7 @@
 Tests 2-8 use a slice exchange from T0 without buffer (B.13): the T0 look-back sees only the T0
 candle of the *initial* array (P is read before get_signal rebuilds it); a ff for a signal
 opened at once at T0 gets the fallback minutes 0 .. limit-1 (kept 0 .. mET); later ticks get
-the plain window. The live persistence tests of e2e/sequence are pending (issue 5).
+the plain window. The live persistence tests of e2e/sequence are in test_e2e_live.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SCENARIOS B.10 e2e/shutdown, backtest part: Backtest.stop and Backtest.list.
 
 Decision Q7: after a stop no new signal is taken, an open position's fast-forward completes.
-The Live and Walker shutdown scenarios are pending (issues 5 and 6, see PENDING_E2E.md).
+The Live shutdown scenarios are in test_e2e_live.py, the Walker ones in test_spec_walker.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SCENARIOS A.13 spec/callbacks (backtest part): MOCK, STD-LONG, 1d frame, background run.
 
-spec/callbacks/on-active-live and on-idle-live are pending (Live mode), see PENDING_SPEC.md.
+spec/callbacks/on-active-live and on-idle-live (Live mode) are in test_spec_live.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SCENARIOS A.4 spec/report (backtest part): the Markdown report after one STD-LONG trade.
 
-spec/report/live-markdown is pending (Live mode), see PENDING_SPEC.md.
+spec/report/live-markdown (Live mode) is in test_spec_live.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The reference's risk service is `actors.risk`: one shared `RiskBook` per profile (`add`,
 `remove`, `check`). The risk persistence adapter scenarios (spec/risk/persist-*) belong to live
-persistence and are pending (issue 5, PENDING_SPEC.md).
+persistence and are in test_spec_live.py.
 """
 
 from __future__ import annotations

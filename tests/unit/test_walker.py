@@ -528,3 +528,15 @@ def test_report_without_results() -> None:
     report = walker_report(data)
     assert report.count("No strategy results available.") == 2  # SPEC 10.3: both tables
     assert not report.endswith("\n")
+
+
+async def test_report_uses_the_configured_columns() -> None:
+    from backtestkit.actors import Column, set_columns
+
+    register(["a"], "total_pnl")
+    await walk(FakeExecutor({"a": stats(total_pnl=1.0)}))
+    set_columns(
+        walker_strategy_columns=[Column("strategy", "Strategy", lambda r, _i: r.strategy_name)]
+    )
+    report = Walker.get_report(SYMBOL, "w")
+    assert "## Top Strategies Comparison\n\n| Strategy |\n| --- |\n| a |\n" in report

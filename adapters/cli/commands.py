@@ -1,0 +1,142 @@
+"""The three commands. Each validates everything it can before the run (UsageError, exit 2),
+then runs; what fails while running propagates to `main` (exit 1)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import anyio
+from rich.console import Console
+
+from backtestkit.actors import Backtest, Live, TableSource, Walker, registry
+from backtestkit.adapters.cli.errors import DATA_ERRORS, plain_message
+from backtestkit.adapters.cli.jsonl import JsonlWriter
+from backtestkit.adapters.cli.live_lines import live_line
+from backtestkit.adapters.cli.parser import UsageError
+from backtestkit.adapters.progress import ProgressBars, progress_wanted
+from backtestkit.adapters.summary import backtest_summary, walker_summary
+
+__all__ = ["COMMANDS", "backtest", "live", "walk"]
+
+
+def _configured(start: Callable[[], AsyncIterator[Any]]) -> AsyncIterator[Any]:
+    """Call a facade's eager validation; its ValueError (unknown name...) is a usage error."""
+    try:
+        return start()
+    except (ValueError, ImportError) as exc:
+        raise UsageError(plain_message(exc)) from None
+
+
+def _preflight(exchange: str, symbol: str) -> None:
+    """Load a file-backed exchange's candles now: a missing or malformed file is the user's
+    configuration, reported before anything runs."""
+    source = registry.exchange(exchange).candles
+    if isinstance(source, TableSource):
+        try:
+            source.table(symbol, "1m")
+        except (*DATA_ERRORS, KeyError, OSError) as exc:
+            raise UsageError(plain_message(exc)) from None
+
+
+def _consume(results: AsyncIterator[Any], jsonl: JsonlWriter, each: Callable[[Any], None]) -> None:
+    async def loop() -> None:
+        try:
+            async for result in results:
+                jsonl.write(result)
+                each(result)
+        finally:
+            await results.aclose()  # type: ignore[attr-defined]
+
+    anyio.run(loop)
+
+
+def _ignore(_result: Any) -> None:
+    return None
+
+
+def _console(*, stderr: bool) -> Console:
+    """Summaries keep their width when piped (rich would fold them at 80 columns)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else 110)
+
+
+def backtest(args: argparse.Namespace) -> int:
+    if args.html is not None:
+        from backtestkit.adapters.reports import require_matplotlib
+
+        try:
+            require_matplotlib()
+        except ImportError as exc:
+            raise UsageError(f"--html: {exc}") from None
+    symbol, strategy = args.symbol, args.strategy
+    results = _configured(
+        lambda: Backtest.run(symbol, strategy=strategy, exchange=args.exchange, frame=args.frame)
+    )
+    _preflight(args.exchange, symbol)
+    with JsonlWriter(args.jsonl) as jsonl, ProgressBars(enabled=progress_wanted(quiet=args.quiet)):
+        _consume(results, jsonl, _ignore)
+    console = _console(stderr=jsonl.to_stdout)
+    if not args.quiet:
+        title = f"{strategy} on {symbol}, frame {args.frame}"
+        console.print(backtest_summary(Backtest.get_data(symbol, strategy), title=title))
+    if args.report is not None:
+        path = Backtest.dump(symbol, strategy, args.report)
+        if not args.quiet:
+            console.print(f"Markdown report: {path}")
+    if args.html is not None:
+        from backtestkit.adapters.reports import write_html
+
+        path = write_html(symbol, strategy, args.html)
+        if not args.quiet:
+            console.print(f"HTML report: {path}")
+    return 0
+
+
+def walk(args: argparse.Namespace) -> int:
+    symbol, name = args.symbol, args.walker
+    results = _configured(
+        lambda: Walker.run(
+            symbol, walker=name, workers=args.workers, dask=args.dask, resume_dir=args.resume
+        )
+    )
+    schema = registry.walker(name)
+    _preflight(schema.exchange, symbol)
+    bars = ProgressBars(enabled=progress_wanted(quiet=args.quiet))
+    bars.track_walker(symbol, name, schema.strategies)
+    with JsonlWriter(args.jsonl) as jsonl, bars:
+        _consume(results, jsonl, _ignore)
+    console = _console(stderr=jsonl.to_stdout)
+    if not args.quiet:
+        console.print(walker_summary(Walker.get_data(symbol, name)))
+    if args.report is not None:
+        path = Walker.dump(symbol, name, args.report)
+        if not args.quiet:
+            console.print(f"Markdown report: {path}")
+    return 0
+
+
+def live(args: argparse.Namespace) -> int:
+    symbol, strategy = args.symbol, args.strategy
+    results = _configured(
+        lambda: Live.run(
+            symbol, strategy=strategy, exchange=args.exchange, state_dir=args.state_dir
+        )
+    )
+    _preflight(args.exchange, symbol)
+    err = Console(stderr=True)
+    with JsonlWriter(args.jsonl) as jsonl:
+        out = Console(stderr=jsonl.to_stdout, highlight=False)
+        if not args.quiet:
+            err.print(f"live: {strategy} on {symbol} via {args.exchange}; Ctrl-C stops")
+        _consume(results, jsonl, _ignore if args.quiet else lambda r: out.print(live_line(r)))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "backtest": backtest,
+    "walk": walk,
+    "live": live,
+}

@@ -1,0 +1,92 @@
+"""The argparse parser of `backtestkit backtest | walk | live` (API.md "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+__all__ = ["UsageError", "build_parser"]
+
+PROG = "backtestkit"
+
+
+class UsageError(Exception):
+    """A usage or configuration error: exit code 2, its message as the one line on stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Reports a usage error as one line (the caller prints it) instead of usage + exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _common(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
+    sub.add_argument("--symbol", required=True, metavar="S", help="symbol to trade, e.g. BTCUSD")
+
+
+def _outputs(sub: argparse.ArgumentParser, *, html: bool) -> None:
+    sub.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="write each result's to_dict() as one JSON line, flushed as it goes ('-': stdout)",
+    )
+    sub.add_argument("--report", metavar="FILE.md", help="write the Markdown report")
+    if html:
+        sub.add_argument(
+            "--html", metavar="FILE.html", help="write the HTML report (needs extra 'plot')"
+        )
+    sub.add_argument(
+        "--quiet", action="store_true", help="no progress bar, no summary, warnings only in logs"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Backtest, compare (walk) or run live the strategies a script registers.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    backtest = commands.add_parser("backtest", help="replay a frame of history for one strategy")
+    _common(backtest)
+    backtest.add_argument("--strategy", required=True, metavar="NAME")
+    backtest.add_argument("--exchange", required=True, metavar="NAME")
+    backtest.add_argument("--frame", required=True, metavar="NAME")
+    _outputs(backtest, html=True)
+
+    walk = commands.add_parser("walk", help="backtest a walker's strategies and rank them")
+    _common(walk)
+    walk.add_argument("--walker", required=True, metavar="NAME")
+    executors = walk.add_mutually_exclusive_group()
+    executors.add_argument(
+        "--workers", type=_workers, default=1, metavar="N", help="run in N local processes"
+    )
+    executors.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler")
+    walk.add_argument(
+        "--resume", metavar="DIR", help="keep finished strategies' results; a re-run skips them"
+    )
+    _outputs(walk, html=False)
+
+    live = commands.add_parser("live", help="trade in real time, one tick a minute, until Ctrl-C")
+    _common(live)
+    live.add_argument("--strategy", required=True, metavar="NAME")
+    live.add_argument("--exchange", required=True, metavar="NAME")
+    live.add_argument(
+        "--state-dir", metavar="DIR", help="where live state is persisted (default ./dump/data)"
+    )
+    live.add_argument("--jsonl", metavar="FILE", help="also write each result as one JSON line")
+    live.add_argument("--quiet", action="store_true", help="do not print each result")
+    return parser

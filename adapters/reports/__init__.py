@@ -1,0 +1,22 @@
+"""Report writers beyond the engine's Markdown: the self-contained HTML report and PNG chart.
+
+`write_html` / `write_png` need matplotlib (extra `plot`); it is imported only when a chart is
+drawn, and a missing matplotlib raises ImportError with the install command.
+"""
+
+from backtestkit.adapters.reports.assumptions import simulation_assumptions
+from backtestkit.adapters.reports.charts import MISSING_MATPLOTLIB, equity_png, require_matplotlib
+from backtestkit.adapters.reports.equity import EquityCurve, equity_curve
+from backtestkit.adapters.reports.html import render_html, write_html, write_png
+
+__all__ = [
+    "MISSING_MATPLOTLIB",
+    "EquityCurve",
+    "equity_curve",
+    "equity_png",
+    "render_html",
+    "require_matplotlib",
+    "simulation_assumptions",
+    "write_html",
+    "write_png",
+]

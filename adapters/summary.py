@@ -1,0 +1,64 @@
+"""Terminal summaries: rich tables of a backtest's statistics and of a walker's ranking."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from backtestkit.actors import BacktestStatistics, WalkerResults
+
+__all__ = ["backtest_summary", "walker_summary"]
+
+
+def _fmt(value: float | None, suffix: str = "", sign: str = "+", digits: int = 2) -> str:
+    return "N/A" if value is None else f"{value:{sign}.{digits}f}{suffix}"
+
+
+def backtest_summary(stats: BacktestStatistics, *, title: str | None = None) -> Table:
+    """Closed-signal statistics; PnL figures are net of fees and slippage."""
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row("closed signals counted", str(stats.total_signals))
+    table.add_row("wins / losses", f"{stats.win_count} / {stats.loss_count}")
+    table.add_row("win rate", _fmt(stats.win_rate, " %", ""))
+    table.add_row("total PnL (net of fees, slippage)", _fmt(stats.total_pnl, " %"))
+    table.add_row("average PnL", _fmt(stats.avg_pnl, " %"))
+    table.add_row("sharpe ratio", _fmt(stats.sharpe_ratio))
+    table.add_row("max drawdown", _fmt(stats.max_drawdown, " pp", ""))
+    return table
+
+
+def _sort_key(value: float | None, metric: str) -> float:
+    if value is None:
+        return float("inf")
+    return value if metric == "max_drawdown" else -value  # a smaller drawdown ranks better
+
+
+def walker_summary(results: WalkerResults) -> Table:
+    """The walker's strategies, best first by its metric."""
+    table = Table(title=f"{results.walker_name} on {results.symbol}, ranked by {results.metric}")
+    for name, justify in (
+        ("rank", "right"),
+        ("strategy", "left"),
+        (results.metric, "right"),
+        ("trades", "right"),
+        ("win rate", "right"),
+        ("total PnL", "right"),
+        ("max drawdown", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    ranked = sorted(
+        results.strategy_results, key=lambda r: _sort_key(r.metric_value, results.metric)
+    )
+    for rank, row in enumerate(ranked, 1):
+        stats = row.stats
+        table.add_row(
+            str(rank),
+            row.strategy_name,
+            _fmt(row.metric_value, "", "", 4),
+            str(stats.total_trades),
+            _fmt(stats.win_rate, " %", ""),
+            _fmt(stats.total_pnl, " %"),
+            _fmt(stats.max_drawdown, " pp", ""),
+        )
+    return table
