@@ -159,6 +159,13 @@ class BacktestMode:
         if machine is not None:
             machine.stop()
 
+    def clear(self, symbol: str, strategy: str) -> None:
+        """Forget the stored results and the state machine of symbol:strategy (SPEC 12.1)."""
+        instance = self._instances.find(symbol, strategy)
+        if instance is not None:
+            instance.closed.clear()
+            instance.machine = None
+
     def get_data(self, symbol: str, strategy: str) -> BacktestStatistics:
         registry.strategy(strategy)
         return backtest_statistics(self._instances.get(symbol, strategy).closed)

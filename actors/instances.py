@@ -52,6 +52,10 @@ class Instances(Generic[InstanceT]):
             instance = self._by_key[key] = self._factory(symbol, name)
         return instance
 
+    def find(self, symbol: str, name: str) -> InstanceT | None:
+        """The instance if one was ever created (without creating it)."""
+        return self._by_key.get(f"{symbol}:{name}")
+
     def list(self) -> list[InstanceStatus]:
         return [instance.describe() for instance in self._by_key.values()]
 

@@ -25,6 +25,7 @@ from backtestkit.actors.persistence import (
 from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column
 from backtestkit.actors.risk import RiskBook, RiskGate
+from backtestkit.actors.schedule_report import Schedule
 from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.actors.ticker import MinuteTicker
 from backtestkit.bus import Bus, DoneEvent, TickResult, start_detached, topics
@@ -76,6 +77,7 @@ class LiveMode:
             store = JsonStateStore(state_dir if state_dir is not None else DEFAULT_STATE_DIR)
         instance = self._instances.get(symbol, strategy)
         instance.log = LiveEventLog()
+        Schedule.clear(symbol, strategy)  # SPEC 11.1
         actor = exchange_actor(exchange_schema)
         context = ExecutionContext(symbol, clock.now(), False, actor)
         books: builtins.list[RiskBook] = []

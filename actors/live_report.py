@@ -120,13 +120,18 @@ def live_report(
 ) -> str:
     """Render `stats` (SPEC 9.2) as the reference's live trading report.
 
-    `columns` defaults to `LIVE_COLUMNS`; only visible columns are rendered.
+    `columns` defaults to the configured live columns (`set_columns`, initially
+    `LIVE_COLUMNS`); only visible columns are rendered.
     """
     title = f"# Live Trading Report: {strategy_name}"
     if stats.total_events == 0:
         return "\n".join([title, "", "No events recorded yet."])
 
-    table = markdown_table(stats.event_list, LIVE_COLUMNS if columns is None else columns)
+    if columns is None:
+        from backtestkit.actors.column_config import configured_columns  # defaults come from here
+
+        columns = configured_columns("live_columns")
+    table = markdown_table(stats.event_list, columns)
 
     win_rate = stats.win_rate
     avg_pnl = stats.avg_pnl

@@ -25,6 +25,7 @@ from backtestkit.actors.backtest import Backtest, BacktestMode
 from backtestkit.actors.instances import Instance, Instances, InstanceStatus
 from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column
+from backtestkit.actors.schedule_report import Schedule
 from backtestkit.actors.schemas import WalkerSchema
 from backtestkit.actors.walker_executor import Executor, InProcessExecutor
 from backtestkit.actors.walker_models import WalkerProgress, WalkerResults
@@ -97,6 +98,9 @@ class WalkerMode:
         chosen.prepare(symbol, schema)
         instance = self._instances.get(symbol, walker)
         instance.storage.clear()
+        for strategy in schema.strategies:  # SPEC 12.1: every strategy starts from nothing
+            Backtest.clear(symbol, strategy)
+            Schedule.clear(symbol, strategy)
         supervisor = WalkerSupervisor(
             symbol=symbol,
             schema=schema,
