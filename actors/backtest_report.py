@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from backtestkit.actors.column_config import configured_columns
 from backtestkit.actors.formatting import signed, to_fixed
@@ -33,6 +34,41 @@ def backtest_report(
         columns = configured_columns("backtest_columns")
     table = markdown_table(stats.signal_list, columns)
 
+    summary = [
+        f"**Total signals:** {stats.total_signals}",
+        f"**Closed signals:** {stats.total_signals}",
+        *metric_lines(stats),
+    ]
+    return "\n".join([title, "", *table, "", *summary])
+
+
+class _Metrics(Protocol):
+    """What the metric lines read (BacktestStatistics and LiveStatistics both have it)."""
+
+    @property
+    def win_count(self) -> int: ...
+    @property
+    def loss_count(self) -> int: ...
+    @property
+    def win_rate(self) -> float | None: ...
+    @property
+    def avg_pnl(self) -> float | None: ...
+    @property
+    def total_pnl(self) -> float | None: ...
+    @property
+    def std_dev(self) -> float | None: ...
+    @property
+    def sharpe_ratio(self) -> float | None: ...
+    @property
+    def annualized_sharpe_ratio(self) -> float | None: ...
+    @property
+    def certainty_ratio(self) -> float | None: ...
+    @property
+    def expected_yearly_returns(self) -> float | None: ...
+
+
+def metric_lines(stats: _Metrics) -> list[str]:
+    """The eight metric lines shared by the backtest and live reports; None prints N/A."""
     win_rate = stats.win_rate
     avg_pnl = stats.avg_pnl
     total_pnl = stats.total_pnl
@@ -41,10 +77,7 @@ def backtest_report(
     annualized = stats.annualized_sharpe_ratio
     certainty = stats.certainty_ratio
     yearly = stats.expected_yearly_returns
-
-    summary = [
-        f"**Total signals:** {stats.total_signals}",
-        f"**Closed signals:** {stats.total_signals}",
+    return [
         "**Win rate:** "
         + (
             _NA
@@ -67,4 +100,3 @@ def backtest_report(
         "**Expected Yearly Returns:** "
         + (_NA if yearly is None else f"{signed(yearly, 2)}% (higher is better)"),
     ]
-    return "\n".join([title, "", *table, "", *summary])

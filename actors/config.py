@@ -49,9 +49,7 @@ def _problems(c: GlobalConfig) -> list[str]:
             out.append(f"{key} must be a non-negative number, got {value!r}")
     min_tp = c.CC_MIN_TAKEPROFIT_DISTANCE_PERCENT
     if not (_is_number(min_tp) and math.isfinite(min_tp) and min_tp > 0):
-        out.append(
-            f"CC_MIN_TAKEPROFIT_DISTANCE_PERCENT must be a positive number, got {min_tp!r}"
-        )
+        out.append(f"CC_MIN_TAKEPROFIT_DISTANCE_PERCENT must be a positive number, got {min_tp!r}")
     elif _is_number(c.CC_PERCENT_SLIPPAGE) and _is_number(c.CC_PERCENT_FEE):
         costs = c.CC_PERCENT_SLIPPAGE * 2 + c.CC_PERCENT_FEE * 2
         if min_tp < costs:

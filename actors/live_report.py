@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from backtestkit.actors.backtest_report import metric_lines
 from backtestkit.actors.config import get_config
 from backtestkit.actors.formatting import iso_ms, price_usd, signed, to_fixed
 from backtestkit.actors.live_statistics import LiveEvent, LiveStatistics
@@ -133,38 +134,9 @@ def live_report(
         columns = configured_columns("live_columns")
     table = markdown_table(stats.event_list, columns)
 
-    win_rate = stats.win_rate
-    avg_pnl = stats.avg_pnl
-    total_pnl = stats.total_pnl
-    std_dev = stats.std_dev
-    sharpe = stats.sharpe_ratio
-    annualized = stats.annualized_sharpe_ratio
-    certainty = stats.certainty_ratio
-    yearly = stats.expected_yearly_returns
-
     summary = [
         f"**Total events:** {stats.total_events}",
         f"**Closed signals:** {stats.total_closed}",
-        "**Win rate:** "
-        + (
-            _NA
-            if win_rate is None
-            else f"{to_fixed(win_rate, 2)}% ({stats.win_count}W / {stats.loss_count}L)"
-            " (higher is better)"
-        ),
-        "**Average PNL:** "
-        + (_NA if avg_pnl is None else f"{signed(avg_pnl, 2)}% (higher is better)"),
-        "**Total PNL:** "
-        + (_NA if total_pnl is None else f"{signed(total_pnl, 2)}% (higher is better)"),
-        "**Standard Deviation:** "
-        + (_NA if std_dev is None else f"{to_fixed(std_dev, 3)}% (lower is better)"),
-        "**Sharpe Ratio:** "
-        + (_NA if sharpe is None else f"{to_fixed(sharpe, 3)} (higher is better)"),
-        "**Annualized Sharpe Ratio:** "
-        + (_NA if annualized is None else f"{to_fixed(annualized, 3)} (higher is better)"),
-        "**Certainty Ratio:** "
-        + (_NA if certainty is None else f"{to_fixed(certainty, 3)} (higher is better)"),
-        "**Expected Yearly Returns:** "
-        + (_NA if yearly is None else f"{signed(yearly, 2)}% (higher is better)"),
+        *metric_lines(stats),
     ]
     return "\n".join([title, "", *table, "", *summary])

@@ -140,13 +140,13 @@ class ProgressBars:
         overall = self.progress.add_task(f"{walker} {symbol}", total=len(strategies), best="")
         self._walkers[(symbol, walker)] = overall
         for name in strategies:
-            self._backtest_task(symbol, name)
+            self._backtest_task(symbol, name, indent="  ")
 
-    def _backtest_task(self, symbol: str, strategy: str) -> TaskID:
+    def _backtest_task(self, symbol: str, strategy: str, indent: str = "") -> TaskID:
         key = (symbol, strategy)
         task = self._backtests.get(key)
         if task is None:
-            task = self.progress.add_task(f"  {strategy} {symbol}", total=None)
+            task = self.progress.add_task(f"{indent}{strategy} {symbol}", total=None)
             self._backtests[key] = task
         return task
 

@@ -13,11 +13,16 @@ def _fmt(value: float | None, suffix: str = "", sign: str = "+", digits: int = 2
     return "N/A" if value is None else f"{value:{sign}.{digits}f}{suffix}"
 
 
-def backtest_summary(stats: BacktestStatistics, *, title: str | None = None) -> Table:
-    """Closed-signal statistics; PnL figures are net of fees and slippage."""
+def backtest_summary(
+    stats: BacktestStatistics, *, title: str | None = None, results: int | None = None
+) -> Table:
+    """Closed-signal statistics; PnL figures are net of fees and slippage. `results` is the
+    number of results the run yielded (closed + cancelled), shown when given."""
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
+    if results is not None:
+        table.add_row("results (closed + cancelled)", str(results))
     table.add_row("closed signals counted", str(stats.total_signals))
     table.add_row("wins / losses", f"{stats.win_count} / {stats.loss_count}")
     table.add_row("win rate", _fmt(stats.win_rate, " %", ""))
@@ -47,8 +52,9 @@ def walker_summary(results: WalkerResults) -> Table:
         ("max drawdown", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    ranked = sorted(
-        results.strategy_results, key=lambda r: _sort_key(r.metric_value, results.metric)
+    ranked = sorted(  # stored newest first: reversed, ties keep the walker's order
+        reversed(results.strategy_results),
+        key=lambda r: _sort_key(r.metric_value, results.metric),
     )
     for rank, row in enumerate(ranked, 1):
         stats = row.stats

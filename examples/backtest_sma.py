@@ -1,7 +1,7 @@
 """SMA-cross backtest on 14 days of real Bitstamp BTC/USD one-minute candles.
 
-Run: `make run` (or `python examples/backtest_sma.py`). Prints a summary and writes
-dump/backtest/sma-cross.md.
+Run: `make run` (or `python examples/backtest_sma.py`). Shows a progress bar (on a terminal)
+and a summary, and writes dump/backtest/sma-cross.md and dump/backtest/sma-cross.html.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from backtestkit.actors import (
     Backtest,
@@ -22,6 +21,9 @@ from backtestkit.actors import (
     get_candles,
 )
 from backtestkit.adapters.candles import CsvCandles
+from backtestkit.adapters.progress import ProgressBars
+from backtestkit.adapters.reports import write_html
+from backtestkit.adapters.summary import backtest_summary
 
 DATA = Path(__file__).parent / "data" / "bitstamp_BTCUSD_1m.csv"
 
@@ -50,29 +52,16 @@ def main() -> None:
     )
     add_strategy("sma-cross", interval="5m", get_signal=sma_cross)
 
-    results = Backtest.run_sync(
-        "BTCUSD", strategy="sma-cross", exchange="bitstamp", frame="aug-2026"
-    )
+    with ProgressBars():  # a progress bar on a terminal, nothing when the output is piped
+        results = Backtest.run_sync(
+            "BTCUSD", strategy="sma-cross", exchange="bitstamp", frame="aug-2026"
+        )
     stats = Backtest.get_data("BTCUSD", "sma-cross")
-
-    def fmt(value: float | None, suffix: str = "", sign: str = "+") -> str:
-        return "N/A" if value is None else f"{value:{sign}.2f}{suffix}"
-
-    table = Table(title="SMA cross, BTC/USD 1m, 2026-08-17 .. 2026-08-30")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_row("results (closed + cancelled)", str(len(results)))
-    table.add_row("closed signals counted", str(stats.total_signals))
-    table.add_row("wins / losses", f"{stats.win_count} / {stats.loss_count}")
-    table.add_row("win rate", fmt(stats.win_rate, " %", ""))
-    table.add_row("total PnL (net of fees, slippage)", fmt(stats.total_pnl, " %"))
-    table.add_row("average PnL", fmt(stats.avg_pnl, " %"))
-    table.add_row("sharpe ratio", fmt(stats.sharpe_ratio))
-    table.add_row("max drawdown", fmt(stats.max_drawdown, " pp", ""))
     console = Console()
-    console.print(table)
-    report = Backtest.dump("BTCUSD", "sma-cross")
-    console.print(f"Markdown report: {report}")
+    title = "SMA cross, BTC/USD 1m, 2026-08-17 .. 2026-08-30"
+    console.print(backtest_summary(stats, title=title, results=len(results)))
+    console.print(f"Markdown report: {Backtest.dump('BTCUSD', 'sma-cross')}")
+    console.print(f"HTML report: {write_html('BTCUSD', 'sma-cross')}")  # extra `plot`
 
 
 if __name__ == "__main__":

@@ -64,8 +64,10 @@ async def main() -> None:
         add_strategy(name, interval="5m", get_signal=fn)
     add_walker("compare", strategies=list(strategies), exchange="bitstamp", frame="aug")
     async for done in Walker.run("BTCUSD", walker="compare"):
-        print(f"{done.strategies_tested}/{done.total_strategies} {done.strategy_name}: "
-              f"sharpe {done.current_metric}, best so far {done.best_strategy}")
+        print(
+            f"{done.strategies_tested}/{done.total_strategies} {done.strategy_name}: "
+            f"sharpe {done.current_metric}, best so far {done.best_strategy}"
+        )
     results = Walker.get_data("BTCUSD", "compare").strategy_results
     ranked = sorted(results, key=lambda r: -1e9 if r.metric_value is None else -r.metric_value)
     print("\nRanking by Sharpe ratio:")

@@ -11,8 +11,9 @@ from typing import Any
 import anyio
 from rich.console import Console
 
-from backtestkit.actors import Backtest, Live, TableSource, Walker, registry
-from backtestkit.adapters.cli.errors import DATA_ERRORS, plain_message
+from backtestkit.actors import Backtest, CandleDataError, Live, TableSource, Walker, registry
+from backtestkit.actors.live import DEFAULT_STATE_DIR
+from backtestkit.adapters.cli.errors import plain_message
 from backtestkit.adapters.cli.jsonl import JsonlWriter
 from backtestkit.adapters.cli.live_lines import live_line
 from backtestkit.adapters.cli.parser import UsageError
@@ -37,7 +38,7 @@ def _preflight(exchange: str, symbol: str) -> None:
     if isinstance(source, TableSource):
         try:
             source.table(symbol, "1m")
-        except (*DATA_ERRORS, KeyError, OSError) as exc:
+        except (CandleDataError, KeyError, OSError) as exc:
             raise UsageError(plain_message(exc)) from None
 
 
@@ -126,12 +127,21 @@ def live(args: argparse.Namespace) -> int:
         )
     )
     _preflight(args.exchange, symbol)
-    err = Console(stderr=True)
+    state = args.state_dir if args.state_dir is not None else str(DEFAULT_STATE_DIR)
     with JsonlWriter(args.jsonl) as jsonl:
-        out = Console(stderr=jsonl.to_stdout, highlight=False)
+        stream = sys.stderr if jsonl.to_stdout else sys.stdout
+
+        def show(result: Any) -> None:
+            print(live_line(result), file=stream, flush=True)
+
         if not args.quiet:
-            err.print(f"live: {strategy} on {symbol} via {args.exchange}; Ctrl-C stops")
-        _consume(results, jsonl, _ignore if args.quiet else lambda r: out.print(live_line(r)))
+            print(
+                f"live: {strategy} on {symbol} via {args.exchange}, state in {state}; "
+                "Ctrl-C stops (open signals stay on disk for the next start)",
+                file=sys.stderr,
+                flush=True,
+            )
+        _consume(results, jsonl, _ignore if args.quiet else show)
     return 0
 
 

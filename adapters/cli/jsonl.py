@@ -24,7 +24,8 @@ class JsonlWriter:
     def __init__(self, path: str | None) -> None:
         self._file: IO[bytes] | None = None
         self._owned = False
-        if path == "-":
+        self.to_stdout = path == "-"  # then whatever else the command prints goes to stderr
+        if self.to_stdout:
             self._file = sys.stdout.buffer
         elif path is not None:
             target = Path(path)
@@ -34,10 +35,6 @@ class JsonlWriter:
             except OSError as exc:
                 raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
             self._owned = True
-
-    @property
-    def to_stdout(self) -> bool:
-        return self._file is not None and not self._owned
 
     def write(self, result: _HasToDict) -> None:
         if self._file is not None:

@@ -72,8 +72,6 @@ def setup(frame_minutes: int = 10, *, concurrent: bool = False) -> None:
     add_minute_frame("frame", T0, T0 + frame_minutes * MIN)
 
 
-
-
 def risk_events() -> list[RiskEvent]:
     events: list[RiskEvent] = []
     listen_risk(events.append)
