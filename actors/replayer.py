@@ -109,9 +109,10 @@ class FrameReplayer:
                 i += 1
                 if throttled and jump_limit > i and not bus.performance.has_listeners:
                     last = machine.last_signal_at
-                    if last is not None:
-                        eligible = frames.index_at_or_after(last + machine.throttle_ms)
-                        i = max(i, min(eligible, jump_limit, next_progress))
+                    if last is not None:  # the first frame the throttle lets through
+                        eligible = (last + machine.throttle_ms - start + step - 1) // step
+                        if eligible > i:
+                            i = min(eligible, jump_limit, next_progress)
                 continue
             frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
             try:

@@ -214,9 +214,12 @@ class SignalStateMachine:
             or self.refusal is not None
             or self._async_get_signal
             or not self._priced_from <= when <= self._priced_until
-            or self.wants_idle
+            or self.build_idle
+            or self._idle_callbacks
+            or self._mode_topic.has_listeners
+            or self.bus.signal.has_listeners
         ):
-            return False
+            return False  # the same conditions as wants_idle, inlined: this runs every frame
         last = self.last_signal_at
         if last is not None and when - last < self.throttle_ms:
             return True
@@ -352,13 +355,6 @@ class SignalStateMachine:
 
     async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
         result_pnl = pnl(row.position, row.price_open, price)
-        if reason == "stop_loss" or (reason == "time_expired" and result_pnl.pnl_percentage < 0):
-            _log.debug(
-                "signal_closed_with_loss",
-                reason=reason,
-                pnl=round(result_pnl.pnl_percentage, 2),
-                signal=row.id,
-            )
         self.callback("on_close", self.symbol, row, price, self.backtest)
         self.partial.clear(row.id)
         if self.risk is not None:
