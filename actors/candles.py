@@ -130,6 +130,16 @@ class CandleTable:
             rows=self.n,
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the Python-list VWAP cache (rebuilt on demand, cheaper than shipping)."""
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["_lists"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def first_at_or_after(self, ts: int) -> int:
         """Index of the first candle stamped >= ts (n if none)."""
         if self.regular:
