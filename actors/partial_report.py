@@ -11,13 +11,10 @@ not pay for a report nobody asked for. Results are identical either way; the lev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.facade_support import write_report
-from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, RowBook
+from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
 from backtestkit.actors.report_models import PartialRow, PartialStatistics
 from backtestkit.bus import Bus, PartialEvent, topics
 
@@ -61,17 +58,22 @@ def partial_report(
     )
 
 
-class PartialReports:
+class PartialReports(KeyedReports[PartialRow, PartialStatistics]):
     """`Partial`: enable / disable; get_data / get_report / dump per (symbol, strategy)."""
 
+    folder = "partial"
+    file_per_symbol = True
+
     def __init__(self, bus: Bus | None = None) -> None:
-        self._book: RowBook[PartialRow] = RowBook(STORED_EVENTS)
-        self._feed = BusFeed(
-            bus or topics,
-            [
-                (lambda b: b.partial_profit, self._on_profit),
-                (lambda b: b.partial_loss, self._on_loss),
-            ],
+        super().__init__(
+            RowBook(STORED_EVENTS),
+            BusFeed(
+                bus or topics,
+                [
+                    (lambda b: b.partial_profit, self._on_profit),
+                    (lambda b: b.partial_loss, self._on_loss),
+                ],
+            ),
         )
 
     def _record(self, event: PartialEvent, profit: bool) -> None:
@@ -106,30 +108,13 @@ class PartialReports:
         """Stop recording; what was recorded stays available."""
         self._feed.detach()
 
-    def get_data(self, symbol: str, strategy: str) -> PartialStatistics:
-        registry.strategy(strategy)
-        return partial_statistics(self._book.rows(f"{symbol}:{strategy}"))
+    def _statistics(self, strategy: str, rows: tuple[PartialRow, ...]) -> PartialStatistics:
+        return partial_statistics(rows)
 
-    def get_report(
-        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
+    def _render(
+        self, symbol: str, strategy: str, stats: PartialStatistics, columns: Sequence[Column] | None
     ) -> str:
-        return partial_report(symbol, strategy, self.get_data(symbol, strategy), columns)
-
-    def dump(
-        self,
-        symbol: str,
-        strategy: str,
-        path: str | Path | None = None,
-        columns: Sequence[Column] | None = None,
-    ) -> Path:
-        """Write the report to `path` (a file or directory; default
-        ./dump/partial/<symbol>_<strategy>.md)."""
-        text = self.get_report(symbol, strategy, columns)
-        return write_report(text, "partial", f"{symbol}_{strategy}", path)
-
-    def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
-        """Forget one "<symbol>:<strategy>" (both given) or everything."""
-        self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")
+        return partial_report(symbol, strategy, stats, columns)
 
     def reset(self) -> None:
         """Forget everything and stop recording (test isolation)."""

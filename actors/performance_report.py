@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.facade_support import write_report
 from backtestkit.actors.formatting import to_fixed
-from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, RowBook
+from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
 from backtestkit.actors.report_models import MetricStats, PerformanceStatistics
 from backtestkit.bus import Bus, PerformanceEvent, topics
 
@@ -133,12 +130,16 @@ def performance_report(
     )
 
 
-class PerformanceReports:
+class PerformanceReports(KeyedReports[PerformanceEvent, PerformanceStatistics]):
     """`Performance`: enable / disable; get_data / get_report / dump per (symbol, strategy)."""
 
+    folder = "performance"
+
     def __init__(self, bus: Bus | None = None) -> None:
-        self._book: RowBook[PerformanceEvent] = RowBook(STORED_EVENTS)
-        self._feed = BusFeed(bus or topics, [(lambda b: b.performance, self._on_event)])
+        super().__init__(
+            RowBook(STORED_EVENTS),
+            BusFeed(bus or topics, [(lambda b: b.performance, self._on_event)]),
+        )
 
     def _on_event(self, event: PerformanceEvent) -> None:
         symbol = event.symbol or "global"
@@ -157,30 +158,19 @@ class PerformanceReports:
         """Stop recording; what was recorded stays available."""
         self._feed.detach()
 
-    def get_data(self, symbol: str, strategy: str) -> PerformanceStatistics:
-        registry.strategy(strategy)
-        return performance_statistics(strategy, self._book.rows(f"{symbol}:{strategy}"))
+    def _statistics(
+        self, strategy: str, rows: tuple[PerformanceEvent, ...]
+    ) -> PerformanceStatistics:
+        return performance_statistics(strategy, rows)
 
-    def get_report(
-        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
-    ) -> str:
-        return performance_report(strategy, self.get_data(symbol, strategy), columns)
-
-    def dump(
+    def _render(
         self,
         symbol: str,
         strategy: str,
-        path: str | Path | None = None,
-        columns: Sequence[Column] | None = None,
-    ) -> Path:
-        """Write the report to `path` (a file or directory; default
-        ./dump/performance/<strategy>.md)."""
-        text = self.get_report(symbol, strategy, columns)
-        return write_report(text, "performance", strategy, path)
-
-    def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
-        """Forget one "<symbol>:<strategy>" (both given) or everything."""
-        self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")
+        stats: PerformanceStatistics,
+        columns: Sequence[Column] | None,
+    ) -> str:
+        return performance_report(strategy, stats, columns)
 
     def reset(self) -> None:
         """Forget everything and stop recording (test isolation)."""

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from backtestkit.actors.facade_support import write_report
+from backtestkit.actors.registry import registry
+from backtestkit.actors.report_columns import Column
 from backtestkit.bus import Bus, Topic
 
-__all__ = ["BusFeed", "RowBook"]
+__all__ = ["BusFeed", "KeyedReports", "RowBook"]
 
 R = TypeVar("R")
 Handler = tuple[Callable[[Bus], Topic[Any]], Callable[[Any], None]]
@@ -68,3 +72,51 @@ class RowBook(Generic[R]):
             self._rows.clear()
         else:
             self._rows.pop(key, None)
+
+
+S = TypeVar("S")
+
+
+class KeyedReports(Generic[R, S]):
+    """A report facade over rows kept per "<symbol>:<strategy>": get_data / get_report / dump /
+    clear. Subclasses say how rows become statistics and text, and where dumps go."""
+
+    folder: str  # ./dump/<folder>/
+    file_per_symbol = False  # dump file "<symbol>_<strategy>.md" rather than "<strategy>.md"
+
+    def __init__(self, book: RowBook[R], feed: BusFeed) -> None:
+        self._book = book
+        self._feed = feed
+
+    def _statistics(self, strategy: str, rows: tuple[R, ...]) -> S:
+        raise NotImplementedError
+
+    def _render(
+        self, symbol: str, strategy: str, stats: S, columns: Sequence[Column] | None
+    ) -> str:
+        raise NotImplementedError
+
+    def get_data(self, symbol: str, strategy: str) -> S:
+        registry.strategy(strategy)
+        return self._statistics(strategy, self._book.rows(f"{symbol}:{strategy}"))
+
+    def get_report(
+        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
+    ) -> str:
+        return self._render(symbol, strategy, self.get_data(symbol, strategy), columns)
+
+    def dump(
+        self,
+        symbol: str,
+        strategy: str,
+        path: str | Path | None = None,
+        columns: Sequence[Column] | None = None,
+    ) -> Path:
+        """Write the report to `path` (a file or a directory; default
+        ./dump/<folder>/<strategy>.md, or <symbol>_<strategy>.md for per-symbol reports)."""
+        name = f"{symbol}_{strategy}" if self.file_per_symbol else strategy
+        return write_report(self.get_report(symbol, strategy, columns), self.folder, name, path)
+
+    def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
+        """Forget one "<symbol>:<strategy>" (both given) or everything."""
+        self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")

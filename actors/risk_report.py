@@ -7,13 +7,10 @@ newest 250 rejections per "<symbol>:<strategy>".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.facade_support import write_report
-from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, RowBook
+from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
 from backtestkit.actors.report_models import RiskStatistics
 from backtestkit.bus import Bus, RiskEvent, topics
 
@@ -66,40 +63,27 @@ def risk_report(
     )
 
 
-class RiskReports:
+class RiskReports(KeyedReports[RiskEvent, RiskStatistics]):
     """`Risk`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
 
+    folder = "risk"
+    file_per_symbol = True
+
     def __init__(self, bus: Bus | None = None) -> None:
-        self._book: RowBook[RiskEvent] = RowBook(STORED_EVENTS)
-        self._feed = BusFeed(bus or topics, [(lambda b: b.risk, self._on_rejection)])
+        super().__init__(
+            RowBook(STORED_EVENTS), BusFeed(bus or topics, [(lambda b: b.risk, self._on_rejection)])
+        )
 
     def _on_rejection(self, event: RiskEvent) -> None:
         self._book.add(f"{event.symbol}:{event.strategy_name}", event)
 
-    def get_data(self, symbol: str, strategy: str) -> RiskStatistics:
-        registry.strategy(strategy)
-        return risk_statistics(self._book.rows(f"{symbol}:{strategy}"))
+    def _statistics(self, strategy: str, rows: tuple[RiskEvent, ...]) -> RiskStatistics:
+        return risk_statistics(rows)
 
-    def get_report(
-        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
+    def _render(
+        self, symbol: str, strategy: str, stats: RiskStatistics, columns: Sequence[Column] | None
     ) -> str:
-        return risk_report(symbol, strategy, self.get_data(symbol, strategy), columns)
-
-    def dump(
-        self,
-        symbol: str,
-        strategy: str,
-        path: str | Path | None = None,
-        columns: Sequence[Column] | None = None,
-    ) -> Path:
-        """Write the report to `path` (a file or directory; default
-        ./dump/risk/<symbol>_<strategy>.md)."""
-        text = self.get_report(symbol, strategy, columns)
-        return write_report(text, "risk", f"{symbol}_{strategy}", path)
-
-    def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
-        """Forget one "<symbol>:<strategy>" (both given) or everything."""
-        self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")
+        return risk_report(symbol, strategy, stats, columns)
 
     def attach(self) -> None:
         """(Re)subscribe to the bus; done on import and by `reset()`."""

@@ -9,14 +9,11 @@ that activates inside a fast-forward yields no `opened` result, so no `opened` r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.facade_support import write_report
 from backtestkit.actors.formatting import js_round, to_fixed
-from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, RowBook
+from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
 from backtestkit.actors.report_models import ScheduleEvent, ScheduleStatistics
 from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, topics
 
@@ -106,12 +103,16 @@ def schedule_report(
     return "\n".join([title, "", *markdown_table(stats.event_list, columns), "", *summary])
 
 
-class ScheduleReports:
+class ScheduleReports(KeyedReports[ScheduleEvent, ScheduleStatistics]):
     """`Schedule`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
 
+    folder = "schedule"
+
     def __init__(self, bus: Bus | None = None) -> None:
-        self._book: RowBook[ScheduleEvent] = RowBook(STORED_EVENTS)
-        self._feed = BusFeed(bus or topics, [(lambda b: b.transition, self._on_result)])
+        super().__init__(
+            RowBook(STORED_EVENTS),
+            BusFeed(bus or topics, [(lambda b: b.transition, self._on_result)]),
+        )
 
     def _on_result(self, result: TickResult) -> None:
         if isinstance(result, Scheduled):
@@ -129,29 +130,17 @@ class ScheduleReports:
             return
         self._book.add(f"{result.symbol}:{result.strategy_name}", row)
 
-    def get_data(self, symbol: str, strategy: str) -> ScheduleStatistics:
-        registry.strategy(strategy)
-        return schedule_statistics(self._book.rows(f"{symbol}:{strategy}"))
+    def _statistics(self, strategy: str, rows: tuple[ScheduleEvent, ...]) -> ScheduleStatistics:
+        return schedule_statistics(rows)
 
-    def get_report(
-        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
-    ) -> str:
-        return schedule_report(strategy, self.get_data(symbol, strategy), columns)
-
-    def dump(
+    def _render(
         self,
         symbol: str,
         strategy: str,
-        path: str | Path | None = None,
-        columns: Sequence[Column] | None = None,
-    ) -> Path:
-        """Write the report to `path` (a file or directory; default
-        ./dump/schedule/<strategy>.md)."""
-        return write_report(self.get_report(symbol, strategy, columns), "schedule", strategy, path)
-
-    def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
-        """Forget one "<symbol>:<strategy>" (both given) or everything."""
-        self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")
+        stats: ScheduleStatistics,
+        columns: Sequence[Column] | None,
+    ) -> str:
+        return schedule_report(strategy, stats, columns)
 
     def attach(self) -> None:
         """(Re)subscribe to the bus; done on import and by `reset()`."""
