@@ -79,6 +79,12 @@ class SignalStateMachine:
         self._mode_topic = bus.signal_backtest if backtest else bus.signal_live
         self._priced_from, self._priced_until = exchange.priced_span(symbol)
         self._asked: tuple[int, Any] | None = None
+        self._identity: dict[str, Any] = {  # the fields every result of this machine carries
+            "symbol": symbol,
+            "strategy_name": schema.name,
+            "exchange_name": exchange.name,
+            "backtest": backtest,
+        }
         callbacks = schema.callbacks
         self._idle_callbacks = callbacks is not None and (
             callbacks.on_idle is not None or callbacks.on_tick is not None
@@ -146,11 +152,8 @@ class SignalStateMachine:
         price = await self.price(when)
         self.callback("on_idle", self.symbol, price, self.backtest)
         result = Idle(
-            symbol=self.symbol,
-            strategy_name=self.schema.name,
-            exchange_name=self.exchange.name,
+            **self._identity,
             current_price=price,
-            backtest=self.backtest,
         )
         await self._publish(result)
         return result
@@ -168,11 +171,8 @@ class SignalStateMachine:
         if beyond_sl:
             self._set_scheduled(None)
             result = Idle(
-                symbol=self.symbol,
-                strategy_name=self.schema.name,
-                exchange_name=self.exchange.name,
+                **self._identity,
                 current_price=price,
-                backtest=self.backtest,
             )
             return await self._publish(result)  # Q5: idle, without on_cancel / on_idle
         if not reached:
@@ -345,11 +345,8 @@ class SignalStateMachine:
             self.risk.add(self.schema.name, self.symbol)
         self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
         return Opened(
-            symbol=self.symbol,
-            strategy_name=self.schema.name,
-            exchange_name=self.exchange.name,
+            **self._identity,
             current_price=row.price_open,
-            backtest=self.backtest,
             signal=row,
         )
 
@@ -361,11 +358,8 @@ class SignalStateMachine:
             self.risk.remove(self.schema.name, self.symbol)
         self._set_pending(None)
         return Closed(
-            symbol=self.symbol,
-            strategy_name=self.schema.name,
-            exchange_name=self.exchange.name,
+            **self._identity,
             current_price=price,
-            backtest=self.backtest,
             signal=row,
             close_reason=reason,
             close_timestamp=when,
@@ -379,22 +373,16 @@ class SignalStateMachine:
 
     def cancelled_result(self, row: SignalRow, price: float, when: int) -> Cancelled:
         return Cancelled(
-            symbol=self.symbol,
-            strategy_name=self.schema.name,
-            exchange_name=self.exchange.name,
+            **self._identity,
             current_price=price,
-            backtest=self.backtest,
             signal=row,
             close_timestamp=when,
         )
 
     def _scheduled(self, row: SignalRow, price: float) -> Scheduled:
         return Scheduled(
-            symbol=self.symbol,
-            strategy_name=self.schema.name,
-            exchange_name=self.exchange.name,
+            **self._identity,
             current_price=price,
-            backtest=self.backtest,
             signal=row,
         )
 
@@ -402,11 +390,8 @@ class SignalStateMachine:
         self, row: SignalRow, price: float, percent_tp: float, percent_sl: float
     ) -> Active:
         return Active(
-            symbol=self.symbol,
-            strategy_name=self.schema.name,
-            exchange_name=self.exchange.name,
+            **self._identity,
             current_price=price,
-            backtest=self.backtest,
             signal=row,
             percent_tp=percent_tp,
             percent_sl=percent_sl,
