@@ -82,9 +82,11 @@ class Trader:
         killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         assert killed or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0), status
         text = progress.read_text() if progress.exists() else ""
-        with self.journal.open("rb") as handle:
-            handle.seek(journal_before)
-            entries = [orjson.loads(line) for line in handle.read().splitlines() if line]
+        entries = []
+        if self.journal.exists():  # a kill in the child's first instant leaves none
+            with self.journal.open("rb") as handle:
+                handle.seek(journal_before)
+                entries = [orjson.loads(line) for line in handle.read().splitlines() if line]
         finished = text.endswith("END\n")
         self.kills += killed
         return finished, text.splitlines(), entries
@@ -130,7 +132,8 @@ class Trader:
         """Transitions in order, each once (a replayed close carries the same id and data)."""
         seen: set[tuple[str, str]] = set()
         out: list[tuple[Any, ...]] = []
-        for line in self.journal.read_bytes().splitlines():
+        lines = self.journal.read_bytes().splitlines() if self.journal.exists() else []
+        for line in lines:
             entry = orjson.loads(line)
             action = "opened" if entry["action"] == "restored" else entry["action"]
             key = (action, entry["id"])
