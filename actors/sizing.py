@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from backtestkit.actors.registry import registry
 from backtestkit.actors.schemas import SizingMethod, SizingSchema
@@ -67,6 +68,20 @@ class PositionSizeCalculator:
             callbacks.on_calculate(quantity, params)
         return quantity
 
+    @staticmethod
+    def _params(
+        schema: SizingSchema, symbol: str, balance: float, price_open: float, **inputs: Any
+    ) -> SizingParams:
+        """What on_calculate receives; balance and price_open are checked here for all methods."""
+        return SizingParams(
+            sizing_name=schema.name,
+            method=schema.method,
+            symbol=symbol,
+            balance=_number("balance", balance),
+            price_open=_number("price_open", price_open, positive=True),
+            **inputs,
+        )
+
     def fixed_percentage(
         self,
         symbol: str,
@@ -78,12 +93,11 @@ class PositionSizeCalculator:
     ) -> float:
         """`balance * risk% / 100 / |price_open - price_stop_loss|`."""
         schema = self._schema(sizing, "fixed_percentage")
-        params = SizingParams(
-            sizing_name=sizing,
-            method=schema.method,
-            symbol=symbol,
-            balance=_number("balance", balance),
-            price_open=_number("price_open", price_open, positive=True),
+        params = self._params(
+            schema,
+            symbol,
+            balance,
+            price_open,
             price_stop_loss=_number("price_stop_loss", price_stop_loss),
         )
         distance = abs(price_open - price_stop_loss)
@@ -105,14 +119,8 @@ class PositionSizeCalculator:
     ) -> float:
         """Kelly `k = (W * R - (1 - W)) / R`; `balance * max(0, k) * multiplier / price_open`."""
         schema = self._schema(sizing, "kelly_criterion")
-        params = SizingParams(
-            sizing_name=sizing,
-            method=schema.method,
-            symbol=symbol,
-            balance=_number("balance", balance),
-            price_open=_number("price_open", price_open, positive=True),
-            win_rate=win_rate,
-            win_loss_ratio=win_loss_ratio,
+        params = self._params(
+            schema, symbol, balance, price_open, win_rate=win_rate, win_loss_ratio=win_loss_ratio
         )
         if not (isinstance(win_rate, int | float) and 0 < win_rate < 1):
             raise ValueError(
@@ -141,14 +149,7 @@ class PositionSizeCalculator:
     ) -> float:
         """`balance * risk% / 100 / (atr * atr_multiplier)`."""
         schema = self._schema(sizing, "atr_based")
-        params = SizingParams(
-            sizing_name=sizing,
-            method=schema.method,
-            symbol=symbol,
-            balance=_number("balance", balance),
-            price_open=_number("price_open", price_open, positive=True),
-            atr=atr,
-        )
+        params = self._params(schema, symbol, balance, price_open, atr=atr)
         if not (isinstance(atr, int | float) and math.isfinite(atr) and atr > 0):
             raise ValueError(f"sizing {sizing!r}: ATR must be positive, got {atr!r}")
         assert schema.risk_percentage is not None  # required by add_sizing for this method

@@ -73,28 +73,18 @@ def _price_rules(
             lines.append(f"Short: priceTakeProfit ({tp}) must be < priceOpen ({open_})")
         if sl <= open_:
             lines.append(f"Short: priceStopLoss ({sl}) must be > priceOpen ({open_})")
-    if not scheduled:
-        if long:
-            if current <= sl:
-                lines.append(f"Long: currentPrice ({current}) <= priceStopLoss ({sl})")
-            if current >= tp:
-                lines.append(f"Long: currentPrice ({current}) >= priceTakeProfit ({tp})")
-        else:
-            if current >= sl:
-                lines.append(f"Short: currentPrice ({current}) >= priceStopLoss ({sl})")
-            if current <= tp:
-                lines.append(f"Short: currentPrice ({current}) <= priceTakeProfit ({tp})")
+    # rules 5 (immediate: the current price) and 6 (scheduled: the entry) are one check
+    price, label = (open_, "scheduled priceOpen") if scheduled else (current, "currentPrice")
+    if long:
+        if price <= sl:
+            lines.append(f"Long: {label} ({price}) <= priceStopLoss ({sl})")
+        if price >= tp:
+            lines.append(f"Long: {label} ({price}) >= priceTakeProfit ({tp})")
     else:
-        if long:
-            if open_ <= sl:
-                lines.append(f"Long: scheduled priceOpen ({open_}) <= priceStopLoss ({sl})")
-            if open_ >= tp:
-                lines.append(f"Long: scheduled priceOpen ({open_}) >= priceTakeProfit ({tp})")
-        else:
-            if open_ >= sl:
-                lines.append(f"Short: scheduled priceOpen ({open_}) >= priceStopLoss ({sl})")
-            if open_ <= tp:
-                lines.append(f"Short: scheduled priceOpen ({open_}) <= priceTakeProfit ({tp})")
+        if price >= sl:
+            lines.append(f"Short: {label} ({price}) >= priceStopLoss ({sl})")
+        if price <= tp:
+            lines.append(f"Short: {label} ({price}) <= priceTakeProfit ({tp})")
     side = "Long" if long else "Short"
     tp_distance = ((tp - open_) / open_) * 100 if long else ((open_ - tp) / open_) * 100
     min_tp = config.CC_MIN_TAKEPROFIT_DISTANCE_PERCENT
