@@ -12,7 +12,7 @@ __all__ = ["rolling_vwap", "table_vwap", "vwap"]
 
 def table_vwap(table: CandleTable, lo: int, hi: int) -> float:
     """VWAP of rows [lo, hi); the mean close when the volume sums to zero."""
-    typical_volume, volume, close = table.lists()
+    typical_volume, volume, close = table.vwap_columns()
     numerator = 0.0
     total_volume = 0.0
     for i in range(lo, hi):
