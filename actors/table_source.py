@@ -37,6 +37,15 @@ class TableSource:
             table = self._tables[key] = base.aggregate(step)
         return table
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with the base tables only, in symbol order: aggregated tables are rebuilt on
+        demand, and the same loaded data pickles to the same bytes (walker payload tokens)."""
+        state = dict(self.__dict__)
+        state["_tables"] = {
+            key: self._tables[key] for key in sorted(self._tables) if key[1] == "1m"
+        }
+        return state
+
     def fetch(self, symbol: str, interval: str, since_ms: int, limit: int) -> Candles:
         """The first `limit` candles stamped at or after `since_ms`."""
         table = self.table(symbol, interval)

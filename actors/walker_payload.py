@@ -6,17 +6,22 @@ re-registers them, then runs `Backtest.run_sync` and returns the statistics. The
 function a worker would call (get_signal, risk validations, formatters, callbacks) must be
 importable by reference, and the exchange's candle source must be picklable. Lambdas, closures
 and functions defined in `__main__` are refused with a ValueError naming their owner.
+
+A payload's token is the hash of its content, so a worker that outlives a walk (a reused pool,
+a Dask worker) runs the next walk of the same schemas and candles without loading them again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import importlib
 import os
 import pickle
 import sys
 import threading
-import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -32,6 +37,7 @@ from backtestkit.actors.schemas import (
     StrategySchema,
     WalkerSchema,
 )
+from backtestkit.actors.table_source import TableSource
 from backtestkit.bus import BacktestStatistics
 
 __all__ = [
@@ -40,7 +46,7 @@ __all__ = [
     "build_worker_payload",
     "install_payload",
     "install_payload_file",
-    "run_installed_job",
+    "run_pooled_job",
     "run_strategy_job",
 ]
 
@@ -60,7 +66,8 @@ class WalkerSpec:
 
 @dataclass(frozen=True, slots=True)
 class WorkerPayload:
-    """Plain values only, so it unpickles anywhere; `blob` is the pickled `WalkerSpec`."""
+    """Plain values only, so it unpickles anywhere; `blob` is the pickled `WalkerSpec` and
+    `token` the hash of `blob` and `sys_path`."""
 
     token: str
     parent_pid: int
@@ -140,6 +147,14 @@ def _pickled(spec: WalkerSpec, walker: str) -> bytes:
     raise ValueError(f"walker {walker!r}: schemas cannot be pickled ({problem})") from None
 
 
+def _load_base_table(candles: object, symbol: str) -> None:
+    """Ship the symbol's table parsed and validated, rather than have every worker do it; a
+    failure is left for the workers to meet, as the in-process executor would."""
+    if isinstance(candles, TableSource):
+        with contextlib.suppress(Exception):
+            candles.table(symbol, "1m")
+
+
 def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
     """Collect and check the walker's schemas; raises ValueError naming what cannot travel."""
     strategies = tuple(registry.strategy(name) for name in walker.strategies)
@@ -155,20 +170,23 @@ def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
         config=get_config(),
     )
     _check(spec)
+    _load_base_table(spec.exchange.candles, symbol)
     blob = _pickled(spec, walker.name)
-    return WorkerPayload(uuid.uuid4().hex, os.getpid(), tuple(sys.path), blob)
+    sys_path = tuple(sys.path)
+    digest = hashlib.sha256(blob)
+    digest.update("\0".join(sys_path).encode())
+    return WorkerPayload(digest.hexdigest()[:32], os.getpid(), sys_path, blob)
 
 
 # --- worker side -------------------------------------------------------------------------------
 
 _lock = threading.Lock()  # one job at a time per process: the registry is process-wide
-_installed: dict[str, WalkerSpec] = {}
+_KEEP = 2  # unpickled specs kept per worker: a pool shared by walks switches between them
+_specs: OrderedDict[str, WalkerSpec] = OrderedDict()
+_active: str | None = None  # the token whose schemas are registered now
 
 
-def _install(payload: WorkerPayload) -> WalkerSpec:
-    spec = _installed.get(payload.token)
-    if spec is not None:
-        return spec
+def _load(payload: WorkerPayload) -> WalkerSpec:
     if payload.parent_pid == os.getpid():
         raise RuntimeError(
             "walker workers must be separate processes (dask: LocalCluster(processes=True))"
@@ -176,9 +194,24 @@ def _install(payload: WorkerPayload) -> WalkerSpec:
     for entry in payload.sys_path:
         if entry not in sys.path:
             sys.path.append(entry)
-    spec = cast(WalkerSpec, pickle.loads(payload.blob))
+    return cast(WalkerSpec, pickle.loads(payload.blob))
+
+
+def _activate(token: str, load: Callable[[], WorkerPayload]) -> WalkerSpec:
+    """Register the schemas of `token` (loading them first unless kept); caller holds _lock."""
+    global _active
+    spec = _specs.get(token)
+    if spec is not None and _active == token:
+        return spec
+    if spec is None:
+        spec = _load(load())
+        _specs[token] = spec
+        while len(_specs) > _KEEP:
+            _specs.popitem(last=False)
+    _specs.move_to_end(token)
     from backtestkit.actors.testing import reset_engine  # testing imports the facades
 
+    _active = None
     reset_engine()
     set_config(unsafe=True, **dataclasses.asdict(spec.config))
     for strategy in spec.strategies:
@@ -189,41 +222,41 @@ def _install(payload: WorkerPayload) -> WalkerSpec:
         registry.risks[risk.name] = risk
     for sizing in spec.sizings:
         registry.sizings[sizing.name] = sizing
-    _installed.clear()
-    _installed[payload.token] = spec
+    _active = token
     return spec
 
 
+def _read(path: str) -> WorkerPayload:
+    with open(path, "rb") as handle:
+        return cast(WorkerPayload, pickle.load(handle))
+
+
 def install_payload(payload: WorkerPayload) -> None:
-    """Process-pool initializer: register the schemas once per worker process."""
+    """Register a walker's schemas in this worker process (done again only for another token)."""
     with _lock:
-        _install(payload)
+        _activate(payload.token, lambda: payload)
 
 
 def install_payload_file(path: str) -> None:
     """Process-pool initializer: the pickled `WorkerPayload` from a file (a big payload sent as
     an initializer argument would be written to each new worker in turn, delaying the next)."""
     try:
-        with open(path, "rb") as handle:
-            payload = pickle.load(handle)
+        payload = _read(path)
     except FileNotFoundError:  # the walk already ended (and removed it): no job will come
         return
     install_payload(payload)
 
 
-def run_installed_job(token: str, strategy: str) -> BacktestStatistics:
-    """Process-pool entry point: like `run_strategy_job`, schemas installed by the initializer."""
+def run_pooled_job(token: str, path: str, strategy: str) -> BacktestStatistics:
+    """Process-pool entry point: the schemas of `token`, read from `path` unless kept."""
     with _lock:
-        spec = _installed.get(token)
-        if spec is None:
-            raise RuntimeError("walker worker: schemas not installed (initializer not run)")
-        return _run(spec, strategy)
+        return _run(_activate(token, lambda: _read(path)), strategy)
 
 
 def run_strategy_job(payload: WorkerPayload, strategy: str) -> BacktestStatistics:
     """Worker entry point: one strategy's backtest, to the end; returns its statistics."""
     with _lock:
-        return _run(_install(payload), strategy)
+        return _run(_activate(payload.token, lambda: payload), strategy)
 
 
 def _run(spec: WalkerSpec, strategy: str) -> BacktestStatistics:

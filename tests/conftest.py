@@ -43,4 +43,7 @@ def dask_cluster() -> Iterator[str]:
     try:
         yield cluster.scheduler_address
     finally:
+        from backtestkit.adapters.executors import close_dask_clients
+
+        close_dask_clients()  # the walks' kept client, before its scheduler goes
         cluster.close()

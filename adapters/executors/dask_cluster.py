@@ -3,12 +3,18 @@
 `dask` is a scheduler address (`"tcp://host:8786"`), a cluster object (e.g. `LocalCluster`) or a
 `distributed.Client`. Workers must be separate processes (`processes=True`, the default) with
 backtestkit and the strategies' modules importable; one thread per worker is enough (jobs in
-one worker process run one at a time). The schemas are scattered to every worker once. Needs the
+one worker process run one at a time). The schemas are scattered to every worker once and kept
+there for the next walk with the same content (two payloads per client); a client this module
+opens for an address or a cluster is kept for the next walk too and closed at exit. Needs the
 `dask` extra: `pip install 'backtestkit[dask]'`.
 """
 
 from __future__ import annotations
 
+import atexit
+import threading
+import weakref
+from collections import OrderedDict
 from concurrent.futures import CancelledError
 from typing import Any
 
@@ -23,7 +29,13 @@ from backtestkit.actors.walker_payload import (
 )
 from backtestkit.bus import BacktestStatistics
 
-__all__ = ["DaskWalkerExecutor"]
+__all__ = ["DaskWalkerExecutor", "close_dask_clients"]
+
+_KEEP = 2  # scattered payloads kept per client
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}  # scheduler address -> a client this module opened
+_exit_hook: list[Any] = []
+_scattered: weakref.WeakKeyDictionary[Any, OrderedDict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def _distributed() -> Any:
@@ -34,6 +46,48 @@ def _distributed() -> Any:
             "Walker.run(dask=...) needs dask.distributed: pip install 'backtestkit[dask]'"
         ) from exc
     return distributed
+
+
+def _client(target: Any) -> Any:
+    """The user's Client, or the kept client for the target's scheduler address."""
+    distributed = _distributed()
+    if isinstance(target, distributed.Client):
+        return target
+    address = target if isinstance(target, str) else target.scheduler_address
+    with _lock:
+        client = _clients.get(address)
+        if client is not None and client.status == "running":
+            return client
+        if not _exit_hook:
+            _exit_hook.append(atexit.register(close_dask_clients))  # runs before distributed's
+        client = _clients[address] = distributed.Client(address, set_as_default=False)
+        return client
+
+
+def _payload_future(client: Any, payload: WorkerPayload) -> Any:
+    """The payload on every worker: scattered once per client and content."""
+    with _lock:
+        kept = _scattered.setdefault(client, OrderedDict())
+        future = kept.get(payload.token)
+        if future is not None and future.status == "finished":
+            kept.move_to_end(payload.token)
+            return future
+    future = client.scatter(payload, broadcast=True, hash=False)
+    with _lock:
+        kept[payload.token] = future
+        while len(kept) > _KEEP:
+            kept.popitem(last=False)  # tasks still waiting for it keep it on the workers
+    return future
+
+
+def close_dask_clients() -> None:
+    """Close the clients this module opened (the clusters keep running)."""
+    with _lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        _scattered.pop(client, None)
+        client.close(timeout=5)
 
 
 class DaskRun:
@@ -73,7 +127,6 @@ class DaskWalkerExecutor:
         self._capacity = capacity
         self._payload: WorkerPayload | None = None
         self._client: Any = None
-        self._owned = False
         self._scattered: Any = None
         self._futures: list[Any] = []
 
@@ -89,14 +142,8 @@ class DaskWalkerExecutor:
 
     def _connect(self) -> Any:
         if self._client is None:
-            distributed = _distributed()
-            target = self._target
-            if isinstance(target, distributed.Client):
-                client = target
-            else:
-                client = distributed.Client(target, set_as_default=False)
-                self._owned = True
-            self._scattered = client.scatter(self._payload, broadcast=True, hash=False)
+            client = _client(self._target)
+            self._scattered = _payload_future(client, self._payload)
             self._client = client
         return self._client
 
@@ -109,13 +156,12 @@ class DaskWalkerExecutor:
         return DaskRun(future)
 
     def close(self) -> None:
-        """Cancel what is left; close the client if this executor opened it."""
+        """Cancel what is left (the client and the scattered payload stay for the next walk)."""
         client, self._client = self._client, None
         futures, self._futures = self._futures, []
+        self._scattered = None
         if client is None:
             return
         pending = [f for f in futures if not f.done()]
         if pending:
             client.cancel(pending)
-        if self._owned:
-            client.close()

@@ -1,20 +1,18 @@
 """ProcessPoolWalkerExecutor: a walker's backtests in N local processes (`Walker.run(workers=N)`).
 
 Workers start from the 'forkserver' context where the OS has it (a clean server process that
-imports the engine once and forks every worker from there, so a pool starts in milliseconds
-after the first), else from 'spawn'. Either way a worker shares nothing with this process but
-what it is sent: each receives the walker's schemas once, through the pool initializer (from a
-temporary file, so workers start side by side), then runs strategies by name.
+imports the engine once and forks every worker from there), else from 'spawn'. Either way a
+worker shares nothing with this process but what it is sent: the walker's schemas, once per
+worker, through a temporary file, then strategy names. The pool outlives the walk and serves
+the next one (see `worker_pool`), so a walk-forward loop pays the start-up once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
-import pickle
-import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
+from concurrent.futures.process import BrokenProcessPool
 
 import anyio
 
@@ -23,26 +21,18 @@ from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
 from backtestkit.actors.walker_payload import (
     WorkerPayload,
     build_worker_payload,
-    install_payload_file,
-    run_installed_job,
+    run_pooled_job,
 )
+from backtestkit.adapters.executors.worker_pool import SharedPool, acquire_pool, discard_pool
 from backtestkit.bus import BacktestStatistics
 
 __all__ = ["ProcessPoolWalkerExecutor"]
 
 _CONTEXTS = ("spawn", "forkserver")
-_PRELOAD = ["backtestkit.actors", "backtestkit.actors.walker_payload"]
 
 
 def default_context() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
-def _context(name: str) -> multiprocessing.context.BaseContext:
-    context = multiprocessing.get_context(name)
-    if name == "forkserver":
-        context.set_forkserver_preload(_PRELOAD)
-    return context
 
 
 class FutureRun:
@@ -77,8 +67,9 @@ class ProcessPoolWalkerExecutor:
         self.workers = workers
         self.context = context
         self._payload: WorkerPayload | None = None
-        self._pool: ProcessPoolExecutor | None = None
-        self._file: str | None = None
+        self._pool: SharedPool | None = None
+        self._path = ""
+        self._futures: list[Future[BacktestStatistics]] = []
 
     @property
     def capacity(self) -> int:
@@ -92,22 +83,33 @@ class ProcessPoolWalkerExecutor:
         if payload is None:
             raise RuntimeError("ProcessPoolWalkerExecutor.submit before prepare")
         if self._pool is None:
-            handle, self._file = tempfile.mkstemp(prefix="backtestkit-walker-", suffix=".pickle")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=_context(self.context),
-                initializer=install_payload_file,
-                initargs=(self._file,),
-            )
-        return FutureRun(self._pool.submit(run_installed_job, payload.token, job.strategy))
+            self._pool, self._path = acquire_pool(self.workers, self.context, payload)
+        try:
+            future = self._pool.submit(run_pooled_job, payload.token, self._path, job.strategy)
+        except BrokenProcessPool:  # a worker died after an earlier walk: start afresh once
+            self._drop_pool()
+            self._pool, self._path = acquire_pool(self.workers, self.context, payload)
+            future = self._pool.submit(run_pooled_job, payload.token, self._path, job.strategy)
+        self._futures.append(future)
+        return FutureRun(future)
+
+    def _drop_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None and self._payload is not None:
+            pool.release(self._payload.token)
+            discard_pool(pool)
 
     def close(self) -> None:
-        """Drop queued jobs; a job already running finishes in its worker, which then exits."""
+        """Drop queued jobs; a job already running finishes in its worker (the pool stays)."""
+        futures, self._futures = self._futures, []
+        for future in futures:
+            future.cancel()
+        broken = any(
+            f.done() and not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)
+            for f in futures
+        )
+        if broken:
+            self._drop_pool()
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        path, self._file = self._file, None
-        if path is not None:
-            os.unlink(path)
+        if pool is not None and self._payload is not None:
+            pool.release(self._payload.token)

@@ -3,6 +3,8 @@ reference (`walker_strategies:sma_5_20`), so they are module-level functions."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import datetime
 from typing import Any
 
@@ -70,3 +72,9 @@ def make_scaled(factor: float) -> Any:
         return _sma(symbol, 5, 20, 0.01 * factor, 0.007)
 
     return scaled
+
+
+def pid_after(seconds: float) -> int:
+    """A pool job that holds its worker a while: two at once show both workers' pids."""
+    time.sleep(seconds)
+    return os.getpid()
