@@ -16,6 +16,7 @@ from backtestkit.actors.risk import risk_books
 from backtestkit.actors.risk_report import Risk
 from backtestkit.actors.schedule_report import Schedule
 from backtestkit.actors.walker import Walker
+from backtestkit.actors.walker_durations import forget_durations
 from backtestkit.bus import topics
 
 __all__ = ["reset_engine"]
@@ -32,6 +33,7 @@ def reset_engine() -> None:
     Live.reset()
     risk_books.clear()
     forget_timelines()
+    forget_durations()
     forget_exchange_actors()
     reset_columns()
     for reports in (Schedule, Heat, Risk, Partial, Performance):

@@ -9,9 +9,11 @@ and Dask executors live in `backtestkit.adapters.executors`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from backtestkit.actors.walker_durations import record_duration
 from backtestkit.bus import BacktestStatistics
 
 if TYPE_CHECKING:
@@ -106,6 +108,7 @@ class _InProcessRun:
     async def result(self) -> BacktestStatistics:
         job = self._job
         self._started = True
+        started = time.perf_counter()
         try:
             results = self._backtest.run(
                 job.symbol, strategy=job.strategy, exchange=job.exchange, frame=job.frame
@@ -115,6 +118,7 @@ class _InProcessRun:
                     pass
             finally:
                 await results.aclose()  # type: ignore[attr-defined]
+            record_duration(job.symbol, job.strategy, time.perf_counter() - started)
             return self._backtest.get_data(job.symbol, job.strategy)
         finally:
             self._finished = True

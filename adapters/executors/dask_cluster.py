@@ -3,10 +3,11 @@
 `dask` is a scheduler address (`"tcp://host:8786"`), a cluster object (e.g. `LocalCluster`) or a
 `distributed.Client`. Workers must be separate processes (`processes=True`, the default) with
 backtestkit and the strategies' modules importable; one thread per worker is enough (jobs in
-one worker process run one at a time). The schemas are scattered to every worker once and kept
-there for the next walk with the same content (two payloads per client); a client this module
-opens for an address or a cluster is kept for the next walk too and closed at exit. Needs the
-`dask` extra: `pip install 'backtestkit[dask]'`.
+one worker process run one at a time). As many strategies run at once as the cluster had
+threads when the walk started, longest expected first (see `walker_dispatch`). The schemas are
+scattered to every worker once and kept there for the next walk with the same content (two
+payloads per client); a client this module opens for an address or a cluster is kept for the
+next walk too and closed at exit. Needs the `dask` extra: `pip install 'backtestkit[dask]'`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import atexit
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import CancelledError
 from typing import Any
 
 import anyio
 
 from backtestkit.actors.schemas import WalkerSchema
+from backtestkit.actors.walker_dispatch import Dispatcher
 from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
 from backtestkit.actors.walker_payload import (
     WorkerPayload,
@@ -120,7 +123,7 @@ class DaskRun:
 
 
 class DaskWalkerExecutor:
-    """Submits every strategy of the walker at once; the scheduler spreads them."""
+    """One backtest per worker thread of the cluster at a time, longest expected first."""
 
     def __init__(self, cluster: Any, *, capacity: int | None = None) -> None:
         self._target = cluster
@@ -128,6 +131,7 @@ class DaskWalkerExecutor:
         self._payload: WorkerPayload | None = None
         self._client: Any = None
         self._scattered: Any = None
+        self._dispatcher: Dispatcher | None = None
         self._futures: list[Any] = []
 
     @property
@@ -140,23 +144,31 @@ class DaskWalkerExecutor:
         if self._capacity is None:
             self._capacity = len(walker.strategies)
 
-    def _connect(self) -> Any:
-        if self._client is None:
+    def _connect(self) -> Dispatcher:
+        if self._dispatcher is None:
             client = _client(self._target)
             self._scattered = _payload_future(client, self._payload)
+            slots = max(1, sum(client.nthreads().values()))  # workers joining later: next walk
             self._client = client
-        return self._client
+            self._dispatcher = Dispatcher(slots, self._launch)
+        return self._dispatcher
+
+    def _launch(self, job: StrategyJob, finished: Callable[[], None]) -> StrategyRun:
+        future = self._client.submit(run_strategy_job, self._scattered, job.strategy, pure=False)
+        future.add_done_callback(lambda _: finished())  # called in a thread of the client's
+        self._futures.append(future)
+        return DaskRun(future)
 
     async def submit(self, job: StrategyJob) -> StrategyRun:
         if self._payload is None:
             raise RuntimeError("DaskWalkerExecutor.submit before prepare")
-        client = self._client or await anyio.to_thread.run_sync(self._connect)
-        future = client.submit(run_strategy_job, self._scattered, job.strategy, pure=False)
-        self._futures.append(future)
-        return DaskRun(future)
+        dispatcher = self._dispatcher or await anyio.to_thread.run_sync(self._connect)
+        return dispatcher.enqueue(job)
 
     def close(self) -> None:
         """Cancel what is left (the client and the scattered payload stay for the next walk)."""
+        if self._dispatcher is not None:
+            self._dispatcher.close()
         client, self._client = self._client, None
         futures, self._futures = self._futures, []
         self._scattered = None

@@ -3,13 +3,15 @@
 Workers start from the 'forkserver' context where the OS has it (a clean server process that
 imports the engine once and forks every worker from there), else from 'spawn'. Either way a
 worker shares nothing with this process but what it is sent: the walker's schemas, once per
-worker, through a temporary file, then strategy names. The pool outlives the walk and serves
-the next one (see `worker_pool`), so a walk-forward loop pays the start-up once.
+worker, through a temporary file, then strategy names, `workers` at a time, longest expected
+first (see `walker_dispatch`). The pool outlives the walk and serves the next one (see
+`worker_pool`), so a walk-forward loop pays the start-up once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
@@ -17,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 import anyio
 
 from backtestkit.actors.schemas import WalkerSchema
+from backtestkit.actors.walker_dispatch import Dispatcher
 from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
 from backtestkit.actors.walker_payload import (
     WorkerPayload,
@@ -56,7 +59,7 @@ class FutureRun:
 
 
 class ProcessPoolWalkerExecutor:
-    """Runs up to `workers` backtests at once; `2 * workers` strategies are handed over ahead."""
+    """Runs up to `workers` backtests at once, longest expected first (`Dispatcher`)."""
 
     def __init__(self, workers: int, *, context: str | None = None) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -67,29 +70,37 @@ class ProcessPoolWalkerExecutor:
         self.workers = workers
         self.context = context
         self._payload: WorkerPayload | None = None
+        self._capacity = 1
+        self._dispatcher = Dispatcher(workers, self._launch)
         self._pool: SharedPool | None = None
         self._path = ""
         self._futures: list[Future[BacktestStatistics]] = []
 
     @property
     def capacity(self) -> int:
-        return 2 * self.workers
+        return self._capacity
 
     def prepare(self, symbol: str, walker: WalkerSchema) -> None:
         self._payload = build_worker_payload(symbol, walker)
+        self._capacity = len(walker.strategies)
 
     async def submit(self, job: StrategyJob) -> StrategyRun:
-        payload = self._payload
-        if payload is None:
+        if self._payload is None:
             raise RuntimeError("ProcessPoolWalkerExecutor.submit before prepare")
+        return self._dispatcher.enqueue(job)
+
+    def _launch(self, job: StrategyJob, finished: Callable[[], None]) -> StrategyRun:
+        payload = self._payload
+        assert payload is not None
         if self._pool is None:
             self._pool, self._path = acquire_pool(self.workers, self.context, payload)
         try:
             future = self._pool.submit(run_pooled_job, payload.token, self._path, job.strategy)
-        except BrokenProcessPool:  # a worker died after an earlier walk: start afresh once
+        except BrokenProcessPool:  # a worker died: the jobs not started yet get a new pool
             self._drop_pool()
             self._pool, self._path = acquire_pool(self.workers, self.context, payload)
             future = self._pool.submit(run_pooled_job, payload.token, self._path, job.strategy)
+        future.add_done_callback(lambda _: finished())
         self._futures.append(future)
         return FutureRun(future)
 
@@ -101,6 +112,7 @@ class ProcessPoolWalkerExecutor:
 
     def close(self) -> None:
         """Drop queued jobs; a job already running finishes in its worker (the pool stays)."""
+        self._dispatcher.close()
         futures, self._futures = self._futures, []
         for future in futures:
             future.cancel()

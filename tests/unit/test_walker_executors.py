@@ -239,6 +239,6 @@ def test_pool_stop_reports_a_prefix_and_drops_the_rest(context: str) -> None:
 
     contracts = anyio.run(collect)
     reported = [c.strategy_name for c in contracts]
-    assert 1 <= len(reported) <= executor.capacity < len(names)
+    assert 1 <= len(reported) < len(names)  # the strategies not started when it stopped: dropped
     assert reported == names[: len(reported)]
     assert len(complete) == 1
