@@ -132,6 +132,7 @@ class DaskWalkerExecutor:
         self._client: Any = None
         self._scattered: Any = None
         self._dispatcher: Dispatcher | None = None
+        self._free: list[str] = []  # a worker address per idle thread
         self._futures: list[Any] = []
 
     @property
@@ -148,14 +149,31 @@ class DaskWalkerExecutor:
         if self._dispatcher is None:
             client = _client(self._target)
             self._scattered = _payload_future(client, self._payload)
-            slots = max(1, sum(client.nthreads().values()))  # workers joining later: next walk
+            threads = client.nthreads()  # workers joining later serve the next walk
+            self._free = [address for address, n in threads.items() for _ in range(n)]
             self._client = client
-            self._dispatcher = Dispatcher(slots, self._launch)
+            self._dispatcher = Dispatcher(max(1, len(self._free)), self._launch)
         return self._dispatcher
 
     def _launch(self, job: StrategyJob, finished: Callable[[], None]) -> StrategyRun:
-        future = self._client.submit(run_strategy_job, self._scattered, job.strategy, pure=False)
-        future.add_done_callback(lambda _: finished())  # called in a thread of the client's
+        """On an idle worker thread: the scheduler's own placement may queue two strategies on
+        one worker while another idles; the worker stays a preference if it is gone."""
+        worker = self._free.pop() if self._free else None
+        future = self._client.submit(
+            run_strategy_job,
+            self._scattered,
+            job.strategy,
+            pure=False,
+            workers=None if worker is None else [worker],
+            allow_other_workers=True,
+        )
+
+        def done(_: Any) -> None:  # in a thread of the client's
+            if worker is not None:
+                self._free.append(worker)
+            finished()
+
+        future.add_done_callback(done)
         self._futures.append(future)
         return DaskRun(future)
 

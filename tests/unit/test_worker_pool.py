@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import os
 import signal
 import sys
@@ -194,3 +195,29 @@ def test_dask_walks_in_a_row_reuse_the_client_and_the_scattered_schemas(
     kept = dask_executor._scattered[client]
     assert len(kept) == 2
     assert kept[token].key == scattered
+
+
+def test_dask_starts_one_strategy_per_idle_worker_thread(dask_cluster: str) -> None:
+    from distributed import get_task_stream
+
+    from backtestkit.adapters.executors import dask_cluster as dask_executor
+
+    register()
+    expected = walk()
+    walk(dask=dask_cluster)  # connects the kept client
+    client = dask_executor._clients[dask_cluster]
+    with get_task_stream(client) as stream:
+        assert walk(dask=dask_cluster) == expected
+    computes = sorted(
+        (span["start"], span["stop"], task["worker"])
+        for task in stream.data
+        if "run_strategy_job" in task["key"]
+        for span in task["startstops"]
+        if span["action"] == "compute"
+    )
+    assert len(computes) == len(NAMES)
+    assert computes[0][2] != computes[1][2]  # the first two went to the two workers
+    for worker in {worker for _, _, worker in computes}:
+        spans = [(start, stop) for start, stop, on in computes if on == worker]
+        for (_, stop), (later, _) in itertools.pairwise(spans):
+            assert later >= stop - 0.05  # one at a time on a single-thread worker
