@@ -38,7 +38,7 @@ from backtestkit.actors.testing import reset_engine
 
 TARGET_SPEEDUP = 1.7
 TARGET_DASK_RATIO = 1.15
-ROUNDS = 5
+ROUNDS = 7
 
 
 def _sma(symbol: str, fast: int, slow: int, take: float, stop: float) -> Signal | None:
