@@ -82,6 +82,7 @@ class SharedPool:
     stamps: Stamps
     files: OrderedDict[str, str] = field(default_factory=OrderedDict)  # token -> path
     users: dict[str, int] = field(default_factory=dict)  # token -> walks using it now
+    retired: bool = False  # replaced: closes when its last walk releases it
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         return self.executor.submit(fn, *args)
@@ -94,7 +95,10 @@ class SharedPool:
                 self.users[token] = left
             else:
                 self.users.pop(token, None)
-            self._evict()
+            if self.retired and not self.users:
+                self._close()
+            else:
+                self._evict()
 
     def _ship(self, payload: WorkerPayload) -> str:
         path = self.files.get(payload.token)
@@ -145,7 +149,9 @@ def acquire_pool(workers: int, context: str, payload: WorkerPayload) -> tuple[Sh
         pool = _pools.get(key)
         if pool is not None and (pool._stale(now) or not pool._healthy()):
             del _pools[key]
-            pool._close()
+            pool.retired = True  # walks still on it finish there
+            if not pool.users:
+                pool._close()
             pool = None
         if pool is None:
             path = _write(payload)

@@ -46,12 +46,14 @@ def clean() -> Iterator[None]:
     reset_engine()
 
 
-def register(walker: str = "w", *, seed: int = 7, functions: list[Any] | None = None) -> None:
+def register(
+    walker: str = "w", *, seed: int = 7, functions: list[Any] | None = None, rounds: int = 1
+) -> None:
     exchange, frame = f"mem-{seed}", f"frame-{seed}"
     add_exchange(exchange, candles=MemoryCandles({SYMBOL: ws.make_candles(days=1, seed=seed)}))
     add_frame(frame, start=ws.START, end=ws.START + 1440 * ws.MINUTE)
-    names = [f"{walker}-{name}" for name in NAMES]
-    for name, fn in zip(names, functions or FUNCTIONS, strict=True):
+    names = [f"{walker}-{name}-{i}" for i in range(rounds) for name in NAMES]
+    for name, fn in zip(names, (functions or FUNCTIONS) * rounds, strict=True):
         add_strategy(name, interval="1m", get_signal=fn)
     add_walker(walker, strategies=names, exchange=exchange, frame=frame, metric="total_pnl")
 
@@ -221,3 +223,44 @@ def test_dask_starts_one_strategy_per_idle_worker_thread(dask_cluster: str) -> N
         spans = [(start, stop) for start, stop, on in computes if on == worker]
         for (_, stop), (later, _) in itertools.pairwise(spans):
             assert later >= stop - 0.05  # one at a time on a single-thread worker
+
+
+def test_a_walk_still_running_on_a_replaced_pool_finishes_there(tmp_path: Path) -> None:
+    module_path = tmp_path / "touched_module.py"
+    module_path.write_text("VALUE = 1\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.import_module("touched_module")
+        register("a", seed=7, rounds=3)  # 9 strategies: most start after the edit
+        register("b", seed=8)
+        expected = {"a": walk("a"), "b": walk("b")}
+
+        async def both() -> dict[str, list[tuple[str, Any]]]:
+            got: dict[str, list[tuple[str, Any]]] = {"a": [], "b": []}
+            first = asyncio.Event()
+
+            async def walk_a() -> None:
+                async for c in Walker.run(SYMBOL, walker="a", workers=2):
+                    got["a"].append((c.strategy_name, c.stats))
+                    first.set()
+
+            async def walk_b_after_an_edit() -> None:
+                await first.wait()
+                stat = module_path.stat()
+                os.utime(module_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+                async for c in Walker.run(SYMBOL, walker="b", workers=2):
+                    got["b"].append((c.strategy_name, c.stats))
+
+            pool_a = asyncio.create_task(walk_a())
+            await walk_b_after_an_edit()
+            await pool_a
+            return got
+
+        walk("a", workers=2)  # the pool walk "a" will start on
+        old = shared_pool()
+        assert asyncio.run(both()) == expected
+        assert shared_pool() is not old  # walk "b" got a fresh pool...
+        assert old.retired and not old.files  # ...and "a"'s closed when "a" was done
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("touched_module", None)
