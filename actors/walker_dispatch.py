@@ -20,7 +20,7 @@ from concurrent.futures import CancelledError
 import anyio
 
 from backtestkit.actors.walker_durations import expected_seconds, record_duration
-from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
+from backtestkit.actors.walker_executor import StoredRun, StrategyJob, StrategyRun
 from backtestkit.bus import BacktestStatistics
 
 __all__ = ["DispatchedRun", "Dispatcher"]
@@ -30,24 +30,6 @@ Launch = Callable[[StrategyJob, Callable[[], None]], StrategyRun]
 
 def _expected(run: DispatchedRun) -> float:
     return expected_seconds(run.job.symbol, run.job.strategy)
-
-
-class _FailedLaunch:
-    """A job whose launch raised: reported as the strategy's failure."""
-
-    __slots__ = ("_error",)
-
-    def __init__(self, error: Exception) -> None:
-        self._error = error
-
-    def done(self) -> bool:
-        return True
-
-    def cancel(self) -> bool:
-        return False
-
-    async def result(self) -> BacktestStatistics:
-        raise self._error
 
 
 class DispatchedRun:
@@ -133,7 +115,7 @@ class Dispatcher:
                 run._inner = self._launch(run.job, functools.partial(self._finished, run))
             except Exception as exc:  # reported as this strategy's failure; the rest go on
                 self._running -= 1
-                run._inner = _FailedLaunch(exc)
+                run._inner = StoredRun(exc)
             run._launched.set()
 
     def _finished(self, run: DispatchedRun) -> None:

@@ -74,12 +74,13 @@ class Executor(Protocol):
 
 
 class StoredRun:
-    """A result known in advance (resume): done, nothing runs."""
+    """An outcome known in advance, nothing runs: statistics (resume) or the error of a job
+    that could not start."""
 
-    __slots__ = ("_stats",)
+    __slots__ = ("_outcome",)
 
-    def __init__(self, stats: BacktestStatistics) -> None:
-        self._stats = stats
+    def __init__(self, outcome: BacktestStatistics | Exception) -> None:
+        self._outcome = outcome
 
     def done(self) -> bool:
         return True
@@ -88,7 +89,9 @@ class StoredRun:
         return False
 
     async def result(self) -> BacktestStatistics:
-        return self._stats
+        if isinstance(self._outcome, Exception):
+            raise self._outcome
+        return self._outcome
 
 
 class _InProcessRun:

@@ -66,20 +66,6 @@ def stats(**values: Any) -> BacktestStatistics:
     return BacktestStatistics(**base)
 
 
-class FailingRun:
-    def __init__(self, exc: Exception) -> None:
-        self.exc = exc
-
-    def done(self) -> bool:
-        return True
-
-    def cancel(self) -> bool:
-        return False
-
-    async def result(self) -> BacktestStatistics:
-        raise self.exc
-
-
 class FakeExecutor:
     """Serves prepared statistics (or raises) per strategy, in order."""
 
@@ -98,7 +84,7 @@ class FakeExecutor:
     async def submit(self, job: StrategyJob) -> StrategyRun:
         self.submitted.append(job.strategy)
         outcome = self.outcomes[job.strategy]
-        return FailingRun(outcome) if isinstance(outcome, Exception) else StoredRun(outcome)
+        return StoredRun(outcome)
 
     def close(self) -> None:
         self.closed += 1

@@ -3,7 +3,7 @@ first (durations of earlier runs; never-timed strategies first, in schema order)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import CancelledError
 from typing import Any
 
@@ -11,17 +11,10 @@ import anyio
 import pytest
 
 from backtestkit.actors.walker_dispatch import Dispatcher
-from backtestkit.actors.walker_durations import forget_durations, record_duration
+from backtestkit.actors.walker_durations import record_duration
 from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def no_durations() -> Iterator[None]:
-    forget_durations()
-    yield
-    forget_durations()
 
 
 def job(index: int, symbol: str = "BTCUSDT") -> StrategyJob:
@@ -175,10 +168,8 @@ def test_in_process_walks_time_their_strategies_too() -> None:
         add_strategy,
         add_walker,
     )
-    from backtestkit.actors.testing import reset_engine
     from backtestkit.actors.walker_durations import expected_seconds
 
-    reset_engine()
     add_exchange("mem", candles=MemoryCandles({"BTCUSDT": ws.make_candles(days=1)}))
     add_frame("day", start=ws.START, end=ws.START + 1440 * ws.MINUTE)
     add_strategy("a", interval="1m", get_signal=ws.sma_5_20)
@@ -193,4 +184,3 @@ def test_in_process_walks_time_their_strategies_too() -> None:
     assert 0 < expected_seconds("BTCUSDT", "a") < 60
     assert 0 < expected_seconds("BTCUSDT", "b") < 60
     assert expected_seconds("ETHUSDT", "a") == float("inf")
-    reset_engine()

@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +36,6 @@ NAMES = ["sma-5-20", "sma-8-30", "sma-3-12"]
 FUNCTIONS = [ws.sma_5_20, ws.sma_8_30, ws.sma_3_12]
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def clean() -> Iterator[None]:
-    reset_engine()
-    yield
-    reset_engine()
 
 
 def register(
