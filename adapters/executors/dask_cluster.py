@@ -94,12 +94,16 @@ def close_dask_clients() -> None:
 
 
 class DaskRun:
-    """A `distributed.Future` seen as a `StrategyRun`."""
+    """A `distributed.Future` seen as a `StrategyRun`; its result is fetched as soon as the task
+    ends (`fetch`, from the future's callback), not when the walk reaches it in schema order."""
 
-    __slots__ = ("_future",)
+    __slots__ = ("_error", "_fetched", "_future", "_stats")
 
     def __init__(self, future: Any) -> None:
         self._future = future
+        self._fetched = threading.Event()
+        self._stats: BacktestStatistics | None = None
+        self._error: BaseException | None = None
 
     def done(self) -> bool:
         return bool(self._future.done())
@@ -110,16 +114,24 @@ class DaskRun:
         self._future.cancel()  # a running task cannot be interrupted; its result is dropped
         return True
 
-    async def result(self) -> BacktestStatistics:
+    def fetch(self) -> None:
+        """Bring the ended task's result (or error) over; blocks, so not on an event loop."""
         try:
-            stats: BacktestStatistics = await anyio.to_thread.run_sync(
-                self._future.result, abandon_on_cancel=True
-            )
-        except Exception as exc:
+            self._stats = self._future.result()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._fetched.set()
+
+    async def result(self) -> BacktestStatistics:
+        if not self._fetched.is_set():
+            await anyio.to_thread.run_sync(self._fetched.wait, abandon_on_cancel=True)
+        if self._error is not None:
             if self._future.cancelled():
-                raise CancelledError() from exc
-            raise
-        return stats
+                raise CancelledError() from self._error
+            raise self._error
+        assert self._stats is not None
+        return self._stats
 
 
 class DaskWalkerExecutor:
@@ -168,14 +180,17 @@ class DaskWalkerExecutor:
             allow_other_workers=True,
         )
 
-        def done(_: Any) -> None:  # in a thread of the client's
+        run = DaskRun(future)
+
+        def done(_: Any) -> None:  # in a thread of the client's, not its event loop
             if worker is not None:
                 self._free.append(worker)
-            finished()
+            finished()  # the next strategy starts first
+            run.fetch()
 
         future.add_done_callback(done)
         self._futures.append(future)
-        return DaskRun(future)
+        return run
 
     async def submit(self, job: StrategyJob) -> StrategyRun:
         if self._payload is None:

@@ -209,9 +209,9 @@ def test_resume_with_a_process_pool(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("context", ["spawn", "forkserver"])
-def test_pool_stop_reports_a_prefix_and_drops_the_rest(context: str) -> None:
-    from backtestkit.adapters.executors import ProcessPoolWalkerExecutor
+@pytest.mark.parametrize("where", ["spawn", "forkserver", "dask"])
+def test_stop_out_of_process_reports_a_prefix_and_drops_the_rest(where: str, request: Any) -> None:
+    from backtestkit.adapters.executors import DaskWalkerExecutor, ProcessPoolWalkerExecutor
 
     register(days=1)
     names = [f"s{i}" for i in range(8)]
@@ -231,7 +231,11 @@ def test_pool_stop_reports_a_prefix_and_drops_the_rest(context: str) -> None:
     )
     complete: list[Any] = []
     topics.walker_complete.subscribe(complete.append)
-    executor = ProcessPoolWalkerExecutor(2, context=context)
+    executor: Any = (
+        DaskWalkerExecutor(request.getfixturevalue("dask_cluster"))
+        if where == "dask"
+        else ProcessPoolWalkerExecutor(2, context=where)
+    )
 
     async def collect() -> list[WalkerProgress]:
         with anyio.fail_after(120):
