@@ -192,4 +192,5 @@ def _forget_inherited_pools() -> None:
 
 
 atexit.register(shutdown_worker_pools)
-os.register_at_fork(after_in_child=_forget_inherited_pools)
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_forget_inherited_pools)
