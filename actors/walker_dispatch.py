@@ -87,6 +87,10 @@ class Dispatcher:
     def enqueue(self, job: StrategyJob) -> DispatchedRun:
         run = DispatchedRun(self, job)
         with self._lock:
+            if self._closed:  # never starts
+                run._cancelled = True
+                run._launched.set()
+                return run
             self._queue.append(run)
             self._pump()
         return run

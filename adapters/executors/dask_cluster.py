@@ -200,8 +200,9 @@ class DaskWalkerExecutor:
 
     def close(self) -> None:
         """Cancel what is left (the client and the scattered payload stay for the next walk)."""
-        if self._dispatcher is not None:
-            self._dispatcher.close()
+        dispatcher, self._dispatcher = self._dispatcher, None  # the next walk connects anew
+        if dispatcher is not None:
+            dispatcher.close()
         client, self._client = self._client, None
         futures, self._futures = self._futures, []
         self._scattered = None

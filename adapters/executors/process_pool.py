@@ -83,6 +83,7 @@ class ProcessPoolWalkerExecutor:
     def prepare(self, symbol: str, walker: WalkerSchema) -> None:
         self._payload = build_worker_payload(symbol, walker)
         self._capacity = len(walker.strategies)
+        self._dispatcher = Dispatcher(self.workers, self._launch)  # one per walk
 
     async def submit(self, job: StrategyJob) -> StrategyRun:
         if self._payload is None:

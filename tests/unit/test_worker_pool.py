@@ -256,3 +256,18 @@ def test_a_walk_still_running_on_a_replaced_pool_finishes_there(tmp_path: Path) 
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("touched_module", None)
+
+
+@pytest.mark.parametrize("where", ["pool", "dask"])
+def test_one_executor_serves_walks_in_a_row(where: str, request: pytest.FixtureRequest) -> None:
+    from backtestkit.adapters.executors import DaskWalkerExecutor, ProcessPoolWalkerExecutor
+
+    register()
+    expected = walk()
+    executor: Any = (
+        DaskWalkerExecutor(request.getfixturevalue("dask_cluster"))
+        if where == "dask"
+        else ProcessPoolWalkerExecutor(2)
+    )
+    assert walk(executor=executor) == expected
+    assert walk(executor=executor) == expected
