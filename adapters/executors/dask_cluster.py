@@ -170,7 +170,8 @@ class DaskWalkerExecutor:
     def _launch(self, job: StrategyJob, finished: Callable[[], None]) -> StrategyRun:
         """On an idle worker thread: the scheduler's own placement may queue two strategies on
         one worker while another idles; the worker stays a preference if it is gone."""
-        worker = self._free.pop() if self._free else None
+        free = self._free  # this walk's, even if the callback comes after the next walk began
+        worker = free.pop() if free else None
         future = self._client.submit(
             run_strategy_job,
             self._scattered,
@@ -184,7 +185,7 @@ class DaskWalkerExecutor:
 
         def done(_: Any) -> None:  # in a thread of the client's, not its event loop
             if worker is not None:
-                self._free.append(worker)
+                free.append(worker)
             finished()  # the next strategy starts first
             run.fetch()
 
