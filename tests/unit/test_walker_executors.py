@@ -215,8 +215,9 @@ def test_stop_out_of_process_reports_a_prefix_and_drops_the_rest(where: str, req
 
     register(days=1)
     names = [f"s{i}" for i in range(8)]
-    for name in names:
-        add_strategy(name, interval="1m", get_signal=ws.sma_5_20)
+    for name in names:  # s0 ends long before the others: the stop comes while they run
+        get_signal = ws.sma_5_20 if name == "s0" else ws.sma_5_20_slowly
+        add_strategy(name, interval="1m", get_signal=get_signal)
 
     async def stop_after_first(name: str, symbol: str, stats: Any, value: Any) -> None:
         if name == "s0":
@@ -243,6 +244,6 @@ def test_stop_out_of_process_reports_a_prefix_and_drops_the_rest(where: str, req
 
     contracts = anyio.run(collect)
     reported = [c.strategy_name for c in contracts]
-    assert 1 <= len(reported) < len(names)  # the strategies not started when it stopped: dropped
+    assert 1 <= len(reported) <= 3  # s0, and what ran beside it; the rest never started
     assert reported == names[: len(reported)]
     assert len(complete) == 1
