@@ -71,7 +71,7 @@ class ProcessPoolWalkerExecutor:
         self.context = context
         self._payload: WorkerPayload | None = None
         self._capacity = 1
-        self._dispatcher = Dispatcher(workers, self._launch)
+        self._dispatcher: Dispatcher | None = None  # one per walk, made by `prepare`
         self._pool: SharedPool | None = None
         self._path = ""
         self._futures: list[Future[BacktestStatistics]] = []
@@ -83,10 +83,10 @@ class ProcessPoolWalkerExecutor:
     def prepare(self, symbol: str, walker: WalkerSchema) -> None:
         self._payload = build_worker_payload(symbol, walker)
         self._capacity = len(walker.strategies)
-        self._dispatcher = Dispatcher(self.workers, self._launch)  # one per walk
+        self._dispatcher = Dispatcher(self.workers, self._launch)
 
     async def submit(self, job: StrategyJob) -> StrategyRun:
-        if self._payload is None:
+        if self._dispatcher is None:
             raise RuntimeError("ProcessPoolWalkerExecutor.submit before prepare")
         return self._dispatcher.enqueue(job)
 
@@ -105,15 +105,23 @@ class ProcessPoolWalkerExecutor:
         self._futures.append(future)
         return FutureRun(future)
 
-    def _drop_pool(self) -> None:
+    def _release_pool(self) -> SharedPool | None:
+        """This walk no longer uses its pool (which stays for the next walk)."""
         pool, self._pool = self._pool, None
         if pool is not None and self._payload is not None:
             pool.release(self._payload.token)
+        return pool
+
+    def _drop_pool(self) -> None:
+        pool = self._release_pool()
+        if pool is not None:
             discard_pool(pool)
 
     def close(self) -> None:
         """Drop queued jobs; a job already running finishes in its worker (the pool stays)."""
-        self._dispatcher.close()
+        dispatcher, self._dispatcher = self._dispatcher, None
+        if dispatcher is not None:
+            dispatcher.close()
         futures, self._futures = self._futures, []
         for future in futures:
             future.cancel()
@@ -123,6 +131,5 @@ class ProcessPoolWalkerExecutor:
         )
         if broken:
             self._drop_pool()
-        pool, self._pool = self._pool, None
-        if pool is not None and self._payload is not None:
-            pool.release(self._payload.token)
+        else:
+            self._release_pool()
