@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from backtestkit.actors.formatting import js_round
 from backtestkit.actors.statistics import _expected_yearly_returns, _pnl_metrics, _safe
@@ -32,6 +32,7 @@ from backtestkit.bus.results import (
     Idle,
     Opened,
     Position,
+    SignalRow,
     TickResult,
 )
 from backtestkit.bus.serialize import Serializable
@@ -101,19 +102,26 @@ def _idle_event(result: Idle, now_ms: int) -> LiveEvent:
     return LiveEvent(timestamp=now_ms, action="idle", current_price=result.current_price)
 
 
+def _signal_fields(signal: SignalRow) -> dict[str, Any]:
+    """The row fields every opened, active and closed event takes from its signal."""
+    return {
+        "symbol": signal.symbol,
+        "signal_id": signal.id,
+        "position": signal.position,
+        "note": signal.note,
+        "open_price": signal.price_open,
+        "take_profit": signal.price_take_profit,
+        "stop_loss": signal.price_stop_loss,
+    }
+
+
 def _opened_event(result: Opened) -> LiveEvent:
     signal = result.signal
     return LiveEvent(
         timestamp=signal.pending_at,
         action="opened",
-        symbol=signal.symbol,
-        signal_id=signal.id,
-        position=signal.position,
-        note=signal.note,
         current_price=signal.price_open,
-        open_price=signal.price_open,
-        take_profit=signal.price_take_profit,
-        stop_loss=signal.price_stop_loss,
+        **_signal_fields(signal),
     )
 
 
@@ -122,14 +130,8 @@ def _active_event(result: Active, now_ms: int) -> LiveEvent:
     return LiveEvent(
         timestamp=now_ms,
         action="active",
-        symbol=signal.symbol,
-        signal_id=signal.id,
-        position=signal.position,
-        note=signal.note,
         current_price=result.current_price,
-        open_price=signal.price_open,
-        take_profit=signal.price_take_profit,
-        stop_loss=signal.price_stop_loss,
+        **_signal_fields(signal),
         percent_tp=result.percent_tp,
         percent_sl=result.percent_sl,
     )
@@ -140,14 +142,8 @@ def _closed_event(result: Closed) -> LiveEvent:
     return LiveEvent(
         timestamp=result.close_timestamp,
         action="closed",
-        symbol=signal.symbol,
-        signal_id=signal.id,
-        position=signal.position,
-        note=signal.note,
         current_price=result.current_price,
-        open_price=signal.price_open,
-        take_profit=signal.price_take_profit,
-        stop_loss=signal.price_stop_loss,
+        **_signal_fields(signal),
         pnl=result.pnl.pnl_percentage,
         close_reason=result.close_reason,
         duration=js_round((result.close_timestamp - signal.pending_at) / 60000),
