@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from backtestkit.actors.column_config import configured_columns
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
+from backtestkit.actors.report_feed import BusFeed, OptInReports, RowBook
 from backtestkit.actors.report_models import PartialRow, PartialStatistics
 from backtestkit.bus import Bus, PartialEvent, topics
 
@@ -58,7 +58,7 @@ def partial_report(
     )
 
 
-class PartialReports(KeyedReports[PartialRow, PartialStatistics]):
+class PartialReports(OptInReports[PartialRow, PartialStatistics]):
     """`Partial`: enable / disable; get_data / get_report / dump per (symbol, strategy)."""
 
     folder = "partial"
@@ -96,18 +96,6 @@ class PartialReports(KeyedReports[PartialRow, PartialStatistics]):
     def _on_loss(self, event: PartialEvent) -> None:
         self._record(event, False)
 
-    @property
-    def enabled(self) -> bool:
-        return self._feed.attached
-
-    def enable(self) -> None:
-        """Start recording level events (see the module docstring for the cost)."""
-        self._feed.attach()
-
-    def disable(self) -> None:
-        """Stop recording; what was recorded stays available."""
-        self._feed.detach()
-
     def _statistics(self, strategy: str, rows: tuple[PartialRow, ...]) -> PartialStatistics:
         return partial_statistics(rows)
 
@@ -115,11 +103,6 @@ class PartialReports(KeyedReports[PartialRow, PartialStatistics]):
         self, symbol: str, strategy: str, stats: PartialStatistics, columns: Sequence[Column] | None
     ) -> str:
         return partial_report(symbol, strategy, stats, columns)
-
-    def reset(self) -> None:
-        """Forget everything and stop recording (test isolation)."""
-        self._book.clear()
-        self._feed.detach()
 
 
 Partial = PartialReports()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from backtestkit.actors.column_config import configured_columns
 from backtestkit.actors.formatting import to_fixed
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
+from backtestkit.actors.report_feed import BusFeed, OptInReports, RowBook
 from backtestkit.actors.report_models import MetricStats, PerformanceStatistics
 from backtestkit.bus import Bus, PerformanceEvent, topics
 
@@ -130,7 +130,7 @@ def performance_report(
     )
 
 
-class PerformanceReports(KeyedReports[PerformanceEvent, PerformanceStatistics]):
+class PerformanceReports(OptInReports[PerformanceEvent, PerformanceStatistics]):
     """`Performance`: enable / disable; get_data / get_report / dump per (symbol, strategy)."""
 
     folder = "performance"
@@ -146,18 +146,6 @@ class PerformanceReports(KeyedReports[PerformanceEvent, PerformanceStatistics]):
         strategy = event.strategy_name or "global"
         self._book.add(f"{symbol}:{strategy}", event)
 
-    @property
-    def enabled(self) -> bool:
-        return self._feed.attached
-
-    def enable(self) -> None:
-        """Start recording the engine's performance samples (see the module docstring)."""
-        self._feed.attach()
-
-    def disable(self) -> None:
-        """Stop recording; what was recorded stays available."""
-        self._feed.detach()
-
     def _statistics(
         self, strategy: str, rows: tuple[PerformanceEvent, ...]
     ) -> PerformanceStatistics:
@@ -171,11 +159,6 @@ class PerformanceReports(KeyedReports[PerformanceEvent, PerformanceStatistics]):
         columns: Sequence[Column] | None,
     ) -> str:
         return performance_report(strategy, stats, columns)
-
-    def reset(self) -> None:
-        """Forget everything and stop recording (test isolation)."""
-        self._book.clear()
-        self._feed.detach()
 
 
 Performance = PerformanceReports()

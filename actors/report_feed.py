@@ -12,7 +12,7 @@ from backtestkit.actors.registry import registry
 from backtestkit.actors.report_columns import Column
 from backtestkit.bus import Bus, Topic
 
-__all__ = ["BusFeed", "KeyedReports", "RowBook"]
+__all__ = ["AlwaysOnReports", "BusFeed", "KeyedReports", "OptInReports", "RowBook"]
 
 R = TypeVar("R")
 Handler = tuple[Callable[[Bus], Topic[Any]], Callable[[Any], None]]
@@ -120,3 +120,37 @@ class KeyedReports(Generic[R, S]):
     def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
         """Forget one "<symbol>:<strategy>" (both given) or everything."""
         self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")
+
+
+class AlwaysOnReports(KeyedReports[R, S]):
+    """Subscribed from import on (fed by cheap topics such as `transition`)."""
+
+    def attach(self) -> None:
+        """(Re)subscribe to the bus; done on import and by `reset()`."""
+        self._feed.attach()
+
+    def reset(self) -> None:
+        """Forget every row and resubscribe (test isolation)."""
+        self._book.clear()
+        self._feed.attach()
+
+
+class OptInReports(KeyedReports[R, S]):
+    """Recording only after `enable()`: listening to their topics costs every backtest."""
+
+    @property
+    def enabled(self) -> bool:
+        return self._feed.attached
+
+    def enable(self) -> None:
+        """Start recording (see the report module's docstring for the cost)."""
+        self._feed.attach()
+
+    def disable(self) -> None:
+        """Stop recording; what was recorded stays available."""
+        self._feed.detach()
+
+    def reset(self) -> None:
+        """Forget everything and stop recording (test isolation)."""
+        self._book.clear()
+        self._feed.detach()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from backtestkit.actors.column_config import configured_columns
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
+from backtestkit.actors.report_feed import AlwaysOnReports, BusFeed, RowBook
 from backtestkit.actors.report_models import RiskStatistics
 from backtestkit.bus import Bus, RiskEvent, topics
 
@@ -63,7 +63,7 @@ def risk_report(
     )
 
 
-class RiskReports(KeyedReports[RiskEvent, RiskStatistics]):
+class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
     """`Risk`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
 
     folder = "risk"
@@ -84,15 +84,6 @@ class RiskReports(KeyedReports[RiskEvent, RiskStatistics]):
         self, symbol: str, strategy: str, stats: RiskStatistics, columns: Sequence[Column] | None
     ) -> str:
         return risk_report(symbol, strategy, stats, columns)
-
-    def attach(self) -> None:
-        """(Re)subscribe to the bus; done on import and by `reset()`."""
-        self._feed.attach()
-
-    def reset(self) -> None:
-        """Forget everything and resubscribe (test isolation)."""
-        self._book.clear()
-        self._feed.attach()
 
 
 Risk = RiskReports()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from backtestkit.actors.column_config import configured_columns
 from backtestkit.actors.formatting import js_round, to_fixed
 from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, KeyedReports, RowBook
+from backtestkit.actors.report_feed import AlwaysOnReports, BusFeed, RowBook
 from backtestkit.actors.report_models import ScheduleEvent, ScheduleStatistics
 from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, topics
 
@@ -103,7 +103,7 @@ def schedule_report(
     return "\n".join([title, "", *markdown_table(stats.event_list, columns), "", *summary])
 
 
-class ScheduleReports(KeyedReports[ScheduleEvent, ScheduleStatistics]):
+class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
     """`Schedule`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
 
     folder = "schedule"
@@ -141,15 +141,6 @@ class ScheduleReports(KeyedReports[ScheduleEvent, ScheduleStatistics]):
         columns: Sequence[Column] | None,
     ) -> str:
         return schedule_report(strategy, stats, columns)
-
-    def attach(self) -> None:
-        """(Re)subscribe to the bus; done on import and by `reset()`."""
-        self._feed.attach()
-
-    def reset(self) -> None:
-        """Forget every row and resubscribe (test isolation)."""
-        self._book.clear()
-        self._feed.attach()
 
 
 Schedule = ScheduleReports()
