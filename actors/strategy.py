@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import structlog
 
 from backtestkit.actors.config import get_config
 from backtestkit.actors.context import ExecutionContext
+from backtestkit.actors.eager import Suspended, in_asyncio_task, run_eagerly
 from backtestkit.actors.exchange import ExchangeActor
 from backtestkit.actors.intervals import MINUTE_MS, STRATEGY_INTERVALS
 from backtestkit.actors.partial import PartialTracker
@@ -76,6 +78,7 @@ class SignalStateMachine:
         self.throttle_ms = STRATEGY_INTERVALS[schema.interval] * MINUTE_MS
         self._get_signal = schema.get_signal
         self._async_get_signal = inspect.iscoroutinefunction(schema.get_signal)
+        self._eager: bool | None = None  # coroutines run eagerly (asyncio); known at first call
         self._mode_topic = bus.signal_backtest if backtest else bus.signal_live
         self._priced_from, self._priced_until = exchange.priced_span(symbol)
         self._asked: tuple[int, Any] | None = None
@@ -212,7 +215,7 @@ class SignalStateMachine:
             or self.scheduled is not None
             or self.stopped
             or self.refusal is not None
-            or self._async_get_signal
+            or (self._async_get_signal and not self._runs_eagerly())
             or not self._priced_from <= when <= self._priced_until
             or self.build_idle
             or self._idle_callbacks
@@ -226,20 +229,41 @@ class SignalStateMachine:
         self.last_signal_at = when
         self.context.when = when
         try:
-            dto = self._get_signal(self.symbol, datetime.fromtimestamp(when / 1000, UTC))
+            dto = self._ask(when)
         except Exception as exc:
             self._asked = (when, exc)
             return False
         if not dto:
             return True
-        self._asked = (when, dto)
+        self._asked = (when, dto)  # a Suspended coroutine is finished by tick(), in the task
         return False
+
+    def _runs_eagerly(self) -> bool:
+        eager = self._eager
+        if eager is None:
+            eager = self._eager = in_asyncio_task()
+        return eager
+
+    def _ask(self, when: int) -> Any:
+        """get_signal's answer; a coroutine is run eagerly and may come back `Suspended`."""
+        dto = self._get_signal(self.symbol, datetime.fromtimestamp(when / 1000, UTC))
+        if self._async_get_signal or (
+            dto is not None and type(dto) is not Signal and inspect.isawaitable(dto)
+        ):
+            return run_eagerly(dto)
+        return dto
 
     async def _request_signal(self, when: int) -> SignalRow | None:
         asked = self._asked
         if asked is not None and asked[0] == when:
             self._asked = None
-            return await self._consider(asked[1], when)
+            dto = asked[1]
+            if type(dto) is Suspended:
+                try:
+                    dto = await self._finish_suspended(dto)
+                except Exception as exc:
+                    dto = exc
+            return await self._consider(dto, when)
         if self.stopped or self.refusal is not None:
             return None
         last = self.last_signal_at
@@ -252,12 +276,12 @@ class SignalStateMachine:
                 self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when)
             ):
                 price = await self.price(when)  # SPEC 5: priced before asking the strategy
-            if self._async_get_signal:
-                dto = await self._call_async_get_signal(when)
+            if self._async_get_signal and not self._runs_eagerly():
+                dto = await self._ask_in_timeout_scope(when)
             else:
-                dto = self._get_signal(self.symbol, datetime.fromtimestamp(when / 1000, UTC))
-                if dto is not None and not isinstance(dto, Signal) and inspect.isawaitable(dto):
-                    dto = await dto
+                dto = self._ask(when)
+                if type(dto) is Suspended:
+                    dto = await self._finish_suspended(dto)
         except Exception as exc:
             return await self._consider(exc, when, price)
         return await self._consider(dto, when, price)
@@ -283,14 +307,31 @@ class SignalStateMachine:
             await self.report_error(exc)
             return None
 
-    async def _call_async_get_signal(self, when: int) -> Any:
+    async def _finish_suspended(self, suspended: Suspended) -> Any:
+        """Awaits a get_signal that really waits, under CC_MAX_SIGNAL_GENERATION_SECONDS armed
+        at its first suspension (the synchronous part before it cannot be interrupted)."""
+        if not self._runs_eagerly():
+            return await suspended  # trio: a sync get_signal returned an awaitable, as before
+        timeout = asyncio.timeout(get_config().CC_MAX_SIGNAL_GENERATION_SECONDS)
+        try:
+            async with timeout:
+                return await suspended
+        except TimeoutError:
+            if timeout.expired():
+                raise self._timed_out() from None
+            raise
+
+    async def _ask_in_timeout_scope(self, when: int) -> Any:
+        """trio: the coroutine runs inside its timeout scope from the start, so scopes nest."""
         date = datetime.fromtimestamp(when / 1000, UTC)
-        seconds = get_config().CC_MAX_SIGNAL_GENERATION_SECONDS
-        with anyio.move_on_after(seconds) as scope:
+        with anyio.move_on_after(get_config().CC_MAX_SIGNAL_GENERATION_SECONDS) as scope:
             return await self._get_signal(self.symbol, date)
         if scope.cancelled_caught:
-            raise TimeoutError(f"Timeout for {self.schema.name} symbol={self.symbol}")
+            raise self._timed_out()
         return None
+
+    def _timed_out(self) -> TimeoutError:
+        return TimeoutError(f"Timeout for {self.schema.name} symbol={self.symbol}")
 
     def _build_row(self, signal: Signal, price: float, when: int) -> SignalRow:
         common: dict[str, Any] = {

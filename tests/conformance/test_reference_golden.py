@@ -153,18 +153,35 @@ def counted_calls(name: str) -> list[int]:
     return calls
 
 
+def as_coroutine_function(name: str, *, suspend: bool) -> None:
+    """Re-register the strategy as reference users write it: `async def get_signal`, which
+    either completes without waiting or really yields to the event loop first."""
+    schema = registry.strategies[name]
+    inner = schema.get_signal
+
+    async def get_signal(symbol: str, when: Any) -> Any:
+        if suspend:
+            await anyio.sleep(0)
+        return inner(symbol, when)
+
+    registry.strategies[name] = dataclasses.replace(schema, get_signal=get_signal)
+
+
 async def run(name: str) -> list[TickResult]:
     return [r async for r in Backtest.run("BTCUSD", strategy=name, exchange="kaggle", frame="f")]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize("style", ["sync", "async", "suspending"])
 @pytest.mark.anyio
-async def test_matches_reference_with_every_listener(name: str) -> None:
+async def test_matches_reference_with_every_listener(name: str, style: str) -> None:
     """All events observed: idle results are built, nothing is skipped."""
     golden = load(name)
     register(name)
     calls = counted_calls(name)
+    if style != "sync":
+        as_coroutine_function(name, suspend=style == "suspending")
     recorder = Recorder()
     results = await run(name)
 
@@ -222,12 +239,15 @@ async def test_matches_reference_with_every_listener(name: str) -> None:
 
 @pytest.mark.parametrize("name", SCENARIOS)
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.parametrize("style", ["sync", "async", "suspending"])
 @pytest.mark.anyio
-async def test_matches_reference_on_the_fast_path(name: str) -> None:
+async def test_matches_reference_on_the_fast_path(name: str, style: str) -> None:
     """Nobody listens: idle frames are jumped; yielded results and stats must not change."""
     golden = load(name)
     register(name)
     calls = counted_calls(name)
+    if style != "sync":
+        as_coroutine_function(name, suspend=style == "suspending")
     results = await run(name)
     assert [as_reference(r) for r in results] == golden["results"]
     assert calls == golden["get_signal_calls"]["timestamps"]

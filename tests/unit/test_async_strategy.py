@@ -1,0 +1,233 @@
+"""Async get_signal: run eagerly (no timeout scope, no loop hop) unless it really suspends; a
+suspending one still times out after CC_MAX_SIGNAL_GENERATION_SECONDS; results never change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import anyio
+import pytest
+
+from backtestkit.actors import (
+    Backtest,
+    MemoryCandles,
+    Signal,
+    add_exchange,
+    add_frame,
+    add_strategy,
+    get_average_price,
+    get_candles,
+    set_config,
+)
+from backtestkit.actors import strategy as strategy_module
+from backtestkit.actors.eager import Suspended, run_eagerly
+from backtestkit.actors.testing import reset_engine
+from backtestkit.bus import TickResult, listen_error
+
+MIN = 60_000
+T0 = 1_704_067_200_000  # 2024-01-01T00:00Z
+SYMBOL = "BTCUSDT"
+
+
+def flat_market(minutes: int = 120, price: float = 100.0) -> MemoryCandles:
+    """Every candle o = h = l = c = `price`, volume 1: every VWAP is exactly `price`."""
+    stamps = [T0 - 10 * MIN + k * MIN for k in range(minutes)]
+    same = [price] * minutes
+    return MemoryCandles(
+        {
+            SYMBOL: {
+                "timestamp": stamps,
+                "open": same,
+                "high": same,
+                "low": same,
+                "close": same,
+                "volume": [1.0] * minutes,
+            }
+        }
+    )
+
+
+def every_tenth(symbol: str, when: datetime) -> Signal | None:
+    """A long on every 10th minute (TP 101, SL 99, 3 minutes); reads candles like users do."""
+    closes = get_candles(symbol, "1m", 5).close  # type: ignore[union-attr]
+    if int(when.timestamp() * 1000 - T0) // MIN % 10:
+        return None
+    price: Any = get_average_price(symbol)
+    assert closes[-1] == price
+    return Signal("long", price + 1, price - 1, 3)
+
+
+async def eager_style(symbol: str, when: datetime) -> Signal | None:
+    await get_candles(symbol, "1m", 5)  # type: ignore[misc]  # completes without suspending
+    return every_tenth(symbol, when)
+
+
+async def suspending_style(symbol: str, when: datetime) -> Signal | None:
+    await anyio.sleep(0)  # really yields to the event loop
+    return every_tenth(symbol, when)
+
+
+def returning_coroutine(symbol: str, when: datetime) -> Any:
+    """A plain function that hands back a coroutine (a lambda over an async function)."""
+    return eager_style(symbol, when)
+
+
+def backtest(get_signal: Callable[..., Any], minutes: int = 60) -> list[tuple[Any, ...]]:
+    reset_engine()
+    add_exchange("flat", candles=flat_market())
+    add_frame("hour", start=T0, end=T0 + (minutes - 1) * MIN)
+    add_strategy("s", interval="1m", get_signal=get_signal)
+    return [shape(r) for r in Backtest.run_sync(SYMBOL, strategy="s", exchange="flat", frame="hour")]
+
+
+def shape(result: TickResult) -> tuple[Any, ...]:
+    signal = result.signal
+    assert signal is not None
+    return (
+        result.action,
+        signal.pending_at,
+        signal.price_open,
+        getattr(result, "close_reason", None),
+        getattr(result, "close_timestamp", None),
+    )
+
+
+class CountingTimeout:
+    """Stands in for asyncio.timeout in the strategy module: counts where a deadline is armed."""
+
+    def __init__(self) -> None:
+        self.armed = 0
+        self.real = strategy_module.asyncio.timeout
+
+    def __call__(self, seconds: float) -> Any:
+        self.armed += 1
+        return self.real(seconds)
+
+
+@pytest.fixture
+def timeouts(monkeypatch: pytest.MonkeyPatch) -> CountingTimeout:
+    counter = CountingTimeout()
+    monkeypatch.setattr(strategy_module, "asyncio", SimpleNamespace(timeout=counter))
+    return counter
+
+
+def test_every_style_of_get_signal_gives_the_sync_results(timeouts: CountingTimeout) -> None:
+    expected = backtest(every_tenth)
+    # one long per 10 minutes from T0, each open at the flat VWAP 100.0
+    assert [(a, p, o) for a, p, o, _, _ in expected] == [
+        ("closed", T0 + k * 10 * MIN, 100.0) for k in range(6)
+    ]
+    for style in (eager_style, returning_coroutine, suspending_style):
+        assert backtest(style) == expected, style.__name__
+
+
+def test_a_coroutine_that_never_suspends_arms_no_timeout(timeouts: CountingTimeout) -> None:
+    backtest(eager_style)
+    backtest(returning_coroutine)
+    assert timeouts.armed == 0
+
+
+def test_a_coroutine_that_suspends_runs_under_the_timeout(timeouts: CountingTimeout) -> None:
+    calls: list[int] = []
+
+    async def counted(symbol: str, when: datetime) -> Signal | None:
+        calls.append(int(when.timestamp() * 1000))
+        return await suspending_style(symbol, when)
+
+    backtest(counted)
+    assert len(calls) > 0
+    assert timeouts.armed == len(calls)  # one deadline per call that suspended
+
+
+@pytest.mark.anyio
+async def test_a_suspending_get_signal_times_out(anyio_backend: str) -> None:
+    """The first call waits an hour: after CC_MAX_SIGNAL_GENERATION_SECONDS (1 s) it is
+    cancelled, reported on the error topic, and the next minute's call opens a position."""
+    set_config(CC_MAX_SIGNAL_GENERATION_SECONDS=1)
+    cancelled: list[bool] = []
+    errors: list[BaseException] = []
+    listen_error(errors.append)
+
+    async def hangs_once(symbol: str, when: datetime) -> Signal | None:
+        if not cancelled:
+            try:
+                await anyio.sleep(3600)
+            except anyio.get_cancelled_exc_class():
+                cancelled.append(True)
+                raise
+        price: Any = get_average_price(symbol)
+        return Signal("long", price + 1, price - 1, 3)
+
+    add_exchange("flat", candles=flat_market())
+    add_frame("hour", start=T0, end=T0 + 2 * MIN)
+    add_strategy("slow", interval="1m", get_signal=hangs_once)
+    with anyio.fail_after(30):
+        results = [
+            r async for r in Backtest.run(SYMBOL, strategy="slow", exchange="flat", frame="hour")
+        ]
+    assert cancelled == [True]
+    assert [type(e) for e in errors] == [TimeoutError]
+    assert str(errors[0]) == f"Timeout for slow symbol={SYMBOL}"
+    assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [
+        ("closed", T0 + MIN, 100.0)
+    ]
+
+
+# -- run_eagerly / Suspended on their own ------------------------------------------------------
+
+
+def test_run_eagerly_returns_what_a_non_suspending_coroutine_returns() -> None:
+    async def answer() -> int:
+        return 42
+
+    assert run_eagerly(answer()) == 42
+
+
+def test_run_eagerly_raises_what_the_coroutine_raises_before_suspending() -> None:
+    async def broken() -> None:
+        raise ValueError("bad signal")
+
+    with pytest.raises(ValueError, match="bad signal"):
+        run_eagerly(broken())
+
+
+@pytest.mark.anyio
+async def test_a_suspended_coroutine_finishes_in_the_task(anyio_backend: str) -> None:
+    steps: list[str] = []
+
+    async def waits() -> str:
+        steps.append("before")
+        await anyio.sleep(0.01)
+        steps.append("after")
+        return "done"
+
+    suspended = run_eagerly(waits())
+    assert type(suspended) is Suspended
+    assert steps == ["before"]
+    assert await suspended == "done"
+    assert steps == ["before", "after"]
+
+
+@pytest.mark.anyio
+async def test_a_suspended_coroutine_sees_cancellation_and_errors(anyio_backend: str) -> None:
+    seen: list[str] = []
+
+    async def waits_forever() -> None:
+        try:
+            await anyio.sleep(3600)
+        finally:
+            seen.append("cleaned up")
+
+    async def fails_later() -> None:
+        await anyio.sleep(0)
+        raise KeyError("late")
+
+    with anyio.move_on_after(0.05) as scope:
+        await run_eagerly(waits_forever())
+    assert scope.cancelled_caught
+    assert seen == ["cleaned up"]
+    with pytest.raises(KeyError, match="late"):
+        await run_eagerly(fails_later())
