@@ -7,7 +7,7 @@ results, progress is published at most ~200 times, and nothing is built that no 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import structlog
 
@@ -87,6 +87,15 @@ class FrameReplayer:
         return self.frames.index_at_or_after(last_priced + 1)
 
     async def run(self) -> AsyncIterator[TickResult]:
+        replay = self._replay()
+        try:
+            async for result in replay:
+                yield result
+        finally:
+            await replay.aclose()
+            self.machine.warnings.flush()  # one line per warning repeated during the run
+
+    async def _replay(self) -> AsyncGenerator[TickResult, None]:
         machine = self.machine
         frames = self.frames
         start, step, total = frames.start_ms, frames.step_ms, len(frames)
@@ -118,7 +127,9 @@ class FrameReplayer:
             try:
                 result = await machine.tick(when)
             except Exception as exc:
-                _log.warning("tick_failed", symbol=machine.symbol, when=when, error=str(exc))
+                machine.warnings.warning(
+                    _log, "tick_failed", symbol=machine.symbol, when=when, error=exc
+                )
                 await machine.report_error(exc)
                 i += 1
                 continue
@@ -145,7 +156,9 @@ class FrameReplayer:
                 window = machine.exchange.forward(machine.symbol, when - buf * MINUTE_MS, limit)
                 candles = window if isinstance(window, Candles) else await window
             except Exception as exc:
-                _log.warning("forward_fetch_failed", symbol=machine.symbol, error=str(exc))
+                machine.warnings.warning(
+                    _log, "forward_fetch_failed", symbol=machine.symbol, when=when, error=exc
+                )
                 await machine.report_error(exc)
                 i += 1
                 continue
@@ -155,7 +168,9 @@ class FrameReplayer:
             try:
                 outcome = await fast_forward(machine, candles)
             except Exception as exc:
-                _log.warning("fast_forward_failed", symbol=machine.symbol, error=str(exc))
+                machine.warnings.warning(
+                    _log, "fast_forward_failed", symbol=machine.symbol, when=when, error=exc
+                )
                 await machine.report_error(exc)
                 i += 1
                 continue

@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 
 from backtestkit.actors.schemas import RiskSchema
+from backtestkit.actors.warning_tally import WarningTally
 from backtestkit.bus import Bus, RiskEvent
 
 __all__ = ["ActivePosition", "RiskBook", "RiskCheck", "RiskGate", "risk_books"]
@@ -74,6 +75,7 @@ class RiskBook:
         exchange_name: str,
         current_price: float,
         timestamp: int,
+        warnings: WarningTally | None = None,
     ) -> bool:
         payload = RiskCheck(
             symbol=symbol,
@@ -97,8 +99,8 @@ class RiskBook:
                     if inspect.isawaitable(outcome):
                         await outcome
                 except Exception as exc:
-                    _log.warning(
-                        "ClientRisk exception thrown", risk=self.schema.name, error=str(exc)
+                    (warnings or WarningTally()).warning(
+                        _log, "ClientRisk exception thrown", risk=self.schema.name, error=exc
                     )
                     await _emit_error(bus, exc)
                     comment = validation.note if validation.note is not None else "N/A"
@@ -185,6 +187,7 @@ class RiskGate:
         exchange_name: str,
         current_price: float,
         timestamp: int,
+        warnings: WarningTally | None = None,
     ) -> bool:
         allowed = True
         for book in self.books:  # every profile is evaluated, even after a rejection
@@ -196,6 +199,7 @@ class RiskGate:
                 exchange_name=exchange_name,
                 current_price=current_price,
                 timestamp=timestamp,
+                warnings=warnings,
             )
             allowed = allowed and ok
         return allowed

@@ -22,6 +22,7 @@ from backtestkit.actors.risk import RiskGate
 from backtestkit.actors.schemas import StrategySchema
 from backtestkit.actors.signal import Signal, as_signal, sanitize_note
 from backtestkit.actors.validation import validate_signal
+from backtestkit.actors.warning_tally import WarningTally
 from backtestkit.bus import (
     Active,
     Bus,
@@ -75,6 +76,7 @@ class SignalStateMachine:
         self.scheduled: SignalRow | None = None
         self.last_signal_at: int | None = None
         self.stopped = False
+        self.warnings = WarningTally()  # the run's repeated warnings, logged once and counted
         self.throttle_ms = STRATEGY_INTERVALS[schema.interval] * MINUTE_MS
         self._get_signal = schema.get_signal
         self._async_get_signal = inspect.iscoroutinefunction(schema.get_signal)
@@ -301,8 +303,13 @@ class SignalStateMachine:
                 return None
             return self._build_row(signal, price, when)
         except Exception as exc:
-            _log.warning(
-                "get_signal_failed", strategy=self.schema.name, symbol=self.symbol, error=str(exc)
+            self.warnings.warning(
+                _log,
+                "get_signal_failed",
+                strategy=self.schema.name,
+                symbol=self.symbol,
+                when=when,
+                error=exc,
             )
             await self.report_error(exc)
             return None
@@ -369,6 +376,7 @@ class SignalStateMachine:
             exchange_name=self.exchange.name,
             current_price=current_price,
             timestamp=when,
+            warnings=self.warnings,
         )
 
     async def activate(self, row: SignalRow, when: int) -> SignalRow | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import structlog
 
@@ -16,6 +16,7 @@ from backtestkit.bus import PerformanceEvent, TickResult
 __all__ = ["TICK_TTL_MS", "MinuteTicker"]
 
 TICK_TTL_MS = 60_001
+WARNING_SUMMARY_TICKS = 60  # repeated warnings are summed up once an hour of ticks
 _log = structlog.get_logger("backtestkit.live")
 
 
@@ -66,15 +67,30 @@ class MinuteTicker:
             await machine.report_error(exc)
 
     async def run(self) -> AsyncIterator[TickResult]:
+        ticks = self._tick_forever()
+        try:
+            async for result in ticks:
+                yield result
+        finally:
+            await ticks.aclose()
+            self.machine.warnings.flush()
+
+    async def _tick_forever(self) -> AsyncGenerator[TickResult, None]:
         machine, state, clock = self.machine, self.state, self.clock
         await self.restore()
+        ticks = 0
         while True:
+            ticks += 1
+            if ticks % WARNING_SUMMARY_TICKS == 0:
+                machine.warnings.flush()
             when = clock.now()
             started = time.perf_counter()
             try:
                 result = await machine.tick(when)
             except Exception as exc:
-                _log.warning("tick_failed", symbol=machine.symbol, when=when, error=str(exc))
+                machine.warnings.warning(
+                    _log, "tick_failed", symbol=machine.symbol, when=when, error=exc
+                )
                 await machine.report_error(exc)
                 state.save_openings(None)
                 state.save_closings()
