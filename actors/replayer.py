@@ -74,18 +74,6 @@ class FrameReplayer:
         )
         self._last_perf = now
 
-    def _jump_limit(self) -> int:
-        """Frames before this index may be jumped over when idle (their VWAP exists)."""
-        exchange = self.machine.exchange
-        if not exchange.is_table_backed:
-            return 0
-        table = exchange.table(self.machine.symbol, "1m")
-        if not table.regular or table.n == 0:
-            return 0
-        buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
-        last_priced = int(table.timestamp[-1]) + buf * MINUTE_MS
-        return self.frames.index_at_or_after(last_priced + 1)
-
     async def run(self) -> AsyncIterator[TickResult]:
         replay = self._replay()
         try:
@@ -103,26 +91,19 @@ class FrameReplayer:
         buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
         every = max(1, total // PROGRESS_EVENTS)
         next_progress = 0
-        jump_limit = self._jump_limit()
-        throttled = machine.throttle_ms > step
         run_started = time.perf_counter()
         i = 0
         while i < total:
-            when = start + i * step
             if i >= next_progress:
                 self._progress(i)
                 next_progress = (i // every + 1) * every
             if machine.stopped and machine.pending is None:
                 break
-            if machine.quiet_tick(when):
-                i += 1
-                if throttled and jump_limit > i and not bus.performance.has_listeners:
-                    last = machine.last_signal_at
-                    if last is not None:  # the first frame the throttle lets through
-                        eligible = (last + machine.throttle_ms - start + step - 1) // step
-                        if eligible > i:
-                            i = min(eligible, jump_limit, next_progress)
+            quiet_until = machine.scan_quiet(start, step, i, min(next_progress, total))
+            if quiet_until != i:
+                i = quiet_until
                 continue
+            when = start + i * step
             frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
             try:
                 result = await machine.tick(when)

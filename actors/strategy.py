@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import inspect
 from datetime import UTC, datetime
+from types import CoroutineType
 from typing import Any
 
 import anyio
@@ -209,36 +210,63 @@ class SignalStateMachine:
 
     # -- getSignal procedure (SPEC 5) ----------------------------------------------------------
 
-    def quiet_tick(self, when: int) -> bool:
-        """The common tick done without a coroutine: True when it was an idle tick nobody
-        watches. Otherwise what get_signal answered is kept for the `tick(when)` that follows."""
+    def scan_quiet(self, start: int, step: int, i: int, stop: int) -> int:
+        """Runs the frames start + k * step, k in [i, stop), that are idle ticks nobody watches:
+        get_signal is asked on each frame the throttle lets through, the others are jumped.
+        Returns the first frame index that needs a full `tick()` (what get_signal answered there
+        is kept for it), or `stop`."""
         if (
             self.pending is not None
             or self.scheduled is not None
             or self.stopped
             or self.refusal is not None
+            or self._asked is not None
             or (self._async_get_signal and not self._runs_eagerly())
-            or not self._priced_from <= when <= self._priced_until
-            or self.build_idle
-            or self._idle_callbacks
-            or self._mode_topic.has_listeners
-            or self.bus.signal.has_listeners
+            or self.wants_idle
         ):
-            return False  # the same conditions as wants_idle, inlined: this runs every frame
-        last = self.last_signal_at
-        if last is not None and when - last < self.throttle_ms:
-            return True
-        self.last_signal_at = when
-        self.context.when = when
-        try:
-            dto = self._ask(when)
-        except Exception as exc:
-            self._asked = (when, exc)
-            return False
-        if not dto:
-            return True
-        self._asked = (when, dto)  # a Suspended coroutine is finished by tick(), in the task
-        return False
+            return i
+        first_priced = -((start - self._priced_from) // step)  # frames outside need a full tick
+        if i < first_priced:
+            return i
+        stop = min(stop, (self._priced_until - start) // step + 1)
+        if stop <= i:
+            return i
+        get_signal, symbol, context, throttle = (
+            self._get_signal,
+            self.symbol,
+            self.context,
+            self.throttle_ms,
+        )
+        eager = self._async_get_signal
+        mode_topic, signal_topic = self._mode_topic, self.bus.signal
+        while i < stop:
+            when = start + i * step
+            last = self.last_signal_at
+            if last is not None and when - last < throttle:
+                eligible = (last + throttle - start + step - 1) // step
+                i = eligible if eligible > i else i + 1
+                continue
+            self.last_signal_at = when
+            context.when = when
+            try:
+                dto = get_signal(symbol, datetime.fromtimestamp(when / 1000, UTC))
+                if eager and type(dto) is CoroutineType:
+                    try:  # run_eagerly, inlined: this runs on every frame of an async strategy
+                        dto = Suspended(dto, dto.send(None))
+                    except StopIteration as done:
+                        dto = done.value
+                elif dto is not None and type(dto) is not Signal and inspect.isawaitable(dto):
+                    dto = run_eagerly(dto)
+            except Exception as exc:
+                self._asked = (when, exc)
+                return i
+            if dto:
+                self._asked = (when, dto)  # a Suspended coroutine is finished by tick()
+                return i
+            i += 1
+            if self.stopped or mode_topic.has_listeners or signal_topic.has_listeners:
+                return i  # get_signal stopped the run or subscribed a listener
+        return min(i, stop)  # the last jump may overshoot
 
     def _runs_eagerly(self) -> bool:
         eager = self._eager
