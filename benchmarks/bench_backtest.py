@@ -1,8 +1,11 @@
-"""Backtest speed and memory on a generated year of one-minute candles (issue 4 targets).
+"""Backtest speed and memory on a generated year of one-minute candles (issues 4 and 13).
 
 Workloads: (a) SMA cross (5m throttle, 30-candle look-back, TP 1 %, SL 0.7 %, 240 min);
-(b) idle (1m, reads 5 candles, returns None). Peer: backtesting.py on the same candles and
-strategy (a), when the `bench` extra is installed. Prints figures; never fails.
+(b) idle (1m, reads 5 candles, returns None). Each runs as a plain function and as a coroutine
+function written as reference users write them (`await get_candles(...)`). The reference engine
+runs both workloads on the same candles in the same run (benchmarks/reference.py). Peer:
+backtesting.py on the same candles and strategy (a), when the `bench` extra is installed.
+Prints figures; never fails.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from reference import ReferenceRun, time_reference
 
 from backtestkit.actors import (
     Backtest,
@@ -31,10 +35,10 @@ from backtestkit.actors.testing import reset_engine
 MINUTE = 60_000
 FRAMES = 524_161  # 364 days of one-minute frames, both ends included
 START = 1_704_067_200_000  # 2024-01-01T00:00Z
-REFERENCE_SMA_SECONDS = 31.4
-REFERENCE_IDLE_FPS = 5_200
 TARGET_SMA_SECONDS = 0.6
 TARGET_IDLE_FPS = 150_000
+TARGET_ASYNC_SMA_RATIO = 50  # times faster than the reference, async strategy
+TARGET_ASYNC_IDLE_RATIO = 29
 TARGET_RSS_MB = 250
 
 
@@ -62,8 +66,7 @@ def make_year(seed: int = 42) -> dict[str, np.ndarray]:
     }
 
 
-def sma_cross(symbol: str, when: datetime) -> Signal | None:
-    closes = get_candles(symbol, "1m", 30).close  # type: ignore[union-attr]
+def sma_decision(symbol: str, closes: np.ndarray) -> Signal | None:
     if len(closes) < 21:
         return None
     c = closes[-21:].tolist()
@@ -80,8 +83,22 @@ def sma_cross(symbol: str, when: datetime) -> Signal | None:
     return None
 
 
+def sma_cross(symbol: str, when: datetime) -> Signal | None:
+    return sma_decision(symbol, get_candles(symbol, "1m", 30).close)  # type: ignore[union-attr]
+
+
+async def sma_cross_async(symbol: str, when: datetime) -> Signal | None:
+    candles = await get_candles(symbol, "1m", 30)  # type: ignore[misc]
+    return sma_decision(symbol, candles.close)
+
+
 def idle(symbol: str, when: datetime) -> None:
     get_candles(symbol, "1m", 5)
+    return None
+
+
+async def idle_async(symbol: str, when: datetime) -> None:
+    await get_candles(symbol, "1m", 5)  # type: ignore[misc]
     return None
 
 
@@ -114,14 +131,14 @@ def run_engine(
 
 
 def rss_growth(columns: dict[str, np.ndarray]) -> tuple[float, float]:
-    """RSS after a quarter and after the whole idle run: a flat engine keeps them equal."""
+    """RSS after a quarter and after the whole async idle run: a flat engine keeps them equal."""
     from backtestkit.bus import topics
 
     reset_engine()
     source = MemoryCandles({"BTCUSDT": columns})
     add_exchange("gen", candles=source)
     add_frame("year", start=START, end=START + (FRAMES - 1) * MINUTE)
-    add_strategy("idle", interval="1m", get_signal=idle)
+    add_strategy("idle", interval="1m", get_signal=idle_async)
     marks: dict[str, float] = {}
 
     def on_progress(event: Any) -> None:
@@ -175,24 +192,52 @@ def run_backtesting_py(columns: dict[str, np.ndarray]) -> float | None:
     return time.perf_counter() - started
 
 
+def compare(ours: float, reference: ReferenceRun) -> str:
+    ratio = reference.seconds / ours
+    return f"reference {reference.seconds:.2f} s ({reference.label}) -> {ratio:.0f}x"
+
+
 def main() -> None:
     columns = make_year()
     print(f"backtest benchmark: {FRAMES} one-minute frames, generated random walk (seed 42)")
+    ref_sma = time_reference(columns, "sma", FRAMES)
+    ref_idle = time_reference(columns, "idle", FRAMES)
     sma = run_engine(columns, "sma-cross", "5m", sma_cross)
+    sma_async = run_engine(columns, "sma-cross-async", "5m", sma_cross_async)
     verdict = "OK" if sma["seconds"] <= TARGET_SMA_SECONDS else "MISSED"
-    ratio = REFERENCE_SMA_SECONDS / sma["seconds"]
     print(
-        f"(a) sma-cross: {sma['seconds']:.3f} s loop, {sma['results']} closed signals, "
+        f"(a) sma-cross, sync:  {sma['seconds']:.3f} s, {sma['results']} closed signals, "
         f"{FRAMES / sma['seconds']:,.0f} frames/s (target <= {TARGET_SMA_SECONDS} s) {verdict}; "
-        f"reference engine {REFERENCE_SMA_SECONDS} s -> {ratio:.0f}x faster"
+        + compare(sma["seconds"], ref_sma)
     )
+    ratio = ref_sma.seconds / sma_async["seconds"]
+    verdict = "OK" if ratio >= TARGET_ASYNC_SMA_RATIO else "MISSED"
+    print(
+        f"(a) sma-cross, async: {sma_async['seconds']:.3f} s, {sma_async['results']} closed "
+        f"signals; {compare(sma_async['seconds'], ref_sma)} (target >= "
+        f"{TARGET_ASYNC_SMA_RATIO}x) {verdict}"
+    )
+    if ref_sma.closed is not None:
+        same = ref_sma.closed == sma["results"] == sma_async["results"]
+        print(
+            f"    closed signals: reference {ref_sma.closed}, sync {sma['results']}, async "
+            f"{sma_async['results']}: " + ("equal" if same else "DIFFERENT")
+        )
     quiet = run_engine(columns, "idle", "1m", idle)
+    quiet_async = run_engine(columns, "idle-async", "1m", idle_async)
     fps = FRAMES / quiet["seconds"]
     verdict = "OK" if fps >= TARGET_IDLE_FPS else "MISSED"
     print(
-        f"(b) idle: {quiet['seconds']:.3f} s, {fps:,.0f} frames/s (target >= {TARGET_IDLE_FPS:,}) "
-        f"{verdict}; reference engine {REFERENCE_IDLE_FPS:,} frames/s -> "
-        f"{fps / REFERENCE_IDLE_FPS:.0f}x faster"
+        f"(b) idle, sync:  {quiet['seconds']:.3f} s, {fps:,.0f} frames/s (target >= "
+        f"{TARGET_IDLE_FPS:,}) {verdict}; " + compare(quiet["seconds"], ref_idle)
+    )
+    ratio = ref_idle.seconds / quiet_async["seconds"]
+    verdict = "OK" if ratio >= TARGET_ASYNC_IDLE_RATIO else "MISSED"
+    print(
+        f"(b) idle, async: {quiet_async['seconds']:.3f} s, "
+        f"{FRAMES / quiet_async['seconds']:,.0f} frames/s; "
+        f"{compare(quiet_async['seconds'], ref_idle)} (target >= {TARGET_ASYNC_IDLE_RATIO}x) "
+        f"{verdict}"
     )
     quarter, end = rss_growth(columns)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -207,7 +252,8 @@ def main() -> None:
     else:
         print(
             f"peer backtesting.py, strategy (a) on the same candles: {peer:.2f} s -> "
-            f"backtestkit is {peer / sma['seconds']:.1f}x faster"
+            f"backtestkit is {peer / sma['seconds']:.1f}x faster (sync), "
+            f"{peer / sma_async['seconds']:.1f}x (async)"
         )
     sys.stdout.flush()
 

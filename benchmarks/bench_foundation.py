@@ -103,7 +103,7 @@ def per_call_us(calls: int, loop: Callable[[int], None]) -> float:
     return best_of(3, lambda: loop(calls)) / calls * 1e6
 
 
-def bench_exchange(path: Path) -> tuple[float, float]:
+def bench_exchange(path: Path) -> tuple[float, float, float]:
     reset_registry()
     reset_config()
     exchange = ExchangeActor(add_exchange("bench", candles=CsvCandles(path)))
@@ -124,13 +124,25 @@ def bench_exchange(path: Path) -> tuple[float, float]:
                 context.when = when
                 get_average_price(SYMBOL)
 
+        async def awaited(when: int) -> None:
+            await get_candles(SYMBOL, "1m", 30)  # type: ignore[misc]
+
+        def awaited_loop(calls: int) -> None:
+            for when in whens[:calls]:  # each coroutine stepped as the engine does: no loop
+                context.when = when
+                try:
+                    awaited(when).send(None)
+                except StopIteration:
+                    continue
+
         candles_loop(1_000)  # warm-up
         candles_us = per_call_us(len(whens), candles_loop)
+        awaited_us = per_call_us(len(whens), awaited_loop)
         vwap_us = per_call_us(len(whens), vwap_loop)
     finally:
         execution_context.reset(token)
         reset_registry()
-    return candles_us, vwap_us
+    return candles_us, awaited_us, vwap_us
 
 
 def main() -> int:
@@ -139,8 +151,9 @@ def main() -> int:
         write_random_walk_csv(path)
         seconds = bench_csv_load(path)
         report(f"candles.csv_load_{ROWS}", seconds, "s", CSV_LOAD_TARGET_S)
-        candles_us, vwap_us = bench_exchange(path)
+        candles_us, awaited_us, vwap_us = bench_exchange(path)
         report("exchange.get_candles_1m_30", candles_us, "µs", GET_CANDLES_TARGET_US)
+        report("exchange.get_candles_1m_30_awaited", awaited_us, "µs", GET_CANDLES_TARGET_US)
         report("exchange.get_average_price", vwap_us, "µs", None)
     return 0
 

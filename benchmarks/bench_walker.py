@@ -1,10 +1,13 @@
-"""Walker speed: 8 SMA-style strategies x one year of one-minute candles (issue 6 targets).
+"""Walker speed: 8 SMA-style strategies x one year of one-minute candles (issues 6 and 13).
 
 Times `Walker.run` to the end: in process (sequential), in a pool of 2 processes (`workers=2`)
 and on a Dask `LocalCluster(n_workers=2)`. The first pool walk (processes started, candles
 loaded) is reported apart; later walks reuse the pool, as later walks reuse the Dask cluster
-(whose start-up is never timed). Checks that the three give identical results. Prints figures;
-never fails.
+(whose start-up is never timed). Checks that the three give identical results. The same 8
+strategies written as coroutine functions (`await get_candles(...)`, as reference users write
+them) are walked sequentially and in the pool in the same rounds. The reference figure is an
+estimate: 8 times its SMA-cross year measured in this run (its walker runs the strategies one
+after another). Prints figures; never fails.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import anyio
 import numpy as np
 from bench_backtest import FRAMES, MINUTE, START, make_year
+from reference import time_reference
 
 from backtestkit.actors import (
     MemoryCandles,
@@ -43,6 +47,17 @@ ROUNDS = 7
 
 def _sma(symbol: str, fast: int, slow: int, take: float, stop: float) -> Signal | None:
     closes = get_candles(symbol, "1m", slow + 1).close  # type: ignore[union-attr]
+    return _cross(symbol, closes, fast, slow, take, stop)
+
+
+async def _sma_async(symbol: str, fast: int, slow: int, take: float, stop: float) -> Signal | None:
+    candles = await get_candles(symbol, "1m", slow + 1)  # type: ignore[misc]
+    return _cross(symbol, candles.close, fast, slow, take, stop)
+
+
+def _cross(
+    symbol: str, closes: np.ndarray, fast: int, slow: int, take: float, stop: float
+) -> Signal | None:
     if len(closes) < slow + 1:
         return None
     c = closes.tolist()
@@ -90,6 +105,38 @@ def sma_12_26(symbol: str, when: datetime) -> Signal | None:
     return _sma(symbol, 12, 26, 0.01, 0.005)
 
 
+async def sma_5_20_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 5, 20, 0.01, 0.007)
+
+
+async def sma_3_15_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 3, 15, 0.01, 0.007)
+
+
+async def sma_8_30_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 8, 30, 0.012, 0.008)
+
+
+async def sma_10_40_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 10, 40, 0.015, 0.01)
+
+
+async def sma_5_50_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 5, 50, 0.02, 0.01)
+
+
+async def sma_4_12_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 4, 12, 0.008, 0.006)
+
+
+async def sma_6_24_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 6, 24, 0.01, 0.01)
+
+
+async def sma_12_26_async(symbol: str, when: datetime) -> Signal | None:
+    return await _sma_async(symbol, 12, 26, 0.01, 0.005)
+
+
 STRATEGIES = [
     "sma_5_20",
     "sma_3_15",
@@ -112,20 +159,36 @@ def register(columns: dict[str, np.ndarray]) -> None:
     add_frame("year", start=START, end=START + (FRAMES - 1) * MINUTE)
     for name in STRATEGIES:
         add_strategy(name, interval="5m", get_signal=getattr(module, name))
+        add_strategy(f"{name}_async", interval="5m", get_signal=getattr(module, f"{name}_async"))
     add_walker("bench", strategies=STRATEGIES, exchange="gen", frame="year", metric="total_pnl")
+    add_walker(
+        "bench-async",
+        strategies=[f"{name}_async" for name in STRATEGIES],
+        exchange="gen",
+        frame="year",
+        metric="total_pnl",
+    )
 
 
-def timed_walk(**executor: Any) -> tuple[float, Any]:
+def timed_walk(walker: str = "bench", **executor: Any) -> tuple[float, Any]:
     """One run to the end; returns the seconds and the final results."""
 
     async def walk() -> None:
-        async for _ in Walker.run("BTCUSDT", walker="bench", **executor):
+        async for _ in Walker.run("BTCUSDT", walker=walker, **executor):
             pass
 
     gc.collect()
     started = time.perf_counter()
     anyio.run(walk)
-    return time.perf_counter() - started, Walker.get_data("BTCUSDT", "bench")
+    return time.perf_counter() - started, Walker.get_data("BTCUSDT", walker)
+
+
+def signals_of(data: Any) -> list[Any]:
+    """(name without "_async", signals, total PnL) per strategy, by name."""
+    return sorted(
+        (r.strategy_name.removesuffix("_async"), r.stats.total_signals, r.stats.total_pnl)
+        for r in data.strategy_results
+    )
 
 
 def _burn(_: int) -> tuple[float, float]:
@@ -179,7 +242,9 @@ def main() -> None:
     # this machine's speed drifts by up to 2x within a minute: the executors run in interleaved
     # rounds and each ratio compares runs of the same round
     rounds: list[tuple[float, float, float | None]] = []
+    async_rounds: list[tuple[float, float]] = []
     same = first_results == expected
+    same_async = True
     for _ in range(ROUNDS):
         seconds, results = timed_walk()
         same = same and results == expected
@@ -190,6 +255,11 @@ def main() -> None:
             dask, results = timed_walk(dask=cluster)
             same = same and results == expected
         rounds.append((seconds, pooled, dask))
+        async_seconds, results = timed_walk("bench-async")
+        same_async = same_async and signals_of(results) == signals_of(expected)
+        async_pooled, results = timed_walk("bench-async", workers=2)
+        same_async = same_async and signals_of(results) == signals_of(expected)
+        async_rounds.append((async_seconds, async_pooled))
     if cluster is not None:
         from backtestkit.adapters.executors import close_dask_clients
 
@@ -225,7 +295,27 @@ def main() -> None:
             f"median {ratio:.2f}x the process pool (target within 15 %) {verdict}; "
             "per round: " + ", ".join(f"{x:.2f}" for x in ratios)
         )
+    reference = time_reference(columns, "sma", FRAMES)
+    estimate = len(STRATEGIES) * reference.seconds
+    best_async = min(r[0] for r in async_rounds)
+    best_async_pooled = min(r[1] for r in async_rounds)
+    print(
+        f"async strategies: sequential {best_async:.2f} s, workers=2 {best_async_pooled:.2f} s "
+        f"(best of {ROUNDS}); median speed-up "
+        f"{median([r[0] / r[1] for r in async_rounds]):.2f}x; async / sync sequential, median "
+        f"{median([a[0] / s[0] for a, s in zip(async_rounds, rounds, strict=True)]):.2f}"
+    )
+    print(
+        f"reference estimate: {len(STRATEGIES)} x its SMA year = {estimate:.1f} s "
+        f"({reference.label}) -> sequential {estimate / best_sequential:.0f}x (sync), "
+        f"{estimate / best_async:.0f}x (async); workers=2 {estimate / best_pooled:.0f}x (sync), "
+        f"{estimate / best_async_pooled:.0f}x (async)"
+    )
     print("results: " + ("identical in every run" if same else "RESULTS DIFFER"))
+    print(
+        "async results: "
+        + ("the same signals and PnL as sync in every run" if same_async else "RESULTS DIFFER")
+    )
     sys.stdout.flush()
 
 
