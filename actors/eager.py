@@ -14,11 +14,19 @@ trio a coroutine get_signal is still called inside its timeout scope.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Generator
+import inspect
+from collections.abc import Awaitable, Callable, Generator
 from types import CoroutineType
 from typing import Any
 
-__all__ = ["Suspended", "in_asyncio_task", "run_eagerly"]
+import structlog
+
+from backtestkit.bus import start_detached
+
+__all__ = ["Suspended", "in_asyncio_task", "run_eagerly", "settle_callback"]
+
+ErrorReport = Callable[[BaseException], Awaitable[None]]
+_log = structlog.get_logger("backtestkit.callbacks")
 
 
 class Suspended:
@@ -77,3 +85,26 @@ def in_asyncio_task() -> bool:
         return asyncio.current_task() is not None
     except RuntimeError:
         return False
+
+
+def settle_callback(outcome: Any, report: ErrorReport | None = None) -> None:
+    """What a user callback returned: a coroutine runs at once until it first waits, then on
+    its own, awaited by nobody, as the reference lets a callback's promise run. An error
+    before the first wait propagates as a plain callback's would; a later one is `report`ed."""
+    if outcome is None or not inspect.isawaitable(outcome):
+        return
+    if not in_asyncio_task():  # trio: a scope the coroutine opens must close in the same task
+        start_detached(lambda: _finish(outcome, report))
+        return
+    step = run_eagerly(outcome)
+    if type(step) is Suspended:
+        start_detached(lambda: _finish(step, report))
+
+
+async def _finish(awaitable: Awaitable[Any], report: ErrorReport | None) -> None:
+    try:
+        await awaitable
+    except Exception as exc:
+        _log.warning("callback_failed", error=str(exc))
+        if report is not None:
+            await report(exc)

@@ -14,6 +14,7 @@ import structlog
 
 from backtestkit.actors.candles import Candles, CandleStore, CandleTable
 from backtestkit.actors.config import get_config
+from backtestkit.actors.eager import settle_callback
 from backtestkit.actors.intervals import CANDLE_INTERVALS, MINUTE_MS
 from backtestkit.actors.schemas import ExchangeSchema
 from backtestkit.actors.vwap import vwap
@@ -169,7 +170,7 @@ class ExchangeActor:
             )
         callbacks = self.schema.callbacks
         if callbacks is not None and callbacks.on_candle_data is not None:
-            callbacks.on_candle_data(symbol, interval, since, limit, candles)
+            settle_callback(callbacks.on_candle_data(symbol, interval, since, limit, candles))
         return candles
 
     def _sane_table(self, table: CandleTable) -> bool:

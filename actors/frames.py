@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import overload
 
+from backtestkit.actors.eager import settle_callback
 from backtestkit.actors.intervals import FRAME_INTERVALS, interval_ms
 from backtestkit.actors.schemas import FrameSchema
 
@@ -64,12 +65,13 @@ def timeline(frame: FrameSchema) -> FrameTimeline:
     if frame.name not in _announced:
         _announced.add(frame.name)
         if callbacks is not None and callbacks.on_timeframe is not None:
-            callbacks.on_timeframe(
+            outcome = callbacks.on_timeframe(
                 result,
                 datetime.fromtimestamp(frame.start_ms / 1000, tz=UTC),
                 datetime.fromtimestamp(frame.end_ms / 1000, tz=UTC),
                 frame.interval,
             )
+            settle_callback(outcome)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backtestkit.actors.eager import settle_callback
 from backtestkit.actors.schemas import StrategyCallbacks
 from backtestkit.bus import Bus, PartialEvent, SignalRow
 
@@ -69,7 +70,8 @@ class PartialTracker:
         if callbacks is not None:
             callback = callbacks.on_partial_profit if profit else callbacks.on_partial_loss
             if callback is not None:
-                callback(row.symbol, row, price, percent, self.backtest)
+                outcome = callback(row.symbol, row, price, percent, self.backtest)
+                settle_callback(outcome, self.bus.error.emit)
         reached = self._reached.setdefault(row.id, (set(), set()))[0 if profit else 1]
         topic = self.bus.partial_profit if profit else self.bus.partial_loss
         for level in LEVELS:

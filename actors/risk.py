@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 
+from backtestkit.actors.eager import settle_callback
 from backtestkit.actors.schemas import RiskSchema
 from backtestkit.actors.warning_tally import WarningTally
 from backtestkit.bus import Bus, RiskEvent
@@ -108,7 +109,7 @@ class RiskBook:
         callbacks = self.schema.callbacks
         if comment is None:
             if callbacks is not None and callbacks.on_allowed is not None:
-                callbacks.on_allowed(symbol, payload)
+                settle_callback(callbacks.on_allowed(symbol, payload), bus.error.emit)
             return True
         if bus.risk.has_listeners:
             await bus.risk.emit(
@@ -124,7 +125,7 @@ class RiskBook:
                 )
             )
         if callbacks is not None and callbacks.on_rejected is not None:
-            callbacks.on_rejected(symbol, payload)
+            settle_callback(callbacks.on_rejected(symbol, payload), bus.error.emit)
         return False
 
 

@@ -46,7 +46,9 @@ SizingMethod = Literal["fixed_percentage", "kelly_criterion", "atr_based"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StrategyCallbacks:
-    """SPEC 1.1.2; every callback is optional and called synchronously."""
+    """SPEC 1.1.2; every callback is optional and called synchronously. A coroutine function
+    runs at once until it first waits, then on its own, awaited by nobody (as the reference
+    lets a callback's promise run)."""
 
     on_tick: Fn | None = None
     on_open: Fn | None = None

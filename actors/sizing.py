@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from backtestkit.actors.eager import settle_callback
 from backtestkit.actors.registry import registry
 from backtestkit.actors.schemas import SizingMethod, SizingSchema
 
@@ -65,7 +66,7 @@ class PositionSizeCalculator:
             quantity = min(quantity, schema.max_position_size)
         callbacks = schema.callbacks
         if callbacks is not None and callbacks.on_calculate is not None:
-            callbacks.on_calculate(quantity, params)
+            settle_callback(callbacks.on_calculate(quantity, params))
         return quantity
 
     @staticmethod

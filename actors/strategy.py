@@ -14,7 +14,7 @@ import structlog
 
 from backtestkit.actors.config import get_config
 from backtestkit.actors.context import ExecutionContext
-from backtestkit.actors.eager import Suspended, in_asyncio_task, run_eagerly
+from backtestkit.actors.eager import Suspended, in_asyncio_task, run_eagerly, settle_callback
 from backtestkit.actors.exchange import ExchangeActor
 from backtestkit.actors.intervals import MINUTE_MS, STRATEGY_INTERVALS
 from backtestkit.actors.partial import PartialTracker
@@ -487,7 +487,7 @@ class SignalStateMachine:
             return
         callback = getattr(callbacks, name)
         if callback is not None:
-            callback(*args)
+            settle_callback(callback(*args), self.report_error)
 
     async def publish(self, result: TickResult) -> TickResult:
         return await self._publish(result)

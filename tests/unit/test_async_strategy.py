@@ -15,6 +15,7 @@ from backtestkit.actors import (
     Backtest,
     MemoryCandles,
     Signal,
+    StrategyCallbacks,
     add_exchange,
     add_frame,
     add_strategy,
@@ -175,6 +176,48 @@ async def test_a_suspending_get_signal_times_out(anyio_backend: str) -> None:
     assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [
         ("closed", T0 + MIN, 100.0)
     ]
+
+
+@pytest.mark.anyio
+async def test_async_callbacks_run_now_until_they_wait_then_on_their_own(
+    anyio_backend: str,
+) -> None:
+    """on_open never waits: on asyncio it has run when the open is yielded (trio starts every
+    coroutine callback as a task of its own). on_close waits first: it finishes on its own,
+    and its error after the wait reaches the error topic."""
+    seen: list[tuple[str, int]] = []
+    errors: list[BaseException] = []
+    listen_error(errors.append)
+
+    async def on_open(symbol: str, row: Any, price: float, backtest: bool) -> None:
+        seen.append(("open", row.pending_at))
+
+    async def on_close(symbol: str, row: Any, price: float, backtest: bool) -> None:
+        await anyio.sleep(0)
+        seen.append(("close", row.pending_at))
+        if row.pending_at == T0 + 50 * MIN:
+            raise RuntimeError("the last close callback fails after its wait")
+
+    add_exchange("flat", candles=flat_market())
+    add_frame("hour", start=T0, end=T0 + 59 * MIN)
+    add_strategy(
+        "s",
+        interval="1m",
+        get_signal=every_tenth,
+        callbacks=StrategyCallbacks(on_open=on_open, on_close=on_close),
+    )
+    opens_before_yield: list[int] = []
+    async for result in Backtest.run(SYMBOL, strategy="s", exchange="flat", frame="hour"):
+        assert result.signal is not None
+        opens_before_yield.append(sum(1 for kind, _ in seen if kind == "open"))
+    await anyio.sleep(0.05)  # the detached close callbacks finish
+    stamps = [T0 + k * 10 * MIN for k in range(6)]
+    if anyio_backend == "asyncio":
+        assert opens_before_yield == [1, 2, 3, 4, 5, 6]
+        assert [at for kind, at in seen if kind == "open"] == stamps
+    assert sorted(at for kind, at in seen if kind == "open") == stamps  # trio: any order
+    assert sorted(at for kind, at in seen if kind == "close") == stamps
+    assert [str(e) for e in errors] == ["the last close callback fails after its wait"]
 
 
 # -- run_eagerly / Suspended on their own ------------------------------------------------------
