@@ -9,20 +9,6 @@ from pathlib import Path
 import anyio
 import structlog
 
-from backtestkit.actors.backtest_report import backtest_report
-from backtestkit.actors.context import ExecutionContext
-from backtestkit.actors.exchange import exchange_actor
-from backtestkit.actors.facade_support import in_context, write_report
-from backtestkit.actors.frames import timeline
-from backtestkit.actors.instances import Instance, Instances, InstanceStatus
-from backtestkit.actors.registry import registry
-from backtestkit.actors.replayer import FrameReplayer
-from backtestkit.actors.report_columns import Column
-from backtestkit.actors.risk import RiskGate, risk_books
-from backtestkit.actors.schedule_report import Schedule
-from backtestkit.actors.schemas import RiskSchema
-from backtestkit.actors.statistics import backtest_statistics
-from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.bus import (
     BacktestStatistics,
     Bus,
@@ -32,6 +18,21 @@ from backtestkit.bus import (
     start_detached,
     topics,
 )
+
+from ..core.context import ExecutionContext
+from ..core.exchange import exchange_actor
+from ..core.facade_support import in_context, write_report
+from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.registry import registry
+from ..core.risk import RiskGate, risk_books
+from ..core.schemas import RiskSchema
+from ..core.strategy import SignalStateMachine
+from ..reports.backtest import backtest_report
+from ..reports.columns import Column
+from ..reports.schedule import Schedule
+from ..reports.statistics import backtest_statistics
+from .frames import timeline
+from .replayer import FrameReplayer
 
 __all__ = ["STORED_SIGNALS", "Backtest", "BacktestMode"]
 

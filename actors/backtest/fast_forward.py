@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from backtestkit.actors.candles import Candles, CandleTable
-from backtestkit.actors.config import get_config
-from backtestkit.actors.intervals import MINUTE_MS
-from backtestkit.actors.strategy import SignalStateMachine
-from backtestkit.actors.vwap import rolling_vwap, table_vwap
 from backtestkit.bus import SignalRow, TickResult
+
+from ..core.config import get_config
+from ..core.strategy import SignalStateMachine
+from ..market.candles import Candles, CandleTable
+from ..market.intervals import MINUTE_MS
+from ..market.vwap import rolling_vwap, table_vwap
 
 __all__ = ["FastForwardError", "fast_forward"]
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import overload
 
-from backtestkit.actors.intervals import FRAME_INTERVALS, interval_ms
-from backtestkit.actors.schemas import FrameSchema
+from ..core.schemas import FrameSchema
+from ..market.intervals import FRAME_INTERVALS, interval_ms
 
 __all__ = ["FrameTimeline", "timeline"]
 

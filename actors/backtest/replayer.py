@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator, Callable
 
 import structlog
 
-from backtestkit.actors.candles import Candles
-from backtestkit.actors.config import get_config
-from backtestkit.actors.fast_forward import fast_forward
-from backtestkit.actors.frames import FrameTimeline
-from backtestkit.actors.intervals import MINUTE_MS
-from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.bus import BacktestProgress, Closed, MetricType, PerformanceEvent, TickResult
+
+from ..core.config import get_config
+from ..core.strategy import SignalStateMachine
+from ..market.candles import Candles
+from ..market.intervals import MINUTE_MS
+from .fast_forward import fast_forward
+from .frames import FrameTimeline
 
 __all__ = ["FrameReplayer"]
 

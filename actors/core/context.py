@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from backtestkit.actors.exchange import ExchangeActor
+    from .exchange import ExchangeActor
 
 __all__ = ["ExecutionContext", "current_context", "execution_context"]
 

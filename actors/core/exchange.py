@@ -12,11 +12,12 @@ import anyio
 import numpy as np
 import structlog
 
-from backtestkit.actors.candles import Candles, CandleStore, CandleTable
-from backtestkit.actors.config import get_config
-from backtestkit.actors.intervals import CANDLE_INTERVALS, MINUTE_MS
-from backtestkit.actors.schemas import ExchangeSchema
-from backtestkit.actors.vwap import vwap
+from ..market.candle_sources import CandleStore
+from ..market.candles import Candles, CandleTable
+from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
+from ..market.vwap import vwap
+from .config import get_config
+from .schemas import ExchangeSchema
 
 __all__ = [
     "CandleAnomalyError",

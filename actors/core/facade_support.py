@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import structlog
 
-from backtestkit.actors.context import ExecutionContext, execution_context
+from .context import ExecutionContext, execution_context
 
 __all__ = ["in_context", "write_report"]
 

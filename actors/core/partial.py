@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from backtestkit.actors.schemas import StrategyCallbacks
 from backtestkit.bus import Bus, PartialEvent, SignalRow
+
+from .schemas import StrategyCallbacks
 
 __all__ = ["LEVELS", "PartialTracker", "progress"]
 

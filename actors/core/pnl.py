@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from backtestkit.actors.config import get_config
 from backtestkit.bus import Pnl
+
+from .config import get_config
 
 __all__ = ["pnl"]
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import structlog
 
-from backtestkit.actors.schemas import RiskSchema
 from backtestkit.bus import Bus, RiskEvent
+
+from .schemas import RiskSchema
 
 __all__ = ["ActivePosition", "RiskBook", "RiskCheck", "RiskGate", "risk_books"]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from backtestkit.actors.candles import CandleSource
+from ..market.candle_sources import CandleSource
 
 __all__ = [
     "WALKER_METRICS",

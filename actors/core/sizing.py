@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from backtestkit.actors.registry import registry
-from backtestkit.actors.schemas import SizingMethod, SizingSchema
+from .registry import registry
+from .schemas import SizingMethod, SizingSchema
 
 __all__ = ["PositionSize", "PositionSizeCalculator", "SizingParams"]
 

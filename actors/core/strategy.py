@@ -11,17 +11,6 @@ from typing import Any
 import anyio
 import structlog
 
-from backtestkit.actors.config import get_config
-from backtestkit.actors.context import ExecutionContext
-from backtestkit.actors.eager import Suspended, in_asyncio_task, run_eagerly
-from backtestkit.actors.exchange import ExchangeActor
-from backtestkit.actors.intervals import MINUTE_MS, STRATEGY_INTERVALS
-from backtestkit.actors.partial import PartialTracker
-from backtestkit.actors.pnl import pnl
-from backtestkit.actors.risk import RiskGate
-from backtestkit.actors.schemas import StrategySchema
-from backtestkit.actors.signal import Signal, as_signal, sanitize_note
-from backtestkit.actors.validation import validate_signal
 from backtestkit.bus import (
     Active,
     Bus,
@@ -34,6 +23,18 @@ from backtestkit.bus import (
     SignalRow,
     TickResult,
 )
+
+from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS
+from .config import get_config
+from .context import ExecutionContext
+from .eager import Suspended, in_asyncio_task, run_eagerly
+from .exchange import ExchangeActor
+from .partial import PartialTracker
+from .pnl import pnl
+from .risk import RiskGate
+from .schemas import StrategySchema
+from .signal import Signal, as_signal, sanitize_note
+from .validation import validate_signal
 
 __all__ = ["SignalStateMachine", "signal_id"]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from backtestkit.actors.config import GlobalConfig, get_config
 from backtestkit.bus import SignalRow
+
+from .config import GlobalConfig, get_config
 
 __all__ = ["SignalValidationError", "validate_signal"]
 

@@ -8,27 +8,28 @@ from pathlib import Path
 
 import structlog
 
-from backtestkit.actors.clock import Clock, WallClock
-from backtestkit.actors.context import ExecutionContext
-from backtestkit.actors.exchange import exchange_actor
-from backtestkit.actors.facade_support import in_context, write_report
-from backtestkit.actors.instances import Instance, Instances, InstanceStatus
-from backtestkit.actors.live_report import live_report
-from backtestkit.actors.live_state import LiveRiskBooks, LiveState
-from backtestkit.actors.live_statistics import LiveEventLog, LiveStatistics
-from backtestkit.actors.persistence import (
+from backtestkit.bus import Bus, DoneEvent, TickResult, start_detached, topics
+
+from ..core.context import ExecutionContext
+from ..core.exchange import exchange_actor
+from ..core.facade_support import in_context, write_report
+from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.registry import registry
+from ..core.risk import RiskBook, RiskGate
+from ..core.strategy import SignalStateMachine
+from ..reports.columns import Column
+from ..reports.live import live_report
+from ..reports.live_statistics import LiveEventLog, LiveStatistics
+from ..reports.schedule import Schedule
+from .clock import Clock, WallClock
+from .persistence import (
     CorruptStateError,
     JsonStateStore,
     check_name,
     symbol_path_name,
 )
-from backtestkit.actors.registry import registry
-from backtestkit.actors.report_columns import Column
-from backtestkit.actors.risk import RiskBook, RiskGate
-from backtestkit.actors.schedule_report import Schedule
-from backtestkit.actors.strategy import SignalStateMachine
-from backtestkit.actors.ticker import MinuteTicker
-from backtestkit.bus import Bus, DoneEvent, TickResult, start_detached, topics
+from .state import LiveRiskBooks, LiveState
+from .ticker import MinuteTicker
 
 __all__ = ["DEFAULT_STATE_DIR", "Live", "LiveMode"]
 

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator, Callable
 
 import structlog
 
-from backtestkit.actors.clock import Clock
-from backtestkit.actors.live_state import LiveState
-from backtestkit.actors.persistence import CorruptStateError
-from backtestkit.actors.strategy import SignalStateMachine
 from backtestkit.bus import PerformanceEvent, TickResult
+
+from ..core.strategy import SignalStateMachine
+from .clock import Clock
+from .persistence import CorruptStateError
+from .state import LiveState
 
 __all__ = ["TICK_TTL_MS", "MinuteTicker"]
 

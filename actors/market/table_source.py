@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from backtestkit.actors.candles import Candles, CandleTable
-from backtestkit.actors.intervals import CANDLE_INTERVALS, interval_ms
+from .candles import Candles, CandleTable
+from .intervals import CANDLE_INTERVALS, interval_ms
 
 __all__ = ["MemoryCandles", "TableSource"]
 

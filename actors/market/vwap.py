@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from backtestkit.actors.candles import Candles, CandleTable
+from .candles import Candles, CandleTable
 
 __all__ = ["rolling_vwap", "table_vwap", "vwap"]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.formatting import signed, to_fixed
-from backtestkit.actors.report_columns import Column, markdown_table
 from backtestkit.bus.statistics import BacktestStatistics
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .formatting import signed, to_fixed
 
 __all__ = ["backtest_report"]
 

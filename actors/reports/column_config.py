@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
-from backtestkit.actors.report_columns import (
+from .columns import (
     BACKTEST_COLUMNS,
     Column,
     column_problems,
     raise_column_problems,
 )
-from backtestkit.actors.report_tables import (
+from .tables import (
     HEAT_COLUMNS,
     PARTIAL_COLUMNS,
     PERFORMANCE_COLUMNS,
@@ -53,8 +53,8 @@ ColumnTables = Mapping[str, tuple[Column, ...]]
 
 def _default_tables() -> ColumnTables:
     # Imported here: the live and walker reports may read `configured_columns` themselves.
-    from backtestkit.actors.live_report import LIVE_COLUMNS
-    from backtestkit.actors.walker_report import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
+    from .live import LIVE_COLUMNS
+    from .walker import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
 
     return MappingProxyType(
         {

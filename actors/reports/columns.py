@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from backtestkit.actors.config import get_config
-from backtestkit.actors.formatting import iso_ms, js_round, price_usd, signed
 from backtestkit.bus.results import Closed
+
+from ..core.config import get_config
+from .formatting import iso_ms, js_round, price_usd, signed
 
 __all__ = [
     "BACKTEST_COLUMNS",

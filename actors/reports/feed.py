@@ -7,10 +7,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from backtestkit.actors.facade_support import write_report
-from backtestkit.actors.registry import registry
-from backtestkit.actors.report_columns import Column
 from backtestkit.bus import Bus, Topic
+
+from ..core.facade_support import write_report
+from ..core.registry import registry
+from .columns import Column
 
 __all__ = ["AlwaysOnReports", "BusFeed", "KeyedReports", "OptInReports", "RowBook"]
 

@@ -12,15 +12,16 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.facade_support import write_report
-from backtestkit.actors.formatting import to_fixed
-from backtestkit.actors.registry import registry
-from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, RowBook
-from backtestkit.actors.report_models import HeatmapRow, HeatmapStatistics
-from backtestkit.actors.report_tables import sprintf_plus
 from backtestkit.bus import Bus, Closed, TickResult, topics
+
+from ..core.facade_support import write_report
+from ..core.registry import registry
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .feed import BusFeed, RowBook
+from .formatting import to_fixed
+from .models import HeatmapRow, HeatmapStatistics
+from .tables import sprintf_plus
 
 __all__ = ["Heat", "HeatReports", "heat_report", "heat_row", "heat_statistics"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.actors.backtest_report import metric_lines
-from backtestkit.actors.config import get_config
-from backtestkit.actors.formatting import iso_ms, price_usd, signed, to_fixed
-from backtestkit.actors.live_statistics import LiveEvent, LiveStatistics
-from backtestkit.actors.report_columns import Column, markdown_table
+from ..core.config import get_config
+from .backtest import metric_lines
+from .columns import Column, markdown_table
+from .formatting import iso_ms, price_usd, signed, to_fixed
+from .live_statistics import LiveEvent, LiveStatistics
 
 __all__ = ["LIVE_COLUMNS", "live_report"]
 
@@ -129,7 +129,7 @@ def live_report(
         return "\n".join([title, "", "No events recorded yet."])
 
     if columns is None:
-        from backtestkit.actors.column_config import configured_columns  # defaults come from here
+        from .column_config import configured_columns  # defaults come from here
 
         columns = configured_columns("live_columns")
     table = markdown_table(stats.event_list, columns)

@@ -11,7 +11,7 @@
 * closed: inserted, `timestamp = closeTimestamp`, `duration = Math.round(ms / 60000)`;
 * scheduled and cancelled results are ignored. An insert beyond 250 rows drops the oldest row.
 
-Metrics reuse the running-sum arithmetic of `actors.statistics` over the closed rows in stored
+Metrics reuse the running-sum arithmetic of `reports.statistics` over the closed rows in stored
 order. Unlike backtest statistics (Q24), a non-empty log without closed rows reports numeric
 zeros (only `win_rate` is None, 0/0); an empty log reports every metric as None.
 """
@@ -23,8 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from backtestkit.actors.formatting import js_round
-from backtestkit.actors.statistics import _expected_yearly_returns, _pnl_metrics, _safe
 from backtestkit.bus.results import (
     Active,
     Closed,
@@ -36,6 +34,9 @@ from backtestkit.bus.results import (
     TickResult,
 )
 from backtestkit.bus.serialize import Serializable
+
+from .formatting import js_round
+from .statistics import _expected_yearly_returns, _pnl_metrics, _safe
 
 __all__ = [
     "LIVE_MAX_EVENTS",

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, OptInReports, RowBook
-from backtestkit.actors.report_models import PartialRow, PartialStatistics
 from backtestkit.bus import Bus, PartialEvent, topics
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .feed import BusFeed, OptInReports, RowBook
+from .models import PartialRow, PartialStatistics
 
 __all__ = ["Partial", "PartialReports", "partial_report", "partial_statistics"]
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.formatting import to_fixed
-from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import BusFeed, OptInReports, RowBook
-from backtestkit.actors.report_models import MetricStats, PerformanceStatistics
 from backtestkit.bus import Bus, PerformanceEvent, topics
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .feed import BusFeed, OptInReports, RowBook
+from .formatting import to_fixed
+from .models import MetricStats, PerformanceStatistics
 
 __all__ = [
     "Performance",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import AlwaysOnReports, BusFeed, RowBook
-from backtestkit.actors.report_models import RiskStatistics
 from backtestkit.bus import Bus, RiskEvent, topics
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .feed import AlwaysOnReports, BusFeed, RowBook
+from .models import RiskStatistics
 
 __all__ = ["Risk", "RiskReports", "risk_report", "risk_statistics"]
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.formatting import js_round, to_fixed
-from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.report_feed import AlwaysOnReports, BusFeed, RowBook
-from backtestkit.actors.report_models import ScheduleEvent, ScheduleStatistics
 from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, topics
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .feed import AlwaysOnReports, BusFeed, RowBook
+from .formatting import js_round, to_fixed
+from .models import ScheduleEvent, ScheduleStatistics
 
 __all__ = ["Schedule", "ScheduleReports", "schedule_report", "schedule_statistics"]
 

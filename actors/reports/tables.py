@@ -1,6 +1,6 @@
 """Default columns of the schedule, heat, performance, partial and risk tables (SPEC 10).
 
-Numbers follow JS semantics (`actors.formatting`); `%+.2f` (sprintf) puts a `+` on every
+Numbers follow JS semantics (`reports.formatting`); `%+.2f` (sprintf) puts a `+` on every
 non-negative value, unlike the reports' `signed` which adds it only above zero.
 """
 
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from backtestkit.actors.formatting import iso_ms, price_usd, to_fixed
-from backtestkit.actors.report_columns import Column, note_visible
-from backtestkit.actors.report_models import PartialRow, ScheduleEvent
 from backtestkit.bus import RiskEvent
+
+from .columns import Column, note_visible
+from .formatting import iso_ms, price_usd, to_fixed
+from .models import PartialRow, ScheduleEvent
 
 __all__ = [
     "HEAT_COLUMNS",

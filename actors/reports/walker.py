@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.formatting import iso_ms, signed, to_fixed
-from backtestkit.actors.report_columns import Column, markdown_table
-from backtestkit.actors.walker_models import WalkerResults, WalkerStrategyResult
-from backtestkit.actors.walker_ranking import rank_by_metric, reference_metric_name
 from backtestkit.bus import Closed
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .formatting import iso_ms, signed, to_fixed
+from .ranking import rank_by_metric, reference_metric_name
+from .walker_models import WalkerResults, WalkerStrategyResult
 
 __all__ = [
     "WALKER_PNL_COLUMNS",

@@ -1,23 +1,24 @@
-"""Helpers for users' own tests: a clean engine between tests."""
+"""A clean engine between tests: `reset_engine` forgets every schema, listener and storage."""
 
 from __future__ import annotations
 
-from backtestkit.actors.backtest import Backtest
-from backtestkit.actors.column_config import reset_columns
-from backtestkit.actors.config import reset_config
-from backtestkit.actors.exchange import forget_exchange_actors
-from backtestkit.actors.frames import forget_timelines
-from backtestkit.actors.heat_report import Heat
-from backtestkit.actors.live import Live
-from backtestkit.actors.partial_report import Partial
-from backtestkit.actors.performance_report import Performance
-from backtestkit.actors.registry import reset_registry
-from backtestkit.actors.risk import risk_books
-from backtestkit.actors.risk_report import Risk
-from backtestkit.actors.schedule_report import Schedule
-from backtestkit.actors.walker import Walker
-from backtestkit.actors.walker_durations import forget_durations
 from backtestkit.bus import topics
+
+from ..backtest.facade import Backtest
+from ..backtest.frames import forget_timelines
+from ..core.config import reset_config
+from ..core.exchange import forget_exchange_actors
+from ..core.registry import reset_registry
+from ..core.risk import risk_books
+from ..live.facade import Live
+from ..reports.column_config import reset_columns
+from ..reports.heat import Heat
+from ..reports.partial import Partial
+from ..reports.performance import Performance
+from ..reports.risk import Risk
+from ..reports.schedule import Schedule
+from ..walker.durations import forget_durations
+from ..walker.facade import Walker
 
 __all__ = ["reset_engine"]
 

@@ -19,9 +19,10 @@ from concurrent.futures import CancelledError
 
 import anyio
 
-from backtestkit.actors.walker_durations import expected_seconds, record_duration
-from backtestkit.actors.walker_executor import StoredRun, StrategyJob, StrategyRun
 from backtestkit.bus import BacktestStatistics
+
+from .durations import expected_seconds, record_duration
+from .executor import StoredRun, StrategyJob, StrategyRun
 
 __all__ = ["DispatchedRun", "Dispatcher"]
 

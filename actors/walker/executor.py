@@ -5,7 +5,7 @@ at a time, and consumes the results in the same order. The in-process executor h
 and runs each backtest in the caller's task when its result is awaited, so the event order is
 exactly SPEC 12.2 and every bus event of the backtest reaches this process's bus. Process-pool
 and Dask executors live in `backtestkit.adapters.executors`; they take every strategy at once
-and start them longest-expected-first (`walker_dispatch`).
+and start them longest-expected-first (`dispatch`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from backtestkit.actors.walker_durations import record_duration
 from backtestkit.bus import BacktestStatistics
 
+from .durations import record_duration
+
 if TYPE_CHECKING:
-    from backtestkit.actors.backtest import BacktestMode
-    from backtestkit.actors.schemas import WalkerSchema
+    from ..backtest.facade import BacktestMode
+    from ..core.schemas import WalkerSchema
 
 __all__ = ["Executor", "InProcessExecutor", "StoredRun", "StrategyJob", "StrategyRun"]
 

@@ -21,19 +21,20 @@ from typing import Any, cast
 
 import structlog
 
-from backtestkit.actors.backtest import Backtest, BacktestMode
-from backtestkit.actors.instances import Instance, Instances, InstanceStatus
-from backtestkit.actors.registry import registry
-from backtestkit.actors.report_columns import Column
-from backtestkit.actors.schedule_report import Schedule
-from backtestkit.actors.schemas import WalkerSchema
-from backtestkit.actors.walker_executor import Executor, InProcessExecutor
-from backtestkit.actors.walker_models import WalkerProgress, WalkerResults
-from backtestkit.actors.walker_report import walker_report
-from backtestkit.actors.walker_resume import ResumeStore
-from backtestkit.actors.walker_storage import WalkerStorage
-from backtestkit.actors.walker_supervisor import WalkerSupervisor
 from backtestkit.bus import Bus, DoneEvent, WalkerStopEvent, start_detached, topics
+
+from ..backtest.facade import Backtest, BacktestMode
+from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.registry import registry
+from ..core.schemas import WalkerSchema
+from ..reports.columns import Column
+from ..reports.schedule import Schedule
+from ..reports.walker import walker_report
+from ..reports.walker_models import WalkerProgress, WalkerResults
+from .executor import Executor, InProcessExecutor
+from .resume import ResumeStore
+from .storage import WalkerStorage
+from .supervisor import WalkerSupervisor
 
 __all__ = ["Walker", "WalkerMode"]
 

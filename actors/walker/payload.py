@@ -26,10 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from backtestkit.actors.backtest import Backtest
-from backtestkit.actors.config import GlobalConfig, get_config, set_config
-from backtestkit.actors.registry import registry
-from backtestkit.actors.schemas import (
+from backtestkit.bus import BacktestStatistics
+
+from ..backtest.facade import Backtest
+from ..core.config import GlobalConfig, get_config, set_config
+from ..core.registry import registry
+from ..core.schemas import (
     ExchangeSchema,
     FrameSchema,
     RiskSchema,
@@ -37,8 +39,8 @@ from backtestkit.actors.schemas import (
     StrategySchema,
     WalkerSchema,
 )
-from backtestkit.actors.table_source import TableSource
-from backtestkit.bus import BacktestStatistics
+from ..market.table_source import TableSource
+from ..testing.reset import reset_engine
 
 __all__ = [
     "WalkerSpec",
@@ -209,8 +211,6 @@ def _activate(token: str, load: Callable[[], WorkerPayload]) -> WalkerSpec:
         while len(_specs) > _KEEP:
             _specs.popitem(last=False)
     _specs.move_to_end(token)
-    from backtestkit.actors.testing import reset_engine  # testing imports the facades
-
     _active = None
     reset_engine()
     set_config(unsafe=True, **dataclasses.asdict(spec.config))

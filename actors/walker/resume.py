@@ -23,10 +23,11 @@ from typing import Any
 
 import orjson
 
-from backtestkit.actors.candles import CandleStore
-from backtestkit.actors.config import get_config
-from backtestkit.actors.schemas import ExchangeSchema, FrameSchema, RiskSchema, StrategySchema
 from backtestkit.bus import BacktestStatistics, Closed, Pnl, SignalRow
+
+from ..core.config import get_config
+from ..core.schemas import ExchangeSchema, FrameSchema, RiskSchema, StrategySchema
+from ..market.candle_sources import CandleStore
 
 __all__ = [
     "ResumeStore",

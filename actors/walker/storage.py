@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from backtestkit.actors.schemas import WalkerSchema
-from backtestkit.actors.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
 from backtestkit.bus import BacktestStatistics
+
+from ..core.schemas import WalkerSchema
+from ..reports.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
 
 __all__ = ["NO_WALKER_DATA", "WalkerStorage"]
 

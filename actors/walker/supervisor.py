@@ -21,22 +21,23 @@ from typing import Any
 
 import structlog
 
-from backtestkit.actors.registry import registry
-from backtestkit.actors.schemas import WalkerSchema
-from backtestkit.actors.walker_executor import Executor, StoredRun, StrategyJob, StrategyRun
-from backtestkit.actors.walker_models import WalkerProgress
-from backtestkit.actors.walker_ranking import is_better, metric_value
-from backtestkit.actors.walker_resume import (
-    ResumeStore,
-    candle_fingerprint,
-    strategy_fingerprint,
-)
 from backtestkit.bus import (
     BacktestStatistics,
     Bus,
     WalkerCompleteEvent,
     WalkerProgressEvent,
     WalkerStopEvent,
+)
+
+from ..core.registry import registry
+from ..core.schemas import WalkerSchema
+from ..reports.ranking import is_better, metric_value
+from ..reports.walker_models import WalkerProgress
+from .executor import Executor, StoredRun, StrategyJob, StrategyRun
+from .resume import (
+    ResumeStore,
+    candle_fingerprint,
+    strategy_fingerprint,
 )
 
 __all__ = ["WalkerSupervisor"]

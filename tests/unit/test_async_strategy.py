@@ -22,8 +22,8 @@ from backtestkit.actors import (
     get_candles,
     set_config,
 )
-from backtestkit.actors import strategy as strategy_module
-from backtestkit.actors.eager import Suspended, run_eagerly
+from backtestkit.actors.core import strategy as strategy_module
+from backtestkit.actors.core.eager import Suspended, run_eagerly
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import TickResult, listen_error
 
@@ -80,7 +80,8 @@ def backtest(get_signal: Callable[..., Any], minutes: int = 60) -> list[tuple[An
     add_exchange("flat", candles=flat_market())
     add_frame("hour", start=T0, end=T0 + (minutes - 1) * MIN)
     add_strategy("s", interval="1m", get_signal=get_signal)
-    return [shape(r) for r in Backtest.run_sync(SYMBOL, strategy="s", exchange="flat", frame="hour")]
+    results = Backtest.run_sync(SYMBOL, strategy="s", exchange="flat", frame="hour")
+    return [shape(r) for r in results]
 
 
 def shape(result: TickResult) -> tuple[Any, ...]:

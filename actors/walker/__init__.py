@@ -1,0 +1,16 @@
+"""Walker mode: the supervisor, executors, dispatch, resume, the facade.
+
+`payload` (what out-of-process workers run) is not imported here: it loads the test helpers,
+which load this package's facade.
+"""
+
+from .executor import Executor
+from .facade import Walker, WalkerMode
+from .supervisor import WalkerSupervisor
+
+__all__ = [
+    "Executor",
+    "Walker",
+    "WalkerMode",
+    "WalkerSupervisor",
+]
