@@ -12,7 +12,8 @@ from .column_config import (
 )
 from .columns import BACKTEST_COLUMNS, Column
 from .heat import Heat, HeatReports
-from .live import LIVE_COLUMNS, live_report
+from .live import live_report
+from .live_columns import LIVE_COLUMNS
 from .live_statistics import LiveEvent, LiveStatistics
 from .models import (
     HeatmapRow,
@@ -30,7 +31,8 @@ from .performance import Performance, PerformanceReports
 from .risk import Risk, RiskReports
 from .schedule import Schedule, ScheduleReports
 from .statistics import backtest_statistics
-from .walker import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS, walker_report
+from .walker import walker_report
+from .walker_columns import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
 from .walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
 
 __all__ = [

@@ -17,6 +17,7 @@ from .columns import (
     column_problems,
     raise_column_problems,
 )
+from .live_columns import LIVE_COLUMNS
 from .tables import (
     HEAT_COLUMNS,
     PARTIAL_COLUMNS,
@@ -24,6 +25,7 @@ from .tables import (
     RISK_COLUMNS,
     SCHEDULE_COLUMNS,
 )
+from .walker_columns import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
 
 __all__ = [
     "COLUMN_TABLES",
@@ -52,10 +54,6 @@ ColumnTables = Mapping[str, tuple[Column, ...]]
 
 
 def _default_tables() -> ColumnTables:
-    # Imported here: the live and walker reports may read `configured_columns` themselves.
-    from .live import LIVE_COLUMNS
-    from .walker import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
-
     return MappingProxyType(
         {
             "backtest_columns": BACKTEST_COLUMNS,

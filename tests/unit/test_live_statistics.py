@@ -10,7 +10,8 @@ import pytest
 
 from backtestkit.actors.core.config import reset_config, set_config
 from backtestkit.actors.reports.columns import validate_columns
-from backtestkit.actors.reports.live import LIVE_COLUMNS, live_report
+from backtestkit.actors.reports.live import live_report
+from backtestkit.actors.reports.live_columns import LIVE_COLUMNS
 from backtestkit.actors.reports.live_statistics import (
     LIVE_MAX_EVENTS,
     LiveEvent,
