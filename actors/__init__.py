@@ -122,7 +122,7 @@ from .reports import (
     reset_columns,
     set_columns,
 )
-from .walker import Executor, Walker, WalkerMode
+from .walker import Executor, ExecutorFactory, Walker, WalkerMode, register_executor
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -152,6 +152,7 @@ __all__ = [
     "ExchangeSchema",
     "ExecutionContext",
     "Executor",
+    "ExecutorFactory",
     "FrameCallbacks",
     "FrameSchema",
     "FrameTimeline",
@@ -238,6 +239,7 @@ __all__ = [
     "list_strategies",
     "list_walkers",
     "live_report",
+    "register_executor",
     "registry",
     "reset_columns",
     "reset_config",

@@ -2,8 +2,8 @@
 
 `Walker.run(symbol, walker=...)` yields one `WalkerProgress` contract per tested strategy.
 `workers=N` runs the strategies' backtests in a pool of N processes and `dask=` (a scheduler
-address or a `distributed.Client`) on a Dask cluster; both come from
-`backtestkit.adapters.executors`. Results are identical whatever the executor. With the
+address or a `distributed.Client`) on a Dask cluster; both are executors registered by name
+(`executor_plugins`). Results are identical whatever the executor. With the
 default in-process executor every bus event of every backtest reaches this process's bus;
 out of process, per-signal events and strategy callbacks stay in the workers and only the
 walker's own events, callbacks and contracts happen here.
@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import builtins
 import functools
-import importlib
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import structlog
 
@@ -32,6 +31,7 @@ from ..reports.schedule import Schedule
 from ..reports.walker import walker_report
 from ..reports.walker_models import WalkerProgress, WalkerResults
 from .executor import Executor, InProcessExecutor
+from .executor_plugins import DASK, PROCESS_POOL, executor_factory
 from .resume import ResumeStore
 from .storage import WalkerStorage
 from .supervisor import WalkerSupervisor
@@ -39,7 +39,6 @@ from .supervisor import WalkerSupervisor
 __all__ = ["Walker", "WalkerMode"]
 
 _log = structlog.get_logger("backtestkit.walker")
-_PLUGINS = "backtestkit.adapters.executors"  # default out-of-process executors (adapters)
 
 
 class WalkerInstance(Instance):
@@ -74,10 +73,9 @@ class WalkerMode:
             raise ValueError("pass either workers=N or dask=..., not both")
         if dask is None and workers == 1:
             return InProcessExecutor(self.backtest)
-        plugins = importlib.import_module(_PLUGINS)
         if dask is not None:
-            return cast(Executor, plugins.DaskWalkerExecutor(dask))
-        return cast(Executor, plugins.ProcessPoolWalkerExecutor(workers))
+            return executor_factory(DASK)(dask)
+        return executor_factory(PROCESS_POOL)(workers)
 
     def run(
         self,
