@@ -83,7 +83,7 @@ def _imports(name: str) -> Iterator[tuple[str, int]]:
 def _graph() -> Graph:
     graph: Graph = {name: set() for name in MODULES}
     for name in MODULES:
-        own = set(_ancestors(name))
+        own = {*_ancestors(name), name}
         for target, _line in _imports(name):
             if target == name:
                 continue
