@@ -176,6 +176,22 @@ def test_no_import_circle() -> None:
     assert not cycles, "import circles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
+def test_no_circle_between_rooms() -> None:
+    """The rooms of actors/ (its subpackages) import one way too, not only their modules."""
+
+    def room(name: str) -> str:
+        parts = name.split(".")
+        return ".".join(parts[:3]) if parts[1] == "actors" else ".".join(parts[:2])
+
+    rooms: Graph = {}
+    for name, targets in GRAPH.items():
+        rooms.setdefault(room(name), set()).update(
+            room(target) for target in targets if room(target) != room(name)
+        )
+    cycles = _cycles(rooms)
+    assert not cycles, "room circles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
 def test_the_cycle_finder_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c", "a"]]

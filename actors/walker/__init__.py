@@ -1,8 +1,5 @@
-"""Walker mode: the supervisor, executors and their registration, dispatch, resume, the facade.
-
-`payload` (what out-of-process workers run) is not imported here: it loads the test helpers,
-which load this package's facade.
-"""
+"""Walker mode: the supervisor, executors and their registration, resume, the facade (the
+out-of-process side is the `workers` room)."""
 
 from .executor import Executor
 from .executor_plugins import ExecutorFactory, register_executor

@@ -5,7 +5,7 @@ at a time, and consumes the results in the same order. The in-process executor h
 and runs each backtest in the caller's task when its result is awaited, so the event order is
 exactly SPEC 12.2 and every bus event of the backtest reaches this process's bus. Process-pool
 and Dask executors are registered by name (`executor_plugins`); they take every strategy at
-once and start them longest-expected-first (`dispatch`).
+once and start them longest-expected-first (`workers.dispatch`).
 """
 
 from __future__ import annotations

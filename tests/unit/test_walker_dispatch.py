@@ -10,9 +10,9 @@ from typing import Any
 import anyio
 import pytest
 
-from backtestkit.actors.walker.dispatch import Dispatcher
 from backtestkit.actors.walker.durations import record_duration
 from backtestkit.actors.walker.executor import StrategyJob, StrategyRun
+from backtestkit.actors.workers.dispatch import Dispatcher
 
 pytestmark = pytest.mark.anyio
 

@@ -27,7 +27,7 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core.registry import registry
 from backtestkit.actors.testing import reset_engine
-from backtestkit.actors.walker.payload import build_worker_payload
+from backtestkit.actors.workers.payload import build_worker_payload
 from backtestkit.adapters.executors import shutdown_worker_pools, worker_pool
 from backtestkit.adapters.executors.process_pool import default_context
 

@@ -21,8 +21,8 @@ import anyio
 
 from backtestkit.bus import BacktestStatistics
 
-from .durations import expected_seconds, record_duration
-from .executor import StoredRun, StrategyJob, StrategyRun
+from ..walker.durations import expected_seconds, record_duration
+from ..walker.executor import StoredRun, StrategyJob, StrategyRun
 
 __all__ = ["DispatchedRun", "Dispatcher"]
 
