@@ -1,107 +1,9 @@
-"""backtestkit.actors: the engine. Imports backtestkit.bus only."""
+"""backtestkit.actors: the engine. Imports backtestkit.bus only.
 
-from backtestkit.actors.backtest import Backtest, BacktestMode
-from backtestkit.actors.backtest_report import backtest_report
-from backtestkit.actors.candles import (
-    Candle,
-    CandleDataError,
-    Candles,
-    CandleSource,
-    CandleStore,
-    CandleTable,
-)
-from backtestkit.actors.clock import Clock, VirtualClock, WallClock
-from backtestkit.actors.column_config import (
-    COLUMN_TABLES,
-    get_columns,
-    get_default_columns,
-    reset_columns,
-    set_columns,
-)
-from backtestkit.actors.config import (
-    GlobalConfig,
-    get_config,
-    get_default_config,
-    reset_config,
-    set_config,
-)
-from backtestkit.actors.context import ExecutionContext
-from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
-from backtestkit.actors.frames import FrameTimeline
-from backtestkit.actors.heat_report import Heat, HeatReports
-from backtestkit.actors.instances import InstanceStatus
-from backtestkit.actors.live import Live, LiveMode
-from backtestkit.actors.live_report import LIVE_COLUMNS, live_report
-from backtestkit.actors.live_statistics import LiveEvent, LiveStatistics
-from backtestkit.actors.logs import configure_logging
-from backtestkit.actors.partial_report import Partial, PartialReports
-from backtestkit.actors.performance_report import Performance, PerformanceReports
-from backtestkit.actors.persistence import CorruptStateError, JsonStateStore
-from backtestkit.actors.registry import (
-    Registry,
-    add_exchange,
-    add_frame,
-    add_risk,
-    add_sizing,
-    add_strategy,
-    add_walker,
-    list_exchanges,
-    list_frames,
-    list_risks,
-    list_sizings,
-    list_strategies,
-    list_walkers,
-    registry,
-    reset_registry,
-)
-from backtestkit.actors.report_columns import BACKTEST_COLUMNS, Column
-from backtestkit.actors.report_models import (
-    HeatmapRow,
-    HeatmapStatistics,
-    MetricStats,
-    PartialRow,
-    PartialStatistics,
-    PerformanceStatistics,
-    RiskStatistics,
-    ScheduleEvent,
-    ScheduleStatistics,
-)
-from backtestkit.actors.risk import ActivePosition, RiskCheck
-from backtestkit.actors.risk_report import Risk, RiskReports
-from backtestkit.actors.schedule_report import Schedule, ScheduleReports
-from backtestkit.actors.schemas import (
-    ExchangeCallbacks,
-    ExchangeSchema,
-    FrameCallbacks,
-    FrameSchema,
-    RiskCallbacks,
-    RiskSchema,
-    RiskValidation,
-    SizingCallbacks,
-    SizingSchema,
-    StrategyCallbacks,
-    StrategySchema,
-    WalkerCallbacks,
-    WalkerSchema,
-)
-from backtestkit.actors.signal import Signal
-from backtestkit.actors.sizing import PositionSize, PositionSizeCalculator, SizingParams
-from backtestkit.actors.statistics import backtest_statistics
-from backtestkit.actors.strategy import SignalStateMachine
-from backtestkit.actors.strategy_api import (
-    format_price,
-    format_quantity,
-    get_average_price,
-    get_candles,
-    get_date,
-    get_mode,
-)
-from backtestkit.actors.table_source import MemoryCandles, TableSource
-from backtestkit.actors.vwap import vwap
-from backtestkit.actors.walker import Walker, WalkerMode
-from backtestkit.actors.walker_executor import Executor
-from backtestkit.actors.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
-from backtestkit.actors.walker_report import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
+Rooms: market (candles), core (the signal state machine and what it calls), backtest, live,
+walker (the three modes), reports, testing (helpers for users' tests).
+"""
+
 from backtestkit.bus import (
     Active,
     BacktestStatistics,
@@ -114,6 +16,113 @@ from backtestkit.bus import (
     SignalRow,
     TickResult,
 )
+
+from .backtest import Backtest, BacktestMode, FrameTimeline
+from .core import (
+    ActivePosition,
+    CandleAnomalyError,
+    ExchangeActor,
+    ExchangeCallbacks,
+    ExchangeSchema,
+    ExecutionContext,
+    FrameCallbacks,
+    FrameSchema,
+    GlobalConfig,
+    InstanceStatus,
+    PositionSize,
+    PositionSizeCalculator,
+    Registry,
+    RiskCallbacks,
+    RiskCheck,
+    RiskSchema,
+    RiskValidation,
+    Signal,
+    SignalStateMachine,
+    SizingCallbacks,
+    SizingParams,
+    SizingSchema,
+    StrategyCallbacks,
+    StrategySchema,
+    WalkerCallbacks,
+    WalkerSchema,
+    add_exchange,
+    add_frame,
+    add_risk,
+    add_sizing,
+    add_strategy,
+    add_walker,
+    configure_logging,
+    format_price,
+    format_quantity,
+    get_average_price,
+    get_candles,
+    get_config,
+    get_date,
+    get_default_config,
+    get_mode,
+    list_exchanges,
+    list_frames,
+    list_risks,
+    list_sizings,
+    list_strategies,
+    list_walkers,
+    registry,
+    reset_config,
+    reset_registry,
+    set_config,
+)
+from .live import Clock, CorruptStateError, JsonStateStore, Live, LiveMode, VirtualClock, WallClock
+from .market import (
+    Candle,
+    CandleDataError,
+    Candles,
+    CandleSource,
+    CandleStore,
+    CandleTable,
+    MemoryCandles,
+    TableSource,
+    vwap,
+)
+from .reports import (
+    BACKTEST_COLUMNS,
+    COLUMN_TABLES,
+    LIVE_COLUMNS,
+    WALKER_PNL_COLUMNS,
+    WALKER_STRATEGY_COLUMNS,
+    Column,
+    Heat,
+    HeatmapRow,
+    HeatmapStatistics,
+    HeatReports,
+    LiveEvent,
+    LiveStatistics,
+    MetricStats,
+    Partial,
+    PartialReports,
+    PartialRow,
+    PartialStatistics,
+    Performance,
+    PerformanceReports,
+    PerformanceStatistics,
+    Risk,
+    RiskReports,
+    RiskStatistics,
+    Schedule,
+    ScheduleEvent,
+    ScheduleReports,
+    ScheduleStatistics,
+    WalkerProgress,
+    WalkerResults,
+    WalkerStrategyResult,
+    backtest_report,
+    backtest_statistics,
+    get_columns,
+    get_default_columns,
+    live_report,
+    reset_columns,
+    set_columns,
+)
+from .walker import Executor, ExecutorFactory, Walker, WalkerMode, register_executor
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -143,6 +152,7 @@ __all__ = [
     "ExchangeSchema",
     "ExecutionContext",
     "Executor",
+    "ExecutorFactory",
     "FrameCallbacks",
     "FrameSchema",
     "FrameTimeline",
@@ -229,6 +239,7 @@ __all__ = [
     "list_strategies",
     "list_walkers",
     "live_report",
+    "register_executor",
     "registry",
     "reset_columns",
     "reset_config",

@@ -23,7 +23,7 @@ from backtestkit.actors import (
     reset_config,
     reset_registry,
 )
-from backtestkit.actors.context import execution_context
+from backtestkit.actors.core.context import execution_context
 from backtestkit.adapters.candles import CsvCandles
 
 ROWS = 525_600  # one year of 1-minute candles

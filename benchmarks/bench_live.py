@@ -34,7 +34,7 @@ from backtestkit.actors import (
     add_exchange,
     add_strategy,
 )
-from backtestkit.actors.live_state import row_to_json
+from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import ReplayCandles
 from backtestkit.bus import listen_signal_live

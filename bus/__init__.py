@@ -1,7 +1,7 @@
 """backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit."""
 
-from backtestkit.bus.detached import start_detached
-from backtestkit.bus.events import (
+from .detached import start_detached
+from .events import (
     BacktestProgress,
     DoneEvent,
     MetricType,
@@ -12,8 +12,8 @@ from backtestkit.bus.events import (
     WalkerProgressEvent,
     WalkerStopEvent,
 )
-from backtestkit.bus.hub import Bus, topics
-from backtestkit.bus.listen import (
+from .hub import Bus, topics
+from .listen import (
     listen_done_backtest,
     listen_done_backtest_once,
     listen_done_live,
@@ -51,7 +51,7 @@ from backtestkit.bus.listen import (
     listen_walker_complete_once,
     listen_walker_once,
 )
-from backtestkit.bus.results import (
+from .results import (
     Active,
     Cancelled,
     Closed,
@@ -64,9 +64,9 @@ from backtestkit.bus.results import (
     SignalRow,
     TickResult,
 )
-from backtestkit.bus.serialize import Serializable, plain
-from backtestkit.bus.statistics import BacktestStatistics
-from backtestkit.bus.topic import Listener, Predicate, Topic, Unsubscribe
+from .serialize import Serializable, plain
+from .statistics import BacktestStatistics
+from .topic import Listener, Predicate, Topic, Unsubscribe
 
 __all__ = [
     "Active",

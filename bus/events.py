@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from backtestkit.bus.results import SignalRow
-from backtestkit.bus.serialize import Serializable
+from .results import SignalRow
+from .serialize import Serializable
 
 __all__ = [
     "BacktestProgress",

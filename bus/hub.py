@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backtestkit.bus.events import (
+from .events import (
     BacktestProgress,
     DoneEvent,
     PartialEvent,
@@ -14,8 +14,8 @@ from backtestkit.bus.events import (
     WalkerProgressEvent,
     WalkerStopEvent,
 )
-from backtestkit.bus.results import TickResult
-from backtestkit.bus.topic import Topic
+from .results import TickResult
+from .topic import Topic
 
 __all__ = ["Bus", "topics"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from backtestkit.bus.events import (
+from .events import (
     BacktestProgress,
     DoneEvent,
     PartialEvent,
@@ -14,9 +14,9 @@ from backtestkit.bus.events import (
     WalkerCompleteEvent,
     WalkerProgressEvent,
 )
-from backtestkit.bus.hub import Bus, topics
-from backtestkit.bus.results import TickResult
-from backtestkit.bus.topic import Listener, Predicate, Topic, Unsubscribe
+from .hub import Bus, topics
+from .results import TickResult
+from .topic import Listener, Predicate, Topic, Unsubscribe
 
 T = TypeVar("T")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from backtestkit.bus.serialize import Serializable
+from .serialize import Serializable
 
 __all__ = [
     "Active",

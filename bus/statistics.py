@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backtestkit.bus.results import Closed
-from backtestkit.bus.serialize import Serializable
+from .results import Closed
+from .serialize import Serializable
 
 __all__ = ["BacktestStatistics"]
 

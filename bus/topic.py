@@ -16,7 +16,7 @@ import structlog
 from reactivex import Observable
 from reactivex.subject import Subject
 
-from backtestkit.bus.detached import start_detached
+from .detached import start_detached
 
 __all__ = ["Listener", "Predicate", "Topic", "Unsubscribe"]
 

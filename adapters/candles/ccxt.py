@@ -18,17 +18,17 @@ from typing import Any, Self
 import numpy as np
 import structlog
 
-from backtestkit.actors.candles import (
+from backtestkit.actors.market.candle_checks import (
     COLUMNS,
     CandleDataError,
-    Candles,
-    CandleTable,
     FloatArray,
     IntArray,
     validate_columns,
 )
-from backtestkit.actors.intervals import CANDLE_INTERVALS, interval_ms
-from backtestkit.adapters.candles.replay import NowClock
+from backtestkit.actors.market.candles import Candles, CandleTable
+from backtestkit.actors.market.intervals import CANDLE_INTERVALS, interval_ms
+
+from .replay import NowClock
 
 __all__ = ["CcxtCandles", "WallClock", "import_ccxt"]
 

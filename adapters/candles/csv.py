@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from backtestkit.actors.candles import COLUMNS, CandleDataError, CandleTable
-from backtestkit.adapters.candles.files import FileCandles
+from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+
+from .files import FileCandles
 
 __all__ = ["CsvCandles", "read_csv_table"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from backtestkit.actors.candles import CandleTable
-from backtestkit.actors.table_source import TableSource
+from backtestkit.actors.market.candles import CandleTable
+from backtestkit.actors.market.table_source import TableSource
 
 __all__ = ["FileCandles"]
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from backtestkit.actors.candles import COLUMNS, CandleDataError, CandleTable
-from backtestkit.adapters.candles.files import FileCandles
+from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+
+from .files import FileCandles
 
 __all__ = ["ParquetCandles", "read_parquet_table"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from backtestkit.actors.candles import Candles, CandleTable
+from backtestkit.actors.market.candles import Candles, CandleTable
 
 __all__ = ["NowClock", "ReplayCandles", "TableProvider"]
 

@@ -1,5 +1,5 @@
 """`python -m backtestkit.adapters.cli ...` is the `backtestkit` console script."""
 
-from backtestkit.adapters.cli import main
+from . import main
 
 raise SystemExit(main())

@@ -12,13 +12,14 @@ import anyio
 from rich.console import Console
 
 from backtestkit.actors import Backtest, CandleDataError, Live, TableSource, Walker, registry
-from backtestkit.actors.live import DEFAULT_STATE_DIR
-from backtestkit.adapters.cli.errors import plain_message
-from backtestkit.adapters.cli.jsonl import JsonlWriter
-from backtestkit.adapters.cli.live_lines import live_line
-from backtestkit.adapters.cli.parser import UsageError
-from backtestkit.adapters.progress import ProgressBars, progress_wanted
-from backtestkit.adapters.summary import backtest_summary, walker_summary
+from backtestkit.actors.live.facade import DEFAULT_STATE_DIR
+
+from ..progress import ProgressBars, progress_wanted
+from ..summary import backtest_summary, walker_summary
+from .errors import plain_message
+from .jsonl import JsonlWriter
+from .live_lines import live_line
+from .parser import UsageError
 
 __all__ = ["COMMANDS", "backtest", "live", "walk"]
 
@@ -66,7 +67,7 @@ def _console(*, stderr: bool) -> Console:
 
 def backtest(args: argparse.Namespace) -> int:
     if args.html is not None:
-        from backtestkit.adapters.reports import require_matplotlib
+        from ..reports import require_matplotlib
 
         try:
             require_matplotlib()
@@ -88,7 +89,7 @@ def backtest(args: argparse.Namespace) -> int:
         if not args.quiet:
             console.print(f"Markdown report: {path}")
     if args.html is not None:
-        from backtestkit.adapters.reports import write_html
+        from ..reports import write_html
 
         path = write_html(symbol, strategy, args.html)
         if not args.quiet:

@@ -9,7 +9,7 @@ from typing import IO, Any, Protocol
 
 import orjson
 
-from backtestkit.adapters.cli.parser import UsageError
+from .parser import UsageError
 
 __all__ = ["JsonlWriter"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backtestkit.actors.formatting import iso_ms
+from backtestkit.actors.reports.formatting import iso_ms
 from backtestkit.bus import Closed, TickResult
 
 __all__ = ["live_line"]

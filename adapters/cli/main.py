@@ -9,10 +9,11 @@ import traceback
 from collections.abc import Sequence
 
 from backtestkit.actors import configure_logging
-from backtestkit.adapters.cli.commands import COMMANDS
-from backtestkit.adapters.cli.errors import DATA_ERRORS, plain_message, unwrap
-from backtestkit.adapters.cli.parser import PROG, UsageError, build_parser
-from backtestkit.adapters.cli.script import load_script
+
+from .commands import COMMANDS
+from .errors import DATA_ERRORS, plain_message, unwrap
+from .parser import PROG, UsageError, build_parser
+from .script import load_script
 
 __all__ = ["main"]
 

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from backtestkit.adapters.cli.errors import plain_message, script_location
-from backtestkit.adapters.cli.parser import UsageError
+from .errors import plain_message, script_location
+from .parser import UsageError
 
 __all__ = ["load_script"]
 

@@ -4,7 +4,7 @@
 `distributed.Client`. Workers must be separate processes (`processes=True`, the default) with
 backtestkit and the strategies' modules importable; one thread per worker is enough (jobs in
 one worker process run one at a time). As many strategies run at once as the cluster had
-threads when the walk started, longest expected first (see `walker_dispatch`). The schemas are
+threads when the walk started, longest expected first (see `workers.dispatch`). The schemas are
 scattered to every worker once and kept there for the next walk with the same content (two
 payloads per client); a client this module opens for an address or a cluster is kept for the
 next walk too and closed at exit. Needs the `dask` extra: `pip install 'backtestkit[dask]'`.
@@ -22,10 +22,10 @@ from typing import Any
 
 import anyio
 
-from backtestkit.actors.schemas import WalkerSchema
-from backtestkit.actors.walker_dispatch import Dispatcher
-from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
-from backtestkit.actors.walker_payload import (
+from backtestkit.actors.core.schemas import WalkerSchema
+from backtestkit.actors.walker.executor import StrategyJob, StrategyRun
+from backtestkit.actors.workers.dispatch import Dispatcher
+from backtestkit.actors.workers.payload import (
     WorkerPayload,
     build_worker_payload,
     run_strategy_job,

@@ -4,7 +4,7 @@ Workers start from the 'forkserver' context where the OS has it (a clean server 
 imports the engine once and forks every worker from there), else from 'spawn'. Either way a
 worker shares nothing with this process but what it is sent: the walker's schemas, once per
 worker, through a temporary file, then strategy names, `workers` at a time, longest expected
-first (see `walker_dispatch`). The pool outlives the walk and serves the next one (see
+first (see `workers.dispatch`). The pool outlives the walk and serves the next one (see
 `worker_pool`), so a walk-forward loop pays the start-up once.
 """
 
@@ -18,16 +18,17 @@ from concurrent.futures.process import BrokenProcessPool
 
 import anyio
 
-from backtestkit.actors.schemas import WalkerSchema
-from backtestkit.actors.walker_dispatch import Dispatcher
-from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
-from backtestkit.actors.walker_payload import (
+from backtestkit.actors.core.schemas import WalkerSchema
+from backtestkit.actors.walker.executor import StrategyJob, StrategyRun
+from backtestkit.actors.workers.dispatch import Dispatcher
+from backtestkit.actors.workers.payload import (
     WorkerPayload,
     build_worker_payload,
     run_pooled_job,
 )
-from backtestkit.adapters.executors.worker_pool import SharedPool, acquire_pool, discard_pool
 from backtestkit.bus import BacktestStatistics
+
+from .worker_pool import SharedPool, acquire_pool, discard_pool
 
 __all__ = ["ProcessPoolWalkerExecutor"]
 

@@ -26,12 +26,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from backtestkit.actors.walker_payload import WorkerPayload, install_payload_file
+from backtestkit.actors.workers.payload import WorkerPayload, install_payload_file
 
 __all__ = ["SharedPool", "acquire_pool", "discard_pool", "shutdown_worker_pools"]
 
 _KEEP = 2  # payload files kept on disk per pool once no walk uses them
-_PRELOAD = ["backtestkit.actors", "backtestkit.actors.walker_payload"]
+_PRELOAD = ["backtestkit.actors", "backtestkit.actors.workers.payload"]
 _LIBRARIES = tuple(
     {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")}
 )

@@ -4,10 +4,10 @@
 drawn, and a missing matplotlib raises ImportError with the install command.
 """
 
-from backtestkit.adapters.reports.assumptions import simulation_assumptions
-from backtestkit.adapters.reports.charts import MISSING_MATPLOTLIB, equity_png, require_matplotlib
-from backtestkit.adapters.reports.equity import EquityCurve, equity_curve
-from backtestkit.adapters.reports.html import render_html, write_html, write_png
+from .assumptions import simulation_assumptions
+from .charts import MISSING_MATPLOTLIB, equity_png, require_matplotlib
+from .equity import EquityCurve, equity_curve
+from .html import render_html, write_html, write_png
 
 __all__ = [
     "MISSING_MATPLOTLIB",

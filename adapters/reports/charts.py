@@ -10,7 +10,7 @@ import io
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from backtestkit.adapters.reports.equity import EquityCurve
+from .equity import EquityCurve
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

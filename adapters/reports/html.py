@@ -14,11 +14,12 @@ from pathlib import Path
 import structlog
 
 from backtestkit.actors import Backtest, BacktestMode, BacktestStatistics, Column, get_columns
-from backtestkit.actors.formatting import iso_ms, signed, to_fixed
-from backtestkit.actors.report_columns import visible_columns
-from backtestkit.adapters.reports.assumptions import simulation_assumptions
-from backtestkit.adapters.reports.charts import equity_png
-from backtestkit.adapters.reports.equity import equity_curve
+from backtestkit.actors.reports.columns import visible_columns
+from backtestkit.actors.reports.formatting import iso_ms, signed, to_fixed
+
+from .assumptions import simulation_assumptions
+from .charts import equity_png
+from .equity import equity_curve
 
 __all__ = ["render_html", "write_html", "write_png"]
 

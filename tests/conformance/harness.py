@@ -14,7 +14,7 @@ from backtestkit.actors import (
     get_average_price,
     set_config,
 )
-from backtestkit.actors.intervals import CANDLE_INTERVALS, MINUTE_MS
+from backtestkit.actors.market.intervals import CANDLE_INTERVALS, MINUTE_MS
 
 T0 = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp() * 1000)  # 2024-01-01T00:00Z
 DAY_MS = 86_400_000

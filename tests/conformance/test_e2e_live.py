@@ -37,8 +37,8 @@ from backtestkit.actors import (
     add_exchange,
     add_strategy,
 )
-from backtestkit.actors.live_state import row_to_json
-from backtestkit.actors.ticker import TICK_TTL_MS
+from backtestkit.actors.live.state_json import row_to_json
+from backtestkit.actors.live.ticker import TICK_TTL_MS
 from backtestkit.bus import DoneEvent, listen_done_live, listen_error, listen_signal_live
 
 from .e2e_sources import PerSymbol, band, spec_pnl, spec_vwap

@@ -50,7 +50,7 @@ from backtestkit.actors import (
     add_strategy,
     get_average_price,
 )
-from backtestkit.actors.ticker import TICK_TTL_MS
+from backtestkit.actors.live.ticker import TICK_TTL_MS
 from backtestkit.adapters.candles import CsvCandles, ReplayCandles
 from backtestkit.bus import listen_signal_backtest
 

@@ -36,10 +36,11 @@ from backtestkit.actors import (
     add_risk,
     add_strategy,
 )
-from backtestkit.actors.live_state import LiveRiskBooks, row_to_json
-from backtestkit.actors.registry import registry
-from backtestkit.actors.risk import ActivePosition, RiskBook
-from backtestkit.actors.ticker import TICK_TTL_MS
+from backtestkit.actors.core.registry import registry
+from backtestkit.actors.core.risk import ActivePosition, RiskBook
+from backtestkit.actors.live.state import LiveRiskBooks
+from backtestkit.actors.live.state_json import row_to_json
+from backtestkit.actors.live.ticker import TICK_TTL_MS
 from backtestkit.bus import (
     DoneEvent,
     listen_done_live,

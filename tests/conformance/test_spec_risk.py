@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from backtestkit.actors import RiskCheck, RiskValidation, add_risk, registry
-from backtestkit.actors.risk import RiskBook, risk_books
+from backtestkit.actors.core.risk import RiskBook, risk_books
 from backtestkit.bus import RiskEvent, listen_risk, listen_validation, topics
 
 

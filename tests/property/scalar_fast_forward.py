@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backtestkit.actors import Candle, Candles, get_config
-from backtestkit.actors.strategy import SignalStateMachine
+from backtestkit.actors.core.strategy import SignalStateMachine
 from backtestkit.bus import SignalRow, TickResult
 
 MINUTE = 60_000

@@ -24,7 +24,7 @@ from backtestkit.actors import (
     get_average_price,
     set_config,
 )
-from backtestkit.actors import replayer as replayer_module
+from backtestkit.actors.backtest import replayer as replayer_module
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import PartialEvent, topics
 

@@ -23,8 +23,8 @@ from backtestkit.actors import (
     get_candles,
     set_config,
 )
-from backtestkit.actors import strategy as strategy_module
-from backtestkit.actors.eager import Suspended, run_eagerly
+from backtestkit.actors.core import strategy as strategy_module
+from backtestkit.actors.core.eager import Suspended, run_eagerly
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import TickResult, listen_error
 

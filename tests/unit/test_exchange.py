@@ -32,8 +32,8 @@ from backtestkit.actors import (
     get_mode,
     set_config,
 )
-from backtestkit.actors import exchange as exchange_module
-from backtestkit.actors.context import execution_context
+from backtestkit.actors.core import exchange as exchange_module
+from backtestkit.actors.core.context import execution_context
 
 SYMBOL = "BTCUSDT"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z

@@ -8,17 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from backtestkit.actors.config import reset_config, set_config
-from backtestkit.actors.live_report import LIVE_COLUMNS, live_report
-from backtestkit.actors.live_statistics import (
+from backtestkit.actors.core.config import reset_config, set_config
+from backtestkit.actors.reports.columns import validate_columns
+from backtestkit.actors.reports.live import live_report
+from backtestkit.actors.reports.live_columns import LIVE_COLUMNS
+from backtestkit.actors.reports.live_statistics import (
     LIVE_MAX_EVENTS,
     LiveEvent,
     LiveEventLog,
     LiveStatistics,
     live_statistics,
 )
-from backtestkit.actors.report_columns import validate_columns
-from backtestkit.actors.statistics import backtest_statistics
+from backtestkit.actors.reports.statistics import backtest_statistics
 from backtestkit.bus.results import (
     Active,
     Cancelled,

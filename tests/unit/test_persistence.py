@@ -30,11 +30,11 @@ from backtestkit.actors import (
     add_risk,
     add_strategy,
 )
-from backtestkit.actors import persistence as persistence_module
-from backtestkit.actors.live_state import row_to_json
-from backtestkit.actors.persistence import MISSING
+from backtestkit.actors.live import persistence as persistence_module
+from backtestkit.actors.live.persistence import MISSING
+from backtestkit.actors.live.state_json import row_to_json
+from backtestkit.actors.live.ticker import TICK_TTL_MS
 from backtestkit.actors.testing import reset_engine
-from backtestkit.actors.ticker import TICK_TTL_MS
 from backtestkit.bus import (
     listen_error,
     listen_partial_loss,

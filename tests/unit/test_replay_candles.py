@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backtestkit.actors.candles import Candles, CandleSource, CandleStore
+from backtestkit.actors.market.candle_sources import CandleSource, CandleStore
+from backtestkit.actors.market.candles import Candles
 from backtestkit.adapters.candles import CsvCandles, MemoryCandles, ReplayCandles
 
 SYMBOL = "BTCUSDT"

@@ -26,12 +26,12 @@ from backtestkit.actors import (
     set_columns,
     set_config,
 )
-from backtestkit.actors.column_config import configured_columns
-from backtestkit.actors.heat_report import heat_report, heat_row, heat_statistics
-from backtestkit.actors.performance_report import percentile, performance_statistics
-from backtestkit.actors.report_tables import sprintf_plus
-from backtestkit.actors.risk_report import risk_report, risk_statistics
-from backtestkit.actors.schedule_report import schedule_report, schedule_statistics
+from backtestkit.actors.reports.column_config import configured_columns
+from backtestkit.actors.reports.heat import heat_report, heat_row, heat_statistics
+from backtestkit.actors.reports.performance import percentile, performance_statistics
+from backtestkit.actors.reports.risk import risk_report, risk_statistics
+from backtestkit.actors.reports.schedule import schedule_report, schedule_statistics
+from backtestkit.actors.reports.tables import sprintf_plus
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import Closed, PerformanceEvent, Pnl, RiskEvent, SignalRow, topics
 

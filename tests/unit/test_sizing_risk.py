@@ -25,7 +25,7 @@ from backtestkit.actors import (
     get_average_price,
     registry,
 )
-from backtestkit.actors.risk import risk_books
+from backtestkit.actors.core.risk import risk_books
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import RiskEvent, listen_risk, listen_validation, topics
 

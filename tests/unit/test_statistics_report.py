@@ -16,22 +16,22 @@ from typing import Any
 
 import pytest
 
-from backtestkit.actors.backtest_report import backtest_report
-from backtestkit.actors.config import reset_config, set_config
-from backtestkit.actors.formatting import (
+from backtestkit.actors.core.config import reset_config, set_config
+from backtestkit.actors.reports.backtest import backtest_report
+from backtestkit.actors.reports.columns import (
+    BACKTEST_COLUMNS,
+    Column,
+    markdown_table,
+    validate_columns,
+)
+from backtestkit.actors.reports.formatting import (
     iso_ms,
     js_round,
     price_usd,
     signed,
     to_fixed,
 )
-from backtestkit.actors.report_columns import (
-    BACKTEST_COLUMNS,
-    Column,
-    markdown_table,
-    validate_columns,
-)
-from backtestkit.actors.statistics import backtest_statistics
+from backtestkit.actors.reports.statistics import backtest_statistics
 from backtestkit.bus.results import Closed, Pnl, SignalRow
 from backtestkit.bus.statistics import BacktestStatistics
 

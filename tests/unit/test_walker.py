@@ -27,11 +27,11 @@ from backtestkit.actors import (
     add_strategy,
     add_walker,
 )
-from backtestkit.actors.schemas import WALKER_METRICS, WalkerSchema
+from backtestkit.actors.core.schemas import WALKER_METRICS, WalkerSchema
+from backtestkit.actors.reports.ranking import is_better, metric_value, reference_metric_name
+from backtestkit.actors.reports.walker import walker_report
 from backtestkit.actors.testing import reset_engine
-from backtestkit.actors.walker_executor import StoredRun, StrategyJob, StrategyRun
-from backtestkit.actors.walker_ranking import is_better, metric_value, reference_metric_name
-from backtestkit.actors.walker_report import walker_report
+from backtestkit.actors.walker.executor import StoredRun, StrategyJob, StrategyRun
 from backtestkit.bus import DoneEvent, WalkerStopEvent, topics
 
 SYMBOL = "BTCUSDT"
@@ -425,7 +425,7 @@ def test_run_validates_eagerly() -> None:
 
 
 def test_storage_keeps_best_stats_of_the_best_contract() -> None:
-    from backtestkit.actors.walker_storage import WalkerStorage
+    from backtestkit.actors.walker.storage import WalkerStorage
 
     storage = WalkerStorage()
     first = stats(total_pnl=1.0)

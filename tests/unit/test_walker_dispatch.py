@@ -10,9 +10,9 @@ from typing import Any
 import anyio
 import pytest
 
-from backtestkit.actors.walker_dispatch import Dispatcher
-from backtestkit.actors.walker_durations import record_duration
-from backtestkit.actors.walker_executor import StrategyJob, StrategyRun
+from backtestkit.actors.walker.durations import record_duration
+from backtestkit.actors.walker.executor import StrategyJob, StrategyRun
+from backtestkit.actors.workers.dispatch import Dispatcher
 
 pytestmark = pytest.mark.anyio
 
@@ -168,7 +168,7 @@ def test_in_process_walks_time_their_strategies_too() -> None:
         add_strategy,
         add_walker,
     )
-    from backtestkit.actors.walker_durations import expected_seconds
+    from backtestkit.actors.walker.durations import expected_seconds
 
     add_exchange("mem", candles=MemoryCandles({"BTCUSDT": ws.make_candles(days=1)}))
     add_frame("day", start=ws.START, end=ws.START + 1440 * ws.MINUTE)

@@ -25,9 +25,9 @@ from backtestkit.actors import (
     add_walker,
     set_config,
 )
-from backtestkit.actors.schemas import WalkerSchema
+from backtestkit.actors.core.schemas import WalkerSchema
 from backtestkit.actors.testing import reset_engine
-from backtestkit.actors.walker_executor import InProcessExecutor, StrategyJob, StrategyRun
+from backtestkit.actors.walker.executor import InProcessExecutor, StrategyJob, StrategyRun
 from backtestkit.bus import topics
 
 SYMBOL = "BTCUSDT"

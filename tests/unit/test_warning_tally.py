@@ -19,7 +19,7 @@ from backtestkit.actors import (
     add_frame,
     add_strategy,
 )
-from backtestkit.actors.warning_tally import WarningTally
+from backtestkit.actors.core.warning_tally import WarningTally
 
 MIN = 60_000
 T0 = 1_704_067_200_000  # 2024-01-01T00:00Z

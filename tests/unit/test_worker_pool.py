@@ -25,9 +25,9 @@ from backtestkit.actors import (
     add_strategy,
     add_walker,
 )
-from backtestkit.actors.registry import registry
+from backtestkit.actors.core.registry import registry
 from backtestkit.actors.testing import reset_engine
-from backtestkit.actors.walker_payload import build_worker_payload
+from backtestkit.actors.workers.payload import build_worker_payload
 from backtestkit.adapters.executors import shutdown_worker_pools, worker_pool
 from backtestkit.adapters.executors.process_pool import default_context
 

@@ -1,0 +1,7 @@
+"""Backtest mode: the frame timeline, the FrameReplayer clock, fast-forward, the facade."""
+
+from .facade import Backtest, BacktestMode
+from .frames import FrameTimeline
+from .replayer import FrameReplayer
+
+__all__ = ["Backtest", "BacktestMode", "FrameReplayer", "FrameTimeline"]

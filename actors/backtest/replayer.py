@@ -1,0 +1,173 @@
+"""FrameReplayer: the Backtest clock (SPEC 6.2-6.3). Ticks frames, fast-forwards open signals.
+
+Idle frames the throttle would skip anyway are jumped arithmetically when nobody watches idle
+results, progress is published at most ~200 times, and nothing is built that no one consumes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+
+import structlog
+
+from backtestkit.bus import BacktestProgress, Closed, MetricType, PerformanceEvent, TickResult
+
+from ..core.config import get_config
+from ..core.strategy import SignalStateMachine
+from ..market.candles import Candles
+from ..market.intervals import MINUTE_MS
+from .fast_forward import fast_forward
+from .frames import FrameTimeline
+
+__all__ = ["FrameReplayer"]
+
+_log = structlog.get_logger("backtestkit.backtest")
+PROGRESS_EVENTS = 200
+
+
+class FrameReplayer:
+    """Drives one state machine over a frame timeline; yields fast-forward results."""
+
+    def __init__(
+        self,
+        machine: SignalStateMachine,
+        frames: FrameTimeline,
+        *,
+        on_closed: Callable[[Closed], None] | None = None,
+    ) -> None:
+        self.machine = machine
+        self.frames = frames
+        self.on_closed = on_closed
+        self._last_perf: int | None = None
+
+    def _progress(self, processed: int) -> None:
+        topic = self.machine.bus.progress_backtest
+        if topic.has_listeners:
+            total = len(self.frames)
+            topic.publish(
+                BacktestProgress(
+                    exchange_name=self.machine.exchange.name,
+                    strategy_name=self.machine.schema.name,
+                    symbol=self.machine.symbol,
+                    total_frames=total,
+                    processed_frames=processed,
+                    progress=processed / total if total else 1.0,
+                )
+            )
+
+    def _performance(self, metric: MetricType, started: float) -> None:
+        topic = self.machine.bus.performance
+        if not topic.has_listeners:
+            return
+        now = int(time.time() * 1000)
+        topic.publish(
+            PerformanceEvent(
+                timestamp=now,
+                previous_timestamp=self._last_perf,
+                metric_type=metric,
+                duration=(time.perf_counter() - started) * 1000,
+                strategy_name=self.machine.schema.name,
+                exchange_name=self.machine.exchange.name,
+                symbol=self.machine.symbol,
+                backtest=True,
+            )
+        )
+        self._last_perf = now
+
+    async def run(self) -> AsyncIterator[TickResult]:
+        replay = self._replay()
+        try:
+            async for result in replay:
+                yield result
+        finally:
+            await replay.aclose()
+            self.machine.warnings.flush()  # one line per warning repeated during the run
+
+    async def _replay(self) -> AsyncGenerator[TickResult, None]:
+        machine = self.machine
+        frames = self.frames
+        start, step, total = frames.start_ms, frames.step_ms, len(frames)
+        bus = machine.bus
+        buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
+        every = max(1, total // PROGRESS_EVENTS)
+        next_progress = 0
+        run_started = time.perf_counter()
+        i = 0
+        while i < total:
+            if i >= next_progress:
+                self._progress(i)
+                next_progress = (i // every + 1) * every
+            if machine.stopped and machine.pending is None:
+                break
+            quiet_until = machine.scan_quiet(start, step, i, min(next_progress, total))
+            if quiet_until != i:
+                i = quiet_until
+                continue
+            when = start + i * step
+            frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
+            try:
+                result = await machine.tick(when)
+            except Exception as exc:
+                machine.warnings.warning(
+                    _log, "tick_failed", symbol=machine.symbol, when=when, error=exc
+                )
+                await machine.report_error(exc)
+                i += 1
+                continue
+            if result is None or result.action == "idle":
+                if machine.stopped and machine.pending is None:
+                    break
+                self._performance("backtest_timeframe", frame_started)
+                i += 1
+                continue
+            if isinstance(result, Closed) and self.on_closed is not None:
+                self.on_closed(result)
+            if result.action not in ("scheduled", "opened"):
+                self._performance("backtest_timeframe", frame_started)
+                i += 1
+                continue
+            signal = result.signal
+            assert signal is not None
+            config = get_config()
+            if result.action == "scheduled":
+                limit = buf + config.CC_SCHEDULE_AWAIT_MINUTES + signal.minute_estimated_time + 1
+            else:
+                limit = signal.minute_estimated_time + buf
+            try:
+                window = machine.exchange.forward(machine.symbol, when - buf * MINUTE_MS, limit)
+                candles = window if isinstance(window, Candles) else await window
+            except Exception as exc:
+                machine.warnings.warning(
+                    _log, "forward_fetch_failed", symbol=machine.symbol, when=when, error=exc
+                )
+                await machine.report_error(exc)
+                i += 1
+                continue
+            if len(candles) == 0:
+                i += 1
+                continue
+            try:
+                outcome = await fast_forward(machine, candles)
+            except Exception as exc:
+                machine.warnings.warning(
+                    _log, "fast_forward_failed", symbol=machine.symbol, when=when, error=exc
+                )
+                await machine.report_error(exc)
+                i += 1
+                continue
+            self._performance("backtest_signal", frame_started)
+            if isinstance(outcome, Closed) and self.on_closed is not None:
+                self.on_closed(outcome)
+            close_timestamp = getattr(outcome, "close_timestamp", None)
+            if close_timestamp is not None:
+                i = max(i, frames.index_at_or_after(close_timestamp))
+            yield outcome
+            machine.context.when = when
+            if machine.stopped and machine.pending is None:
+                break
+            self._performance("backtest_timeframe", frame_started)
+            i += 1
+            next_progress = min(next_progress, (i // every + 1) * every)
+        self._progress(total)
+        self._performance("backtest_total", run_started)

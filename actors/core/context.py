@@ -1,0 +1,47 @@
+"""The execution context (symbol, `when`, mode, exchange) that strategy helpers read."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .exchange import ExchangeActor
+
+__all__ = ["ExecutionContext", "current_context", "execution_context"]
+
+
+class ExecutionContext:
+    """Mutable per-run context: the clock moves `when`; a task sees only its own run's context."""
+
+    __slots__ = ("backtest", "exchange", "symbol", "when")
+
+    def __init__(self, symbol: str, when: int, backtest: bool, exchange: ExchangeActor) -> None:
+        self.symbol = symbol
+        self.when = when
+        self.backtest = backtest
+        self.exchange = exchange
+
+    @property
+    def mode(self) -> Literal["backtest", "live"]:
+        return "backtest" if self.backtest else "live"
+
+    @property
+    def date(self) -> datetime:
+        return datetime.fromtimestamp(self.when / 1000, tz=UTC)
+
+
+execution_context: ContextVar[ExecutionContext | None] = ContextVar(
+    "backtestkit_execution_context", default=None
+)
+
+
+def current_context(caller: str) -> ExecutionContext:
+    context = execution_context.get()
+    if context is None:
+        raise RuntimeError(
+            f"{caller}() needs an execution context: call it inside get_signal (or wrap the "
+            "call in ExchangeActor.context(symbol, when, backtest))"
+        )
+    return context

@@ -1,0 +1,338 @@
+"""Exchange actor: candle windows under the temporal guard, VWAP, formatting (SPEC 7)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import anyio
+import numpy as np
+import structlog
+
+from ..market.candle_sources import CandleStore
+from ..market.candles import Candles, CandleTable
+from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
+from ..market.vwap import vwap
+from .config import get_config
+from .eager import settle_callback
+from .schemas import ExchangeSchema
+
+__all__ = [
+    "CandleAnomalyError",
+    "ExchangeActor",
+    "check_anomalies",
+    "exchange_actor",
+    "forget_exchange_actors",
+]
+
+_log = structlog.get_logger("backtestkit.exchange")
+
+
+class CandleAnomalyError(ValueError):
+    """A fetched candle window failed SPEC 7.5's sanity check."""
+
+
+def check_anomalies(candles: Candles, symbol: str) -> None:
+    """SPEC 7.5 on the raw fetched window: non-finite, non-positive or anomalously low prices."""
+    if len(candles) == 0:
+        return
+    config = get_config()
+    prices = np.concatenate([candles.open, candles.high, candles.low, candles.close])
+    positive = prices[prices > 0]
+    if positive.size == 0:
+        raise CandleAnomalyError(f"candles for {symbol}: cannot calculate reference price")
+    if len(candles) >= config.CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN:
+        reference = float(np.sort(positive)[positive.size // 2])
+    else:
+        reference = float(positive.sum()) / positive.size
+    columns = (candles.timestamp, candles.open, candles.high, candles.low, candles.close)
+    if not all(np.isfinite(c).all() for c in (*columns, candles.volume)):
+        raise CandleAnomalyError(f"candles for {symbol}: non-finite value in OHLCV or timestamp")
+    if (prices <= 0).any() or (candles.volume < 0).any():
+        raise CandleAnomalyError(f"candles for {symbol}: non-positive price or negative volume")
+    threshold = reference / config.CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR
+    if (prices < threshold).any():
+        raise CandleAnomalyError(
+            f"candles for {symbol}: anomalously low price {float(prices.min())} "
+            f"(reference {reference}, threshold {threshold})"
+        )
+
+
+def _table_is_sane(table: CandleTable) -> bool:
+    """No window of a validated table can hold an anomalously low price."""
+    factor = get_config().CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR
+    return table.min_low >= table.max_high / factor
+
+
+class ExchangeActor:
+    """Serves one exchange schema's candles to strategies and clocks."""
+
+    __slots__ = (
+        "_fast",
+        "_is_async",
+        "_last_price",
+        "_quiet",
+        "_sane",
+        "_store",
+        "_tables",
+        "schema",
+    )
+
+    def __init__(self, schema: ExchangeSchema) -> None:
+        self.schema = schema
+        source = schema.candles
+        self._store: CandleStore | None = source if isinstance(source, CandleStore) else None
+        self._is_async = inspect.iscoroutinefunction(getattr(source, "fetch", None))
+        self._tables: dict[tuple[str, str], CandleTable] = {}
+        self._sane: dict[int, bool] = {}
+        self._fast: dict[tuple[str, str], CandleTable] = {}
+        self._last_price: tuple[tuple[str, int, int] | None, float] = (None, 0.0)
+        callbacks = schema.callbacks
+        self._quiet = callbacks is None or callbacks.on_candle_data is None
+
+    @property
+    def name(self) -> str:
+        return self.schema.name
+
+    @property
+    def is_table_backed(self) -> bool:
+        return self._store is not None
+
+    def table(self, symbol: str, interval: str) -> CandleTable:
+        key = (symbol, interval)
+        table = self._tables.get(key)
+        if table is None:
+            assert self._store is not None
+            table = self._tables[key] = self._store.table(symbol, interval)
+        return table
+
+    # -- look-back window (SPEC 7.1) -------------------------------------------------------
+
+    def lookback(
+        self, symbol: str, interval: str, limit: int, when: int
+    ) -> Candles | Awaitable[Candles]:
+        """Candles stamped in [when - (limit - 1) steps, when]: never one after `when`."""
+        table = self._fast.get((symbol, interval))
+        if table is not None and limit >= 2:  # regular, sane table and no callback: index math
+            step = table.step_ms
+            t0 = table.t0
+            n = table.n
+            lo = (t0 - when + step * (limit - 1)) // step  # -ceil((since - t0) / step)
+            lo = 0 if lo > 0 else (-lo if -lo < n else n)
+            hi = (when - t0) // step + 1
+            hi = 0 if hi < 0 else (hi if hi < n else n)
+            if hi > lo + limit:
+                hi = lo + limit
+            return Candles(table, lo, hi if hi > lo else lo)
+        minutes = CANDLE_INTERVALS.get(interval)
+        if minutes is None:
+            raise ValueError(
+                f"get_candles: unknown interval {interval!r}; "
+                f"allowed: {', '.join(CANDLE_INTERVALS)}"
+            )
+        step = minutes * MINUTE_MS
+        adjust = step * limit - step
+        if adjust <= 0:
+            raise ValueError(
+                f"ClientExchange unknown time adjust for interval={interval} "
+                f"(limit must be an integer >= 2, got {limit!r})"
+            )
+        since = when - adjust
+        if self._store is not None:
+            table = self.table(symbol, interval)
+            lo = table.first_at_or_after(since)
+            hi = min(lo + limit, table.first_after(when))
+            candles = Candles(table, lo, hi if hi > lo else lo)
+            if not self._sane_table(table):
+                check_anomalies(candles, symbol)
+            elif table.regular and self._quiet:
+                self._fast[(symbol, interval)] = table
+            return self._deliver(symbol, interval, since, limit, candles)
+        if self._is_async:
+            return self._lookback_async(symbol, interval, since, limit, when)
+        raw = self._fetch_with_retries(symbol, interval, since, limit)
+        return self._deliver(symbol, interval, since, limit, _between(raw, since, when))
+
+    async def _lookback_async(
+        self, symbol: str, interval: str, since: int, limit: int, when: int
+    ) -> Candles:
+        raw = await self._fetch_with_retries_async(symbol, interval, since, limit)
+        return self._deliver(symbol, interval, since, limit, _between(raw, since, when))
+
+    def _deliver(
+        self, symbol: str, interval: str, since: int, limit: int, candles: Candles
+    ) -> Candles:
+        if len(candles) < limit:
+            _log.debug(
+                "fewer_candles", symbol=symbol, interval=interval, want=limit, got=len(candles)
+            )
+        callbacks = self.schema.callbacks
+        if callbacks is not None and callbacks.on_candle_data is not None:
+            settle_callback(callbacks.on_candle_data(symbol, interval, since, limit, candles))
+        return candles
+
+    def _sane_table(self, table: CandleTable) -> bool:
+        sane = self._sane.get(id(table))
+        if sane is None:
+            sane = self._sane[id(table)] = _table_is_sane(table)
+        return sane
+
+    # -- VWAP (SPEC 7.3) --------------------------------------------------------------------
+
+    def has_candles_at(self, symbol: str, when: int) -> bool:
+        """Table-backed only: would average_price(symbol, when) find candles (and not raise)?"""
+        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        if count < 2:
+            return False
+        table = self.table(symbol, "1m")
+        return table.first_after(when) > table.first_at_or_after(when - (count - 1) * MINUTE_MS)
+
+    def priced_span(self, symbol: str) -> tuple[int, int]:
+        """[first, last] `when` with candles for the VWAP on a regular table; else empty."""
+        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        if self._store is None or count < 2:
+            return 1, 0
+        table = self.table(symbol, "1m")
+        if not table.regular or table.n == 0:
+            return 1, 0
+        return table.t0, int(table.timestamp[-1]) + (count - 1) * MINUTE_MS
+
+    def average_price(self, symbol: str, when: int) -> float | Awaitable[float]:
+        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        key = (symbol, when, count)
+        if self._last_price[0] == key:  # the strategy and the engine price the same minute
+            return self._last_price[1]
+        candles = self.lookback(symbol, "1m", count, when)
+        if isinstance(candles, Candles):
+            price = _average(candles, symbol)
+            if self._store is not None and self._quiet:  # on_candle_data sees every fetch
+                self._last_price = (key, price)
+            return price
+        return self._average_async(candles, symbol)
+
+    async def _average_async(self, pending: Awaitable[Candles], symbol: str) -> float:
+        return _average(await pending, symbol)
+
+    # -- forward window for fast-forward (SPEC 7.2, decision Q21: bounded by data) ----------
+
+    def forward(self, symbol: str, since: int, limit: int) -> Candles | Awaitable[Candles]:
+        """The first `limit` 1m candles stamped >= since, kept while <= since + limit minutes."""
+        end = since + limit * MINUTE_MS
+        if self._store is not None:
+            table = self.table(symbol, "1m")
+            lo = table.first_at_or_after(since)
+            hi = min(lo + limit, table.first_after(end))
+            candles = Candles(table, lo, hi if hi > lo else lo)
+            if not self._sane_table(table):
+                check_anomalies(candles, symbol)
+            return self._deliver(symbol, "1m", since, limit, candles)
+        if self._is_async:
+            return self._forward_async(symbol, since, limit, end)
+        raw = self._fetch_with_retries(symbol, "1m", since, limit)
+        return self._deliver(symbol, "1m", since, limit, _between(raw, since, end))
+
+    async def _forward_async(self, symbol: str, since: int, limit: int, end: int) -> Candles:
+        raw = await self._fetch_with_retries_async(symbol, "1m", since, limit)
+        return self._deliver(symbol, "1m", since, limit, _between(raw, since, end))
+
+    # -- generic sources: retries (SPEC 7.4, decision Q22) and the anomaly check ------------
+
+    def _fetch_with_retries(self, symbol: str, interval: str, since: int, limit: int) -> Candles:
+        config = get_config()
+        attempts = max(1, config.CC_GET_CANDLES_RETRY_COUNT)
+        for attempt in range(1, attempts + 1):
+            try:
+                raw = _as_candles(self.schema.candles.fetch(symbol, interval, since, limit))
+                check_anomalies(raw, symbol)
+                return raw
+            except Exception as exc:
+                if attempt == attempts:
+                    raise
+                _log.warning("candle_fetch_retry", symbol=symbol, attempt=attempt, error=repr(exc))
+                time.sleep(config.CC_GET_CANDLES_RETRY_DELAY_MS / 1000)
+        raise AssertionError("unreachable")
+
+    async def _fetch_with_retries_async(
+        self, symbol: str, interval: str, since: int, limit: int
+    ) -> Candles:
+        config = get_config()
+        attempts = max(1, config.CC_GET_CANDLES_RETRY_COUNT)
+        for attempt in range(1, attempts + 1):
+            try:
+                fetched = self.schema.candles.fetch(symbol, interval, since, limit)
+                if inspect.isawaitable(fetched):
+                    fetched = await fetched
+                raw = _as_candles(fetched)
+                check_anomalies(raw, symbol)
+                return raw
+            except Exception as exc:
+                if attempt == attempts:
+                    raise
+                _log.warning("candle_fetch_retry", symbol=symbol, attempt=attempt, error=repr(exc))
+                await anyio.sleep(config.CC_GET_CANDLES_RETRY_DELAY_MS / 1000)
+        raise AssertionError("unreachable")
+
+    # -- formatting ---------------------------------------------------------------------------
+
+    def format_price(self, symbol: str, price: float) -> str:
+        return _format(self.schema.format_price, symbol, price, 2)
+
+    def format_quantity(self, symbol: str, quantity: float) -> str:
+        return _format(self.schema.format_quantity, symbol, quantity, 8)
+
+
+def _format(fn: Callable[[str, float], Any] | None, symbol: str, value: float, digits: int) -> str:
+    if fn is None:
+        return f"{value:.{digits}f}"
+    return str(fn(symbol, value))
+
+
+def _as_candles(fetched: Any) -> Candles:
+    if isinstance(fetched, Candles):
+        return fetched
+    if isinstance(fetched, Sequence):
+        return Candles.from_rows(fetched)
+    raise TypeError(f"candle source returned {type(fetched).__name__}, expected Candles or rows")
+
+
+def _between(candles: Candles, since: int, until: int) -> Candles:
+    """Keep since <= timestamp <= until (the source may over-deliver)."""
+    ts = candles.timestamp
+    keep = (ts >= since) & (ts <= until)
+    if keep.all():
+        return candles
+    lo, _ = candles.bounds
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return candles[0:0]
+    if idx[-1] - idx[0] + 1 == idx.size:
+        return Candles(candles.table, lo + int(idx[0]), lo + int(idx[-1]) + 1)
+    rows = [candles[int(i)] for i in idx]
+    return Candles.from_rows(rows)
+
+
+def _average(candles: Candles, symbol: str) -> float:
+    if len(candles) == 0:
+        raise ValueError(f"ClientExchange getAveragePrice: no candles data for symbol={symbol}")
+    price = vwap(candles)
+    if not math.isfinite(price):
+        raise ValueError(f"average price for {symbol} is not finite ({price})")
+    return price
+
+
+_actors: dict[str, ExchangeActor] = {}
+
+
+def exchange_actor(schema: ExchangeSchema) -> ExchangeActor:
+    """One actor per registered exchange schema, so candle tables are loaded once."""
+    actor = _actors.get(schema.name)
+    if actor is None or actor.schema is not schema:
+        actor = _actors[schema.name] = ExchangeActor(schema)
+    return actor
+
+
+def forget_exchange_actors() -> None:
+    _actors.clear()

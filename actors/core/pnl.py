@@ -1,0 +1,24 @@
+"""PnL with slippage and fees (SPEC 8), in SPEC's exact evaluation order."""
+
+from __future__ import annotations
+
+from backtestkit.bus import Pnl
+
+from .config import get_config
+
+__all__ = ["pnl"]
+
+
+def pnl(position: str, price_open: float, price_close: float) -> Pnl:
+    config = get_config()
+    slippage = config.CC_PERCENT_SLIPPAGE
+    fees = config.CC_PERCENT_FEE * 2
+    if position == "long":
+        open_adj = price_open * (1 + slippage / 100)
+        close_adj = price_close * (1 - slippage / 100)
+        percentage = (close_adj - open_adj) / open_adj * 100 - fees
+    else:
+        open_adj = price_open * (1 - slippage / 100)
+        close_adj = price_close * (1 + slippage / 100)
+        percentage = (open_adj - close_adj) / open_adj * 100 - fees
+    return Pnl(pnl_percentage=percentage, price_open=price_open, price_close=price_close)

@@ -1,0 +1,117 @@
+"""Schema registry: every schema by kind and name; lookups name the kind on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from .schema_checks import problem
+from .schemas import (
+    ExchangeSchema,
+    FrameSchema,
+    RiskSchema,
+    SizingSchema,
+    StrategySchema,
+    WalkerSchema,
+)
+
+__all__ = [
+    "Registry",
+    "list_exchanges",
+    "list_frames",
+    "list_risks",
+    "list_sizings",
+    "list_strategies",
+    "list_walkers",
+    "registry",
+    "reset_registry",
+]
+
+S = TypeVar("S")
+
+
+class Registry:
+    """Every schema kind by name, in registration order."""
+
+    def __init__(self) -> None:
+        self.strategies: dict[str, StrategySchema] = {}
+        self.exchanges: dict[str, ExchangeSchema] = {}
+        self.frames: dict[str, FrameSchema] = {}
+        self.risks: dict[str, RiskSchema] = {}
+        self.sizings: dict[str, SizingSchema] = {}
+        self.walkers: dict[str, WalkerSchema] = {}
+
+    @staticmethod
+    def _store(table: dict[str, S], kind: str, schema: S) -> S:
+        name: str = getattr(schema, "name")  # noqa: B009
+        if name in table:
+            raise problem(kind, name, "already exists")
+        table[name] = schema
+        return schema
+
+    @staticmethod
+    def _get(table: Mapping[str, S], kind: str, name: str) -> S:
+        schema = table.get(name)
+        if schema is None:
+            known = ", ".join(repr(n) for n in table) or "none"
+            plural = "strategies" if kind == "strategy" else f"{kind}s"
+            raise problem(kind, name, f"not found; registered {plural}: {known}")
+        return schema
+
+    def strategy(self, name: str) -> StrategySchema:
+        return self._get(self.strategies, "strategy", name)
+
+    def exchange(self, name: str) -> ExchangeSchema:
+        return self._get(self.exchanges, "exchange", name)
+
+    def frame(self, name: str) -> FrameSchema:
+        return self._get(self.frames, "frame", name)
+
+    def risk(self, name: str) -> RiskSchema:
+        return self._get(self.risks, "risk", name)
+
+    def sizing(self, name: str) -> SizingSchema:
+        return self._get(self.sizings, "sizing", name)
+
+    def walker(self, name: str) -> WalkerSchema:
+        return self._get(self.walkers, "walker", name)
+
+    def strategy_risks(self, strategy: StrategySchema) -> list[RiskSchema]:
+        """The strategy's risk profiles; unknown names raise naming the strategy too."""
+        try:
+            return [self.risk(name) for name in strategy.risk_names]
+        except ValueError as exc:
+            raise ValueError(f"{exc} (used by strategy {strategy.name!r})") from None
+
+
+registry = Registry()
+
+
+def reset_registry() -> None:
+    """Forget every schema (test isolation)."""
+    registry.__init__()  # type: ignore[misc]
+
+
+def list_strategies() -> list[StrategySchema]:
+    """Registered strategy schemas, in registration order."""
+    return list(registry.strategies.values())
+
+
+def list_exchanges() -> list[ExchangeSchema]:
+    return list(registry.exchanges.values())
+
+
+def list_frames() -> list[FrameSchema]:
+    return list(registry.frames.values())
+
+
+def list_risks() -> list[RiskSchema]:
+    return list(registry.risks.values())
+
+
+def list_sizings() -> list[SizingSchema]:
+    return list(registry.sizings.values())
+
+
+def list_walkers() -> list[WalkerSchema]:
+    return list(registry.walkers.values())

@@ -1,0 +1,201 @@
+"""The Live facade (SPEC 11, 14): builds the live graph and runs the MinuteTicker."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import structlog
+
+from backtestkit.bus import Bus, DoneEvent, TickResult, start_detached, topics
+
+from ..core.context import ExecutionContext
+from ..core.exchange import exchange_actor
+from ..core.facade_support import in_context, write_report
+from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.registry import registry
+from ..core.risk import RiskBook, RiskGate
+from ..core.strategy import SignalStateMachine
+from ..reports.columns import Column
+from ..reports.live import live_report
+from ..reports.live_statistics import LiveEventLog, LiveStatistics
+from ..reports.schedule import Schedule
+from .clock import Clock, WallClock
+from .persistence import (
+    CorruptStateError,
+    JsonStateStore,
+    check_name,
+    symbol_path_name,
+)
+from .state import LiveRiskBooks, LiveState
+from .ticker import MinuteTicker
+
+__all__ = ["DEFAULT_STATE_DIR", "Live", "LiveMode"]
+
+_log = structlog.get_logger("backtestkit.live")
+DEFAULT_STATE_DIR = Path("dump", "data")
+
+
+class LiveInstance(Instance):
+    def __init__(self, symbol: str, name: str) -> None:
+        super().__init__(symbol, name)
+        self.log = LiveEventLog()
+        self.machine: SignalStateMachine | None = None
+        self.state: LiveState | None = None
+
+
+class LiveMode:
+    """`Live`: run / background / stop / get_data / get_report / dump / list."""
+
+    def __init__(self, bus: Bus | None = None) -> None:
+        self.bus = bus or topics
+        self._instances: Instances[LiveInstance] = Instances(LiveInstance)
+        self.risk_books = LiveRiskBooks()
+
+    def run(
+        self,
+        symbol: str,
+        *,
+        strategy: str,
+        exchange: str,
+        clock: Clock | None = None,
+        state_dir: str | Path | JsonStateStore | None = None,
+    ) -> AsyncIterator[TickResult]:
+        """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
+
+        `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
+        """
+        strategy_schema = registry.strategy(strategy)
+        exchange_schema = registry.exchange(exchange)
+        risks = registry.strategy_risks(strategy_schema)
+        symbol_path_name(symbol)
+        check_name("strategy", strategy)
+        clock = clock if clock is not None else WallClock()
+        if isinstance(state_dir, JsonStateStore):
+            store = state_dir
+        else:
+            store = JsonStateStore(state_dir if state_dir is not None else DEFAULT_STATE_DIR)
+        instance = self._instances.get(symbol, strategy)
+        instance.log = LiveEventLog()
+        Schedule.clear(symbol, strategy)  # SPEC 11.1
+        actor = exchange_actor(exchange_schema)
+        context = ExecutionContext(symbol, clock.now(), False, actor)
+        books: builtins.list[RiskBook] = []
+        unreadable: builtins.list[CorruptStateError] = []
+        for risk in risks:
+            try:
+                books.append(self.risk_books.get(store, risk))
+            except CorruptStateError as exc:  # quarantined; reported and refused at restore
+                unreadable.append(exc)
+                books.append(self.risk_books.get(store, risk))  # starts empty once moved aside
+        machine = SignalStateMachine(
+            schema=strategy_schema,
+            symbol=symbol,
+            exchange=actor,
+            bus=self.bus,
+            backtest=False,
+            context=context,
+            risk=RiskGate(books, self.bus) if books else None,
+        )
+        state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
+        state.unreadable.extend(unreadable)
+        instance.machine, instance.state = machine, state
+        ticker = MinuteTicker(machine, state, clock, on_result=instance.log.record)
+        return in_context(ticker.run(), context)
+
+    def background(
+        self,
+        symbol: str,
+        *,
+        strategy: str,
+        exchange: str,
+        clock: Clock | None = None,
+        state_dir: str | Path | JsonStateStore | None = None,
+    ) -> Callable[[], None]:
+        """Run in the background; returns cancel() (a graceful stop, SPEC 11.2 + Q7)."""
+        instance = self._instances.get(symbol, strategy)
+        if instance.status != "pending":
+            results = self.run(
+                symbol, strategy=strategy, exchange=exchange, clock=clock, state_dir=state_dir
+            )
+            instance.status = "pending"
+            instance.done = False
+
+            async def consume() -> None:
+                try:
+                    async for result in results:
+                        machine = instance.machine
+                        if result.action == "closed" and machine is not None and machine.stopped:
+                            break
+                    await results.aclose()  # type: ignore[attr-defined]  # state on disk first
+                    await self._done(instance, symbol, strategy, exchange)
+                    instance.status = "fulfilled"
+                except Exception as exc:
+                    instance.status = "rejected"
+                    _log.error("live_failed", symbol=symbol, strategy=strategy, error=str(exc))
+                    await self.bus.exit.emit(RuntimeError(str(exc)))
+                finally:
+                    await results.aclose()  # type: ignore[attr-defined]
+
+            start_detached(consume, without_loop="thread")
+
+        def cancel() -> None:
+            self._stop(instance)
+
+        return cancel
+
+    async def _done(
+        self, instance: LiveInstance, symbol: str, strategy: str, exchange: str
+    ) -> None:
+        if not instance.done:
+            instance.done = True
+            await self.bus.done_live.emit(
+                DoneEvent(
+                    exchange_name=exchange, strategy_name=strategy, backtest=False, symbol=symbol
+                )
+            )
+
+    def _stop(self, instance: LiveInstance) -> None:
+        machine = instance.machine
+        if machine is None:
+            return
+        machine.stop()
+        if instance.state is not None:
+            instance.state.save_openings(None)  # the dropped scheduled slot is written now
+        _log.info("live_stop_requested", symbol=instance.symbol, strategy=instance.name)
+
+    async def stop(self, symbol: str, strategy: str) -> None:
+        """No new signal from now on; an open position is monitored until it closes (Q7)."""
+        registry.strategy(strategy)
+        self._stop(self._instances.get(symbol, strategy))
+
+    def get_data(self, symbol: str, strategy: str) -> LiveStatistics:
+        registry.strategy(strategy)
+        return self._instances.get(symbol, strategy).log.statistics()
+
+    def get_report(
+        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
+    ) -> str:
+        return live_report(strategy, self.get_data(symbol, strategy), columns)
+
+    def dump(
+        self,
+        symbol: str,
+        strategy: str,
+        path: str | Path | None = None,
+        columns: Sequence[Column] | None = None,
+    ) -> Path:
+        """Write the Markdown report to path (default ./dump/live/<strategy>.md)."""
+        return write_report(self.get_report(symbol, strategy, columns), "live", strategy, path)
+
+    def list(self) -> builtins.list[InstanceStatus]:
+        return self._instances.list()
+
+    def reset(self) -> None:
+        """Forget every instance and live risk book (test isolation)."""
+        self._instances.clear()
+        self.risk_books.clear()
+
+
+Live = LiveMode()

@@ -1,0 +1,145 @@
+"""MinuteTicker: the Live clock (SPEC 11.1). Tick at now(), yield transitions, sleep TICK_TTL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+
+import structlog
+
+from backtestkit.bus import PerformanceEvent, TickResult
+
+from ..core.strategy import SignalStateMachine
+from .clock import Clock
+from .persistence import CorruptStateError
+from .state import LiveState
+
+__all__ = ["TICK_TTL_MS", "MinuteTicker"]
+
+TICK_TTL_MS = 60_001
+WARNING_SUMMARY_TICKS = 60  # repeated warnings are summed up once an hour of ticks
+_log = structlog.get_logger("backtestkit.live")
+
+
+class MinuteTicker:
+    """Runs one live state machine forever (until stopped); yields opened/closed/cancelled."""
+
+    def __init__(
+        self,
+        machine: SignalStateMachine,
+        state: LiveState,
+        clock: Clock,
+        *,
+        on_result: Callable[[TickResult, int], None] | None = None,
+    ) -> None:
+        self.machine = machine
+        self.state = state
+        self.clock = clock
+        self.on_result = on_result
+        self._last_tick: int | None = None
+
+    async def restore(self) -> None:
+        """SPEC 11.3 restore, before the first tick: adopt persisted slots, reconcile books."""
+        machine, state = self.machine, self.state
+        try:
+            pending, scheduled, errors = state.read_slots()
+        except CorruptStateError as exc:  # a risk book or partial levels file
+            pending, scheduled, errors = None, None, [exc]
+        for error in errors:
+            _log.error("state_file_quarantined", error=str(error))
+            machine.refusal = str(error)
+            await machine.report_error(error)
+        when = self.clock.now()
+        machine.context.when = when
+        if pending is not None:
+            machine.pending = pending
+            price = await machine.price(when)
+            machine.callback("on_active", machine.symbol, pending, price, False)
+            _log.info("position_restored", signal=pending.id, symbol=machine.symbol)
+        if scheduled is not None:
+            machine.scheduled = scheduled
+            price = await machine.price(when)
+            machine.callback("on_schedule", machine.symbol, scheduled, price, False)
+            _log.info("scheduled_restored", signal=scheduled.id, symbol=machine.symbol)
+        try:
+            state.reconcile(pending)
+        except CorruptStateError as exc:
+            machine.refusal = str(exc)
+            await machine.report_error(exc)
+
+    async def run(self) -> AsyncIterator[TickResult]:
+        ticks = self._tick_forever()
+        try:
+            async for result in ticks:
+                yield result
+        finally:
+            await ticks.aclose()
+            self.machine.warnings.flush()
+
+    async def _tick_forever(self) -> AsyncGenerator[TickResult, None]:
+        machine, state, clock = self.machine, self.state, self.clock
+        await self.restore()
+        ticks = 0
+        while True:
+            ticks += 1
+            if ticks % WARNING_SUMMARY_TICKS == 0:
+                machine.warnings.flush()
+            when = clock.now()
+            started = time.perf_counter()
+            try:
+                result = await machine.tick(when)
+            except Exception as exc:
+                machine.warnings.warning(
+                    _log, "tick_failed", symbol=machine.symbol, when=when, error=exc
+                )
+                await machine.report_error(exc)
+                state.save_openings(None)
+                state.save_closings()
+                await clock.sleep(TICK_TTL_MS)
+                continue
+            action = None if result is None else result.action
+            state.save_openings(action)
+            if result is not None:
+                if action not in ("idle", "active"):
+                    _log.info(
+                        "signal_" + result.action,
+                        symbol=machine.symbol,
+                        strategy=machine.schema.name,
+                        signal=None if result.signal is None else result.signal.id,
+                        price=result.current_price,
+                    )
+                if self.on_result is not None:
+                    self.on_result(result, clock.now())
+            self._performance(when, started)
+            if action not in ("opened", "closed", "cancelled"):
+                state.save_closings()
+                if machine.stopped and machine.pending is None and machine.scheduled is None:
+                    break
+                await clock.sleep(TICK_TTL_MS)
+                continue
+            assert result is not None
+            try:
+                yield result  # Q18: opened, closed and cancelled
+            finally:
+                state.save_closings()  # the consumer has the result: clear the slots on disk
+            if machine.stopped and machine.pending is None:
+                break  # decision Q7: a stopped instance ends once its position has closed
+            await clock.sleep(TICK_TTL_MS)
+
+    def _performance(self, when: int, started: float) -> None:
+        topic = self.machine.bus.performance
+        if not topic.has_listeners:
+            return
+        topic.publish(
+            PerformanceEvent(
+                timestamp=when,
+                previous_timestamp=self._last_tick,
+                metric_type="live_tick",
+                duration=(time.perf_counter() - started) * 1000,
+                strategy_name=self.machine.schema.name,
+                exchange_name=self.machine.exchange.name,
+                symbol=self.machine.symbol,
+                backtest=False,
+            )
+        )
+        self._last_tick = when

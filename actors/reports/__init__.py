@@ -1,0 +1,77 @@
+"""Reports: statistics, report storages fed by the bus, columns and their configuration, and
+the Markdown text of every report (backtest, live, walker, schedule, heat, performance,
+partial, risk)."""
+
+from .backtest import backtest_report
+from .column_config import (
+    COLUMN_TABLES,
+    get_columns,
+    get_default_columns,
+    reset_columns,
+    set_columns,
+)
+from .columns import BACKTEST_COLUMNS, Column
+from .heat import Heat, HeatReports
+from .live import live_report
+from .live_columns import LIVE_COLUMNS
+from .live_statistics import LiveEvent, LiveStatistics
+from .models import (
+    HeatmapRow,
+    HeatmapStatistics,
+    MetricStats,
+    PartialRow,
+    PartialStatistics,
+    PerformanceStatistics,
+    RiskStatistics,
+    ScheduleEvent,
+    ScheduleStatistics,
+)
+from .partial import Partial, PartialReports
+from .performance import Performance, PerformanceReports
+from .risk import Risk, RiskReports
+from .schedule import Schedule, ScheduleReports
+from .statistics import backtest_statistics
+from .walker import walker_report
+from .walker_columns import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
+from .walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
+
+__all__ = [
+    "BACKTEST_COLUMNS",
+    "COLUMN_TABLES",
+    "LIVE_COLUMNS",
+    "WALKER_PNL_COLUMNS",
+    "WALKER_STRATEGY_COLUMNS",
+    "Column",
+    "Heat",
+    "HeatReports",
+    "HeatmapRow",
+    "HeatmapStatistics",
+    "LiveEvent",
+    "LiveStatistics",
+    "MetricStats",
+    "Partial",
+    "PartialReports",
+    "PartialRow",
+    "PartialStatistics",
+    "Performance",
+    "PerformanceReports",
+    "PerformanceStatistics",
+    "Risk",
+    "RiskReports",
+    "RiskStatistics",
+    "Schedule",
+    "ScheduleEvent",
+    "ScheduleReports",
+    "ScheduleStatistics",
+    "WalkerProgress",
+    "WalkerResults",
+    "WalkerStrategyResult",
+    "backtest_report",
+    "backtest_statistics",
+    "get_columns",
+    "get_default_columns",
+    "live_report",
+    "reset_columns",
+    "set_columns",
+    "walker_report",
+]

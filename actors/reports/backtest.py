@@ -1,0 +1,103 @@
+"""The backtest Markdown report: the exact text of SPEC 10.2 (joined by "\\n", no final newline)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from backtestkit.bus.statistics import BacktestStatistics
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .formatting import signed, to_fixed
+
+__all__ = ["backtest_report"]
+
+_NA = "N/A"
+
+
+def backtest_report(
+    strategy_name: str,
+    stats: BacktestStatistics,
+    columns: Sequence[Column] | None = None,
+) -> str:
+    """Render `stats` (SPEC 9.1) as the reference's backtest report.
+
+    `columns` defaults to the configured backtest columns (`set_columns`, initially
+    `BACKTEST_COLUMNS`); only visible columns are rendered. A `None`
+    metric prints `N/A` in place of the whole value (including `%`, W/L part and suffix).
+    """
+    title = f"# Backtest Report: {strategy_name}"
+    if stats.total_signals == 0:
+        return "\n".join([title, "", "No signals closed yet."])
+
+    if columns is None:
+        columns = configured_columns("backtest_columns")
+    table = markdown_table(stats.signal_list, columns)
+
+    summary = [
+        f"**Total signals:** {stats.total_signals}",
+        f"**Closed signals:** {stats.total_signals}",
+        *metric_lines(stats),
+    ]
+    return "\n".join([title, "", *table, "", *summary])
+
+
+class _Metrics(Protocol):
+    """What the metric lines read (BacktestStatistics and LiveStatistics both have it)."""
+
+    @property
+    def win_count(self) -> int: ...
+    @property
+    def loss_count(self) -> int: ...
+    @property
+    def win_rate(self) -> float | None: ...
+    @property
+    def avg_pnl(self) -> float | None: ...
+    @property
+    def total_pnl(self) -> float | None: ...
+    @property
+    def std_dev(self) -> float | None: ...
+    @property
+    def sharpe_ratio(self) -> float | None: ...
+    @property
+    def annualized_sharpe_ratio(self) -> float | None: ...
+    @property
+    def certainty_ratio(self) -> float | None: ...
+    @property
+    def expected_yearly_returns(self) -> float | None: ...
+
+
+def metric_lines(stats: _Metrics) -> list[str]:
+    """The eight metric lines shared by the backtest and live reports; None prints N/A."""
+    win_rate = stats.win_rate
+    avg_pnl = stats.avg_pnl
+    total_pnl = stats.total_pnl
+    std_dev = stats.std_dev
+    sharpe = stats.sharpe_ratio
+    annualized = stats.annualized_sharpe_ratio
+    certainty = stats.certainty_ratio
+    yearly = stats.expected_yearly_returns
+    return [
+        "**Win rate:** "
+        + (
+            _NA
+            if win_rate is None
+            else f"{to_fixed(win_rate, 2)}% ({stats.win_count}W / {stats.loss_count}L)"
+            " (higher is better)"
+        ),
+        "**Average PNL:** "
+        + (_NA if avg_pnl is None else f"{signed(avg_pnl, 2)}% (higher is better)"),
+        "**Total PNL:** "
+        + (_NA if total_pnl is None else f"{signed(total_pnl, 2)}% (higher is better)"),
+        "**Standard Deviation:** "
+        + (_NA if std_dev is None else f"{to_fixed(std_dev, 3)}% (lower is better)"),
+        "**Sharpe Ratio:** "
+        + (_NA if sharpe is None else f"{to_fixed(sharpe, 3)} (higher is better)"),
+        "**Annualized Sharpe Ratio:** "
+        + (_NA if annualized is None else f"{to_fixed(annualized, 3)} (higher is better)"),
+        "**Certainty Ratio:** "
+        + (_NA if certainty is None else f"{to_fixed(certainty, 3)} (higher is better)"),
+        "**Expected Yearly Returns:** "
+        + (_NA if yearly is None else f"{signed(yearly, 2)}% (higher is better)"),
+    ]

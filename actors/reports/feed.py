@@ -1,0 +1,157 @@
+"""What the report storages share: their bus subscriptions and their capped newest-first rows."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from backtestkit.bus import Bus, Topic
+
+from ..core.facade_support import write_report
+from ..core.registry import registry
+from .columns import Column
+
+__all__ = ["AlwaysOnReports", "BusFeed", "KeyedReports", "OptInReports", "RowBook"]
+
+R = TypeVar("R")
+Handler = tuple[Callable[[Bus], Topic[Any]], Callable[[Any], None]]
+
+
+class BusFeed:
+    """The subscriptions of one report storage.
+
+    `attach()` subscribes (again: `Bus.clear()` drops every listener, storages included) and
+    `detach()` stops; the handlers are plain sync functions, so a publish costs one call each.
+    """
+
+    __slots__ = ("_handlers", "_unsubscribe", "bus")
+
+    def __init__(self, bus: Bus, handlers: Sequence[Handler]) -> None:
+        self.bus = bus
+        self._handlers = tuple(handlers)
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    @property
+    def attached(self) -> bool:
+        return bool(self._unsubscribe)
+
+    def attach(self) -> None:
+        self.detach()
+        self._unsubscribe = [pick(self.bus).subscribe(handler) for pick, handler in self._handlers]
+
+    def detach(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()  # harmless when Bus.clear() already dropped it
+        self._unsubscribe = []
+
+
+class RowBook(Generic[R]):
+    """Rows by key ("<symbol>:<strategy>" or a strategy name), newest first, `cap` per key."""
+
+    __slots__ = ("_cap", "_rows")
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._rows: dict[str, deque[R]] = {}
+
+    def add(self, key: str, row: R) -> None:
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = deque(maxlen=self._cap)
+        rows.appendleft(row)
+
+    def rows(self, key: str) -> tuple[R, ...]:
+        return tuple(self._rows.get(key, ()))
+
+    def names(self) -> list[str]:
+        return list(self._rows)
+
+    def clear(self, key: str | None = None) -> None:
+        if key is None:
+            self._rows.clear()
+        else:
+            self._rows.pop(key, None)
+
+
+S = TypeVar("S")
+
+
+class KeyedReports(Generic[R, S]):
+    """A report facade over rows kept per "<symbol>:<strategy>": get_data / get_report / dump /
+    clear. Subclasses say how rows become statistics and text, and where dumps go."""
+
+    folder: str  # ./dump/<folder>/
+    file_per_symbol = False  # dump file "<symbol>_<strategy>.md" rather than "<strategy>.md"
+
+    def __init__(self, book: RowBook[R], feed: BusFeed) -> None:
+        self._book = book
+        self._feed = feed
+
+    def _statistics(self, strategy: str, rows: tuple[R, ...]) -> S:
+        raise NotImplementedError
+
+    def _render(
+        self, symbol: str, strategy: str, stats: S, columns: Sequence[Column] | None
+    ) -> str:
+        raise NotImplementedError
+
+    def get_data(self, symbol: str, strategy: str) -> S:
+        registry.strategy(strategy)
+        return self._statistics(strategy, self._book.rows(f"{symbol}:{strategy}"))
+
+    def get_report(
+        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
+    ) -> str:
+        return self._render(symbol, strategy, self.get_data(symbol, strategy), columns)
+
+    def dump(
+        self,
+        symbol: str,
+        strategy: str,
+        path: str | Path | None = None,
+        columns: Sequence[Column] | None = None,
+    ) -> Path:
+        """Write the report to `path` (a file or a directory; default
+        ./dump/<folder>/<strategy>.md, or <symbol>_<strategy>.md for per-symbol reports)."""
+        name = f"{symbol}_{strategy}" if self.file_per_symbol else strategy
+        return write_report(self.get_report(symbol, strategy, columns), self.folder, name, path)
+
+    def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
+        """Forget one "<symbol>:<strategy>" (both given) or everything."""
+        self._book.clear(None if symbol is None or strategy is None else f"{symbol}:{strategy}")
+
+
+class AlwaysOnReports(KeyedReports[R, S]):
+    """Subscribed from import on (fed by cheap topics such as `transition`)."""
+
+    def attach(self) -> None:
+        """(Re)subscribe to the bus; done on import and by `reset()`."""
+        self._feed.attach()
+
+    def reset(self) -> None:
+        """Forget every row and resubscribe (test isolation)."""
+        self._book.clear()
+        self._feed.attach()
+
+
+class OptInReports(KeyedReports[R, S]):
+    """Recording only after `enable()`: listening to their topics costs every backtest."""
+
+    @property
+    def enabled(self) -> bool:
+        return self._feed.attached
+
+    def enable(self) -> None:
+        """Start recording (see the report module's docstring for the cost)."""
+        self._feed.attach()
+
+    def disable(self) -> None:
+        """Stop recording; what was recorded stays available."""
+        self._feed.detach()
+
+    def reset(self) -> None:
+        """Forget everything and stop recording (test isolation)."""
+        self._book.clear()
+        self._feed.detach()

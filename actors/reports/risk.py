@@ -1,0 +1,91 @@
+"""The Risk facade (SPEC 9.7, 10, 14): risk rejections per symbol:strategy.
+
+Fed by the bus `risk` topic (one event per rejection; allowed signals cost nothing). Keeps the
+newest 250 rejections per "<symbol>:<strategy>".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from backtestkit.bus import Bus, RiskEvent, topics
+
+from .column_config import configured_columns
+from .columns import Column, markdown_table
+from .feed import AlwaysOnReports, BusFeed, RowBook
+from .models import RiskStatistics
+
+__all__ = ["Risk", "RiskReports", "risk_report", "risk_statistics"]
+
+STORED_EVENTS = 250
+
+
+def risk_statistics(events: Sequence[RiskEvent]) -> RiskStatistics:
+    """Counts by symbol and by strategy, in first-seen order of the newest-first list."""
+    by_symbol: dict[str, int] = {}
+    by_strategy: dict[str, int] = {}
+    for event in events:
+        by_symbol[event.symbol] = by_symbol.get(event.symbol, 0) + 1
+        by_strategy[event.strategy_name] = by_strategy.get(event.strategy_name, 0) + 1
+    return RiskStatistics(
+        event_list=tuple(events),
+        total_rejections=len(events),
+        by_symbol=by_symbol,
+        by_strategy=by_strategy,
+    )
+
+
+def risk_report(
+    symbol: str,
+    strategy_name: str,
+    stats: RiskStatistics,
+    columns: Sequence[Column] | None = None,
+) -> str:
+    """The risk text (SPEC 10): title, table, total, counts by symbol and by strategy."""
+    title = f"# Risk Rejection Report: {symbol}:{strategy_name}"
+    if stats.total_rejections == 0:
+        return "\n".join([title, "", "No risk rejections recorded yet."])
+    if columns is None:
+        columns = configured_columns("risk_columns")
+    return "\n".join(
+        [
+            title,
+            "",
+            *markdown_table(stats.event_list, columns),
+            "",
+            f"**Total rejections:** {stats.total_rejections}",
+            "",
+            "## Rejections by Symbol",
+            *(f"- {name}: {count}" for name, count in stats.by_symbol.items()),
+            "",
+            "## Rejections by Strategy",
+            *(f"- {name}: {count}" for name, count in stats.by_strategy.items()),
+        ]
+    )
+
+
+class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
+    """`Risk`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
+
+    folder = "risk"
+    file_per_symbol = True
+
+    def __init__(self, bus: Bus | None = None) -> None:
+        super().__init__(
+            RowBook(STORED_EVENTS), BusFeed(bus or topics, [(lambda b: b.risk, self._on_rejection)])
+        )
+
+    def _on_rejection(self, event: RiskEvent) -> None:
+        self._book.add(f"{event.symbol}:{event.strategy_name}", event)
+
+    def _statistics(self, strategy: str, rows: tuple[RiskEvent, ...]) -> RiskStatistics:
+        return risk_statistics(rows)
+
+    def _render(
+        self, symbol: str, strategy: str, stats: RiskStatistics, columns: Sequence[Column] | None
+    ) -> str:
+        return risk_report(symbol, strategy, stats, columns)
+
+
+Risk = RiskReports()
+Risk.attach()

@@ -1,0 +1,237 @@
+"""The Walker facade (SPEC 12, 14): compares a walker's strategies on one symbol.
+
+`Walker.run(symbol, walker=...)` yields one `WalkerProgress` contract per tested strategy.
+`workers=N` runs the strategies' backtests in a pool of N processes and `dask=` (a scheduler
+address or a `distributed.Client`) on a Dask cluster; both are executors registered by name
+(`executor_plugins`). Results are identical whatever the executor. With the
+default in-process executor every bus event of every backtest reaches this process's bus;
+out of process, per-signal events and strategy callbacks stay in the workers and only the
+walker's own events, callbacks and contracts happen here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from backtestkit.bus import Bus, DoneEvent, WalkerStopEvent, start_detached, topics
+
+from ..backtest.facade import Backtest, BacktestMode
+from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.registry import registry
+from ..core.schemas import WalkerSchema
+from ..reports.columns import Column
+from ..reports.schedule import Schedule
+from ..reports.walker import walker_report
+from ..reports.walker_models import WalkerProgress, WalkerResults
+from .executor import Executor, InProcessExecutor
+from .executor_plugins import DASK, PROCESS_POOL, executor_factory
+from .resume import ResumeStore
+from .storage import WalkerStorage
+from .supervisor import WalkerSupervisor
+
+__all__ = ["Walker", "WalkerMode"]
+
+_log = structlog.get_logger("backtestkit.walker")
+
+
+class WalkerInstance(Instance):
+    def __init__(self, symbol: str, name: str) -> None:
+        super().__init__(symbol, name)
+        self.storage = WalkerStorage()
+        self.stopped = False
+
+
+class WalkerMode:
+    """`Walker`: run / background / stop / get_data / get_report / dump / list."""
+
+    def __init__(self, bus: Bus | None = None, backtest: BacktestMode | None = None) -> None:
+        self.bus = bus or topics
+        self.backtest = backtest or Backtest
+        self._instances: Instances[WalkerInstance] = Instances(WalkerInstance)
+
+    @staticmethod
+    def _validate(walker: str) -> WalkerSchema:
+        """SPEC 12.1: the walker, its exchange and frame, every strategy and its risks."""
+        schema = registry.walker(walker)
+        registry.exchange(schema.exchange)
+        registry.frame(schema.frame)
+        for name in schema.strategies:
+            registry.strategy_risks(registry.strategy(name))
+        return schema
+
+    def _executor(self, workers: int, dask: Any) -> Executor:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+        if dask is not None and workers != 1:
+            raise ValueError("pass either workers=N or dask=..., not both")
+        if dask is None and workers == 1:
+            return InProcessExecutor(self.backtest)
+        if dask is not None:
+            return executor_factory(DASK)(dask)
+        return executor_factory(PROCESS_POOL)(workers)
+
+    def run(
+        self,
+        symbol: str,
+        *,
+        walker: str,
+        workers: int = 1,
+        dask: Any = None,
+        resume_dir: str | os.PathLike[str] | None = None,
+        executor: Executor | None = None,
+    ) -> AsyncIterator[WalkerProgress]:
+        """Validate, check the executor can run the strategies and clear, eagerly; then iterate.
+
+        `resume_dir` keeps each finished strategy's statistics; a later run with the same
+        strategy code, data, frame and config loads them instead of running the backtest.
+        """
+        schema = self._validate(walker)
+        chosen = executor if executor is not None else self._executor(workers, dask)
+        chosen.prepare(symbol, schema)
+        instance = self._instances.get(symbol, walker)
+        instance.storage.clear()
+        for strategy in schema.strategies:  # SPEC 12.1: every strategy starts from nothing
+            Backtest.clear(symbol, strategy)
+            Schedule.clear(symbol, strategy)
+        supervisor = WalkerSupervisor(
+            symbol=symbol,
+            schema=schema,
+            executor=chosen,
+            bus=self.bus,
+            record=instance.storage.record,
+            resume=ResumeStore(resume_dir) if resume_dir is not None else None,
+        )
+        return supervisor.run()
+
+    def background(
+        self,
+        symbol: str,
+        *,
+        walker: str,
+        workers: int = 1,
+        dask: Any = None,
+        resume_dir: str | os.PathLike[str] | None = None,
+        executor: Executor | None = None,
+    ) -> Callable[[], None]:
+        """Run in the background (running loop or a worker thread); returns cancel()."""
+        schema = self._validate(walker)
+        instance = self._instances.get(symbol, walker)
+        if instance.status == "pending":
+            return self._canceller(instance, symbol, schema)
+        results = self.run(
+            symbol,
+            walker=walker,
+            workers=workers,
+            dask=dask,
+            resume_dir=resume_dir,
+            executor=executor,
+        )
+        instance.status = "pending"
+        instance.done = False
+        instance.stopped = False
+
+        async def consume() -> None:
+            try:
+                async for _ in results:
+                    if instance.stopped:
+                        break
+                await self._done(instance, symbol, schema)
+                instance.status = "fulfilled"
+            except Exception as exc:
+                instance.status = "rejected"
+                _log.error("walker_failed", symbol=symbol, walker=walker, error=str(exc))
+                await self.bus.exit.emit(RuntimeError(str(exc)))
+            finally:
+                await results.aclose()  # type: ignore[attr-defined]
+
+        start_detached(consume, without_loop="thread")
+        return self._canceller(instance, symbol, schema)
+
+    def _done_event(self, symbol: str, schema: WalkerSchema) -> DoneEvent:
+        """doneWalker carries the walker name as strategy_name (Q19)."""
+        return DoneEvent(
+            exchange_name=schema.exchange, strategy_name=schema.name, backtest=True, symbol=symbol
+        )
+
+    def _canceller(
+        self, instance: WalkerInstance, symbol: str, schema: WalkerSchema
+    ) -> Callable[[], None]:
+        def cancel() -> None:
+            instance.stopped = True
+            for name in schema.strategies:
+                self.bus.walker_stop.publish(
+                    WalkerStopEvent(symbol=symbol, strategy_name=name, walker_name=schema.name)
+                )
+                start_detached(functools.partial(self.backtest.stop, symbol, name))
+            if not instance.done:
+                instance.done = True
+                self.bus.done_walker.publish(self._done_event(symbol, schema))
+
+        return cancel
+
+    async def _done(self, instance: WalkerInstance, symbol: str, schema: WalkerSchema) -> None:
+        if instance.done:
+            return
+        instance.done = True
+        await self.bus.done_walker.emit(self._done_event(symbol, schema))
+
+    async def stop(self, symbol: str, walker: str) -> None:
+        """SPEC 12.4: walker_stop for each strategy and stop its backtest instance; the running
+        backtest ends at its next checkpoint and the walker breaks before the next strategy."""
+        schema = registry.walker(walker)
+        self._instances.get(symbol, walker)
+        for name in schema.strategies:
+            await self.bus.walker_stop.emit(
+                WalkerStopEvent(symbol=symbol, strategy_name=name, walker_name=walker)
+            )
+            await self.backtest.stop(symbol, name)
+
+    def get_data(self, symbol: str, walker: str) -> WalkerResults:
+        """SPEC 12.3; raises ValueError "No walker data available ..." before the first result."""
+        schema = registry.walker(walker)
+        return self._instances.get(symbol, walker).storage.data(symbol, schema)
+
+    def get_report(
+        self,
+        symbol: str,
+        walker: str,
+        strategy_columns: Sequence[Column] | None = None,
+        pnl_columns: Sequence[Column] | None = None,
+    ) -> str:
+        """SPEC 10.3 Markdown; columns default to the configured walker tables (set_columns)."""
+        return walker_report(self.get_data(symbol, walker), strategy_columns, pnl_columns)
+
+    def dump(
+        self,
+        symbol: str,
+        walker: str,
+        path: str | Path | None = None,
+        strategy_columns: Sequence[Column] | None = None,
+        pnl_columns: Sequence[Column] | None = None,
+    ) -> Path:
+        """Write the Markdown report to path (default ./dump/walker/<walker>.md)."""
+        target = Path(path) if path is not None else Path("dump", "walker", f"{walker}.md")
+        if target.suffix != ".md":
+            target = target / f"{walker}.md"
+        report = self.get_report(symbol, walker, strategy_columns, pnl_columns)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(report, encoding="utf-8")
+        _log.info("report_saved", path=str(target))
+        return target
+
+    def list(self) -> builtins.list[InstanceStatus]:
+        return self._instances.list()
+
+    def reset(self) -> None:
+        """Forget every instance and its stored results (test isolation)."""
+        self._instances.clear()
+
+
+Walker = WalkerMode()
