@@ -10,10 +10,10 @@ from typing import Any
 
 import anyio
 import pytest
+from flat_market import MIN, SYMBOL, T0, flat_market
 
 from backtestkit.actors import (
     Backtest,
-    MemoryCandles,
     Signal,
     StrategyCallbacks,
     add_exchange,
@@ -27,28 +27,6 @@ from backtestkit.actors.core import strategy as strategy_module
 from backtestkit.actors.core.eager import Suspended, run_eagerly
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import TickResult, listen_error
-
-MIN = 60_000
-T0 = 1_704_067_200_000  # 2024-01-01T00:00Z
-SYMBOL = "BTCUSDT"
-
-
-def flat_market(minutes: int = 120, price: float = 100.0) -> MemoryCandles:
-    """Every candle o = h = l = c = `price`, volume 1: every VWAP is exactly `price`."""
-    stamps = [T0 - 10 * MIN + k * MIN for k in range(minutes)]
-    same = [price] * minutes
-    return MemoryCandles(
-        {
-            SYMBOL: {
-                "timestamp": stamps,
-                "open": same,
-                "high": same,
-                "low": same,
-                "close": same,
-                "volume": [1.0] * minutes,
-            }
-        }
-    )
 
 
 def every_tenth(symbol: str, when: datetime) -> Signal | None:

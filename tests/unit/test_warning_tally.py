@@ -9,21 +9,17 @@ from typing import Any
 import anyio
 import pytest
 import structlog
+from flat_market import MIN, SYMBOL, T0, flat_market
 
 from backtestkit.actors import (
     Backtest,
     Live,
-    MemoryCandles,
     VirtualClock,
     add_exchange,
     add_frame,
     add_strategy,
 )
 from backtestkit.actors.core.warning_tally import WarningTally
-
-MIN = 60_000
-T0 = 1_704_067_200_000  # 2024-01-01T00:00Z
-SYMBOL = "BTCUSDT"
 
 
 class RecordingLogger:
@@ -73,23 +69,6 @@ def test_numbers_do_not_make_a_warning_new_but_other_text_and_types_do() -> None
     assert len(log.lines) == 5
 
 
-def candles(first: int, count: int) -> MemoryCandles:
-    stamps = [first + k * MIN for k in range(count)]
-    same = [100.0] * count
-    return MemoryCandles(
-        {
-            SYMBOL: {
-                "timestamp": stamps,
-                "open": same,
-                "high": same,
-                "low": same,
-                "close": same,
-                "volume": [1.0] * count,
-            }
-        }
-    )
-
-
 def nothing(symbol: str, when: datetime) -> None:
     return None
 
@@ -101,7 +80,7 @@ def warnings_of(logs: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
 def test_frames_after_the_data_log_one_warning_and_one_count() -> None:
     """Candles T0-10m .. T0+29m; a 5-candle VWAP exists up to T0+33m, so the 26 frames
     T0+34m .. T0+59m fail twice each (priced before get_signal, then the idle price)."""
-    add_exchange("short", candles=candles(T0 - 10 * MIN, 40))
+    add_exchange("short", candles=flat_market(40))
     add_frame("hour", start=T0, end=T0 + 59 * MIN)
     add_strategy("idle", interval="1m", get_signal=nothing)
     with structlog.testing.capture_logs() as logs:
@@ -134,7 +113,7 @@ async def test_live_sums_up_repeated_warnings_every_hour_of_ticks(
             await Live.stop(SYMBOL, "raising")
         raise ValueError(f"bad input on call {calls}")
 
-    add_exchange("day", candles=candles(T0 - 10 * MIN, 200))
+    add_exchange("day", candles=flat_market(200))
     add_strategy("raising", interval="1m", get_signal=raises_then_stops)
     with structlog.testing.capture_logs() as logs, anyio.fail_after(10):
         async for _ in Live.run(
