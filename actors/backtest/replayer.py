@@ -75,14 +75,8 @@ class FrameReplayer:
         )
         self._last_perf = now
 
-    async def run(self) -> AsyncIterator[TickResult]:
-        replay = self._replay()
-        try:
-            async for result in replay:
-                yield result
-        finally:
-            await replay.aclose()
-            self.machine.warnings.flush()  # one line per warning repeated during the run
+    def run(self) -> AsyncIterator[TickResult]:
+        return self.machine.warnings.flushed_after(self._replay())
 
     async def _replay(self) -> AsyncGenerator[TickResult, None]:
         machine = self.machine
@@ -109,10 +103,7 @@ class FrameReplayer:
             try:
                 result = await machine.tick(when)
             except Exception as exc:
-                machine.warnings.warning(
-                    _log, "tick_failed", symbol=machine.symbol, when=when, error=exc
-                )
-                await machine.report_error(exc)
+                await machine.report_failure(_log, "tick_failed", when, exc)
                 i += 1
                 continue
             if result is None or result.action == "idle":
@@ -138,10 +129,7 @@ class FrameReplayer:
                 window = machine.exchange.forward(machine.symbol, when - buf * MINUTE_MS, limit)
                 candles = window if isinstance(window, Candles) else await window
             except Exception as exc:
-                machine.warnings.warning(
-                    _log, "forward_fetch_failed", symbol=machine.symbol, when=when, error=exc
-                )
-                await machine.report_error(exc)
+                await machine.report_failure(_log, "forward_fetch_failed", when, exc)
                 i += 1
                 continue
             if len(candles) == 0:
@@ -150,10 +138,7 @@ class FrameReplayer:
             try:
                 outcome = await fast_forward(machine, candles)
             except Exception as exc:
-                machine.warnings.warning(
-                    _log, "fast_forward_failed", symbol=machine.symbol, when=when, error=exc
-                )
-                await machine.report_error(exc)
+                await machine.report_failure(_log, "fast_forward_failed", when, exc)
                 i += 1
                 continue
             self._performance("backtest_signal", frame_started)

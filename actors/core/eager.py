@@ -59,12 +59,6 @@ class Suspended:
                 except StopIteration as stop:
                     return stop.value
 
-    def close(self) -> None:
-        """Drop the coroutine without finishing it (no 'never awaited' warning)."""
-        close = getattr(self._step, "close", None)
-        if close is not None:
-            close()
-
 
 def run_eagerly(awaitable: Awaitable[Any]) -> Any:
     """The awaitable's result if it completes without suspending, else a `Suspended`.

@@ -507,3 +507,8 @@ class SignalStateMachine:
     async def report_error(self, exc: BaseException) -> None:
         if self.bus.error.has_listeners:
             await self.bus.error.emit(exc)
+
+    async def report_failure(self, logger: Any, event: str, when: int, exc: Exception) -> None:
+        """A clock's step failed: a warning (counted when it repeats) and the error topic."""
+        self.warnings.warning(logger, event, symbol=self.symbol, when=when, error=exc)
+        await self.report_error(exc)

@@ -9,10 +9,12 @@ ends (Live: also every hour of ticks), so nothing is hidden and nothing floods.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, TypeVar
 
 __all__ = ["WarningTally"]
 
+T = TypeVar("T")
 _Key = tuple[str, str, str, tuple[tuple[str, Any], ...]]
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
@@ -73,3 +75,12 @@ class WarningTally:
                     last_when=repeats.last_when,
                     error=repeats.error,
                 )
+
+    async def flushed_after(self, results: AsyncGenerator[T, None]) -> AsyncIterator[T]:
+        """`results`, then one line per repeated warning when they end or are closed."""
+        try:
+            async for result in results:
+                yield result
+        finally:
+            await results.aclose()
+            self.flush()

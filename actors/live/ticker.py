@@ -67,14 +67,8 @@ class MinuteTicker:
             machine.refusal = str(exc)
             await machine.report_error(exc)
 
-    async def run(self) -> AsyncIterator[TickResult]:
-        ticks = self._tick_forever()
-        try:
-            async for result in ticks:
-                yield result
-        finally:
-            await ticks.aclose()
-            self.machine.warnings.flush()
+    def run(self) -> AsyncIterator[TickResult]:
+        return self.machine.warnings.flushed_after(self._tick_forever())
 
     async def _tick_forever(self) -> AsyncGenerator[TickResult, None]:
         machine, state, clock = self.machine, self.state, self.clock
@@ -89,10 +83,7 @@ class MinuteTicker:
             try:
                 result = await machine.tick(when)
             except Exception as exc:
-                machine.warnings.warning(
-                    _log, "tick_failed", symbol=machine.symbol, when=when, error=exc
-                )
-                await machine.report_error(exc)
+                await machine.report_failure(_log, "tick_failed", when, exc)
                 state.save_openings(None)
                 state.save_closings()
                 await clock.sleep(TICK_TTL_MS)
