@@ -78,14 +78,14 @@ async def _resolve_scheduled(
         last = int(ts[-1])
         price = _window_price(table, lo, size - 1, buf)
         if last - row.scheduled_at < await_ms:
-            return await machine.publish(machine.active_result(row, price, 0.0, 0.0))
+            return await machine.publish(machine.outbox.active(row, price, 0.0, 0.0))
         return await machine.publish(machine.cancel(row, price, last))
     at = int(ts[i])
     if i in (i_timeout, i_sl):  # timeout first, then stop-loss, win over the entry
         return await machine.publish(machine.cancel(row, _window_price(table, lo, i, buf), at))
     opened = await machine.activate(row, at)
     if opened is None:  # decision Q3: a refused activation is a cancellation
-        result = machine.cancelled_result(row, _window_price(table, lo, i, buf), at)
+        result = machine.outbox.cancelled(row, _window_price(table, lo, i, buf), at)
         machine.callback("on_cancel", machine.symbol, row, result.current_price, machine.backtest)
         return await machine.publish(result)
     if lo + i + 1 >= hi:  # activated on the last candle: Q4 closes the scheduled row

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["Signal", "as_signal", "sanitize_note"]
+from backtestkit.bus import SignalRow
+
+from .validation import validate_signal
+
+__all__ = ["Signal", "as_signal", "sanitize_note", "signal_id", "signal_row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +51,38 @@ def as_signal(value: object) -> Signal:
         except TypeError as exc:
             raise TypeError(f"get_signal returned a mapping that is not a Signal: {exc}") from None
     raise TypeError(f"get_signal must return Signal or None, got {type(value).__name__}")
+
+
+def signal_id(symbol: str, strategy_name: str, when: int) -> str:
+    """Deterministic id for a signal without one (runs stay byte-identical): one signal at
+    most starts per (strategy, symbol, minute)."""
+    return f"{strategy_name}:{symbol}:{when}"
+
+
+def signal_row(
+    signal: Signal, price: float, when: int, *, symbol: str, exchange_name: str, strategy_name: str
+) -> SignalRow:
+    """The validated row of a signal taken at `when` with VWAP `price` (SPEC 5, steps 7-9): a
+    limit entry already reached at `price` opens at once, one not yet reached is scheduled."""
+    common: dict[str, Any] = {
+        "id": signal.id or signal_id(symbol, strategy_name, when),
+        "position": signal.position,
+        "price_take_profit": signal.price_take_profit,
+        "price_stop_loss": signal.price_stop_loss,
+        "minute_estimated_time": signal.minute_estimated_time,
+        "note": sanitize_note(signal.note),
+        "scheduled_at": when,
+        "pending_at": when,
+        "symbol": symbol,
+        "exchange_name": exchange_name,
+        "strategy_name": strategy_name,
+    }
+    if signal.price_open is None:
+        row = SignalRow(price_open=price, is_scheduled=False, **common)
+        validate_signal(row, price, scheduled=False)
+        return row
+    long = signal.position == "long"
+    now = price <= signal.price_open if long else price >= signal.price_open
+    row = SignalRow(price_open=signal.price_open, is_scheduled=not now, **common)
+    validate_signal(row, price, scheduled=not now)
+    return row

@@ -51,7 +51,7 @@ async def scalar_fast_forward(machine: SignalStateMachine, window: Candles) -> T
             continue
         opened = await machine.activate(row, c.timestamp)
         if opened is None:
-            result = machine.cancelled_result(row, price, c.timestamp)
+            result = machine.outbox.cancelled(row, price, c.timestamp)
             machine.callback("on_cancel", machine.symbol, row, price, machine.backtest)
             return await machine.publish(result)
         remaining = candles[i + 1 :]
@@ -62,7 +62,7 @@ async def scalar_fast_forward(machine: SignalStateMachine, window: Candles) -> T
     last = candles[-1]
     price = vwap(candles[-(buf + 1) :])
     if last.timestamp - row.scheduled_at < await_ms:
-        return await machine.publish(machine.active_result(row, price, 0.0, 0.0))
+        return await machine.publish(machine.outbox.active(row, price, 0.0, 0.0))
     return await machine.publish(machine.cancel(row, price, last.timestamp))
 
 

@@ -23,7 +23,7 @@ from backtestkit.actors import (
     get_candles,
     set_config,
 )
-from backtestkit.actors.core import strategy as strategy_module
+from backtestkit.actors.core import signal_request as request_module
 from backtestkit.actors.core.eager import Suspended, run_eagerly
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import TickResult, listen_error
@@ -80,7 +80,7 @@ class CountingTimeout:
 
     def __init__(self) -> None:
         self.armed = 0
-        self.real = strategy_module.asyncio.timeout
+        self.real = request_module.asyncio.timeout
 
     def __call__(self, seconds: float) -> Any:
         self.armed += 1
@@ -90,7 +90,7 @@ class CountingTimeout:
 @pytest.fixture
 def timeouts(monkeypatch: pytest.MonkeyPatch) -> CountingTimeout:
     counter = CountingTimeout()
-    monkeypatch.setattr(strategy_module, "asyncio", SimpleNamespace(timeout=counter))
+    monkeypatch.setattr(request_module, "asyncio", SimpleNamespace(timeout=counter))
     return counter
 
 

@@ -1,0 +1,122 @@
+"""What one signal state machine tells the world: its strategy's callbacks, the results it
+builds with its identity, and the topics they go to (SPEC 13 ordering)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backtestkit.bus import (
+    Active,
+    Bus,
+    Cancelled,
+    Closed,
+    CloseReason,
+    Idle,
+    Opened,
+    Pnl,
+    Scheduled,
+    SignalRow,
+    TickResult,
+    Topic,
+)
+
+from .eager import settle_callback
+from .schemas import StrategySchema
+from .warning_tally import WarningTally
+
+__all__ = ["SignalOutbox"]
+
+
+class SignalOutbox:
+    """Results of one (symbol, strategy, exchange, mode) and where they are delivered."""
+
+    def __init__(
+        self, *, schema: StrategySchema, symbol: str, exchange_name: str, bus: Bus, backtest: bool
+    ) -> None:
+        self.symbol = symbol
+        self.backtest = backtest
+        self.bus = bus
+        self.callbacks = schema.callbacks
+        self.mode_topic = bus.signal_backtest if backtest else bus.signal_live
+        self.warnings = WarningTally()  # the run's repeated warnings, logged once and counted
+        self._identity: dict[str, Any] = {  # the fields every result of this machine carries
+            "symbol": symbol,
+            "strategy_name": schema.name,
+            "exchange_name": exchange_name,
+            "backtest": backtest,
+        }
+        callbacks = schema.callbacks
+        self.idle_callbacks = callbacks is not None and (
+            callbacks.on_idle is not None or callbacks.on_tick is not None
+        )
+
+    @property
+    def watched_topics(self) -> tuple[Topic[Any], Topic[Any]]:
+        """The topics whose listeners see every result, idle ones included."""
+        return self.mode_topic, self.bus.signal
+
+    # -- results -------------------------------------------------------------------------------
+
+    def idle(self, price: float) -> Idle:
+        return Idle(**self._identity, current_price=price)
+
+    def scheduled(self, row: SignalRow, price: float) -> Scheduled:
+        return Scheduled(**self._identity, current_price=price, signal=row)
+
+    def opened(self, row: SignalRow) -> Opened:
+        return Opened(**self._identity, current_price=row.price_open, signal=row)
+
+    def active(self, row: SignalRow, price: float, percent_tp: float, percent_sl: float) -> Active:
+        return Active(
+            **self._identity,
+            current_price=price,
+            signal=row,
+            percent_tp=percent_tp,
+            percent_sl=percent_sl,
+        )
+
+    def closed(
+        self, row: SignalRow, reason: CloseReason, price: float, when: int, pnl: Pnl
+    ) -> Closed:
+        return Closed(
+            **self._identity,
+            current_price=price,
+            signal=row,
+            close_reason=reason,
+            close_timestamp=when,
+            pnl=pnl,
+        )
+
+    def cancelled(self, row: SignalRow, price: float, when: int) -> Cancelled:
+        return Cancelled(**self._identity, current_price=price, signal=row, close_timestamp=when)
+
+    # -- delivery ------------------------------------------------------------------------------
+
+    def callback(self, name: str, *args: Any) -> None:
+        callbacks = self.callbacks
+        if callbacks is None:
+            return
+        callback = getattr(callbacks, name)
+        if callback is not None:
+            settle_callback(callback(*args), self.report_error)
+
+    async def publish(self, result: TickResult) -> TickResult:
+        """on_tick, then the mode topic, then the signal topic (SPEC 13 ordering)."""
+        self.callback("on_tick", self.symbol, result, self.backtest)
+        if self.mode_topic.has_listeners:
+            await self.mode_topic.emit(result)
+        bus = self.bus
+        if bus.signal.has_listeners:
+            await bus.signal.emit(result)
+        if bus.transition.has_listeners and result.action != "idle":
+            await bus.transition.emit(result)
+        return result
+
+    async def report_error(self, exc: BaseException) -> None:
+        if self.bus.error.has_listeners:
+            await self.bus.error.emit(exc)
+
+    async def report_failure(self, logger: Any, event: str, when: int, exc: Exception) -> None:
+        """A clock's step failed: a warning (counted when it repeats) and the error topic."""
+        self.warnings.warning(logger, event, symbol=self.symbol, when=when, error=exc)
+        await self.report_error(exc)

@@ -1,0 +1,152 @@
+"""The user's get_signal behind its throttle (SPEC 5): asked at most once per strategy interval;
+a coroutine is stepped eagerly and, if it really waits, finished under
+CC_MAX_SIGNAL_GENERATION_SECONDS."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from datetime import UTC, datetime
+from types import CoroutineType
+from typing import Any, Protocol
+
+import anyio
+
+from backtestkit.bus import Topic
+
+from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS
+from .config import get_config
+from .context import ExecutionContext
+from .eager import Suspended, in_asyncio_task, run_eagerly
+from .schemas import StrategySchema
+from .signal import Signal
+
+__all__ = ["QuietWatch", "SignalRequest"]
+
+
+class QuietWatch(Protocol):
+    """What ends a quiet scan early: a stop, or a listener subscribed from inside get_signal."""
+
+    stopped: bool
+
+    @property
+    def watched_topics(self) -> tuple[Topic[Any], Topic[Any]]: ...
+
+
+class SignalRequest:
+    """When get_signal may be asked, the asking itself, and an answer kept for a later tick."""
+
+    def __init__(self, schema: StrategySchema, symbol: str, context: ExecutionContext) -> None:
+        self.symbol = symbol
+        self.strategy_name = schema.name
+        self.context = context
+        self.get_signal = schema.get_signal
+        self.is_async = inspect.iscoroutinefunction(schema.get_signal)
+        self.throttle_ms = STRATEGY_INTERVALS[schema.interval] * MINUTE_MS
+        self.last_at: int | None = None
+        self.asked: tuple[int, Any] | None = None  # what get_signal answered in a quiet scan
+        self._eager: bool | None = None  # coroutines run eagerly (asyncio); known at first call
+
+    def due(self, when: int) -> bool:
+        """True (and the throttle restarts at `when`) when the interval since the last ask ran."""
+        last = self.last_at
+        if last is not None and when - last < self.throttle_ms:
+            return False
+        self.last_at = when
+        return True
+
+    def runs_eagerly(self) -> bool:
+        eager = self._eager
+        if eager is None:
+            eager = self._eager = in_asyncio_task()
+        return eager
+
+    @property
+    def steps_inline(self) -> bool:
+        """A quiet scan can ask get_signal itself: it is sync, or a coroutine run eagerly."""
+        return not self.is_async or self.runs_eagerly()
+
+    async def answer(self, when: int) -> Any:
+        """get_signal's answer at `when`, awaited to the end under its timeout."""
+        if not self.steps_inline:
+            return await self._ask_in_timeout_scope(when)
+        dto = self._ask(when)
+        if type(dto) is Suspended:
+            return await self.finish(dto)
+        return dto
+
+    def _ask(self, when: int) -> Any:
+        """get_signal's answer; a coroutine is run eagerly and may come back `Suspended`."""
+        dto = self.get_signal(self.symbol, datetime.fromtimestamp(when / 1000, UTC))
+        if self.is_async or (
+            dto is not None and type(dto) is not Signal and inspect.isawaitable(dto)
+        ):
+            return run_eagerly(dto)
+        return dto
+
+    async def finish(self, suspended: Suspended) -> Any:
+        """Awaits a get_signal that really waits, under CC_MAX_SIGNAL_GENERATION_SECONDS armed
+        at its first suspension (the synchronous part before it cannot be interrupted)."""
+        if not self.runs_eagerly():
+            return await suspended  # trio: a sync get_signal returned an awaitable, as before
+        timeout = asyncio.timeout(get_config().CC_MAX_SIGNAL_GENERATION_SECONDS)
+        try:
+            async with timeout:
+                return await suspended
+        except TimeoutError:
+            if timeout.expired():
+                raise self._timed_out() from None
+            raise
+
+    async def _ask_in_timeout_scope(self, when: int) -> Any:
+        """trio: the coroutine runs inside its timeout scope from the start, so scopes nest."""
+        date = datetime.fromtimestamp(when / 1000, UTC)
+        with anyio.move_on_after(get_config().CC_MAX_SIGNAL_GENERATION_SECONDS) as scope:
+            return await self.get_signal(self.symbol, date)
+        if scope.cancelled_caught:
+            raise self._timed_out()
+        return None
+
+    def _timed_out(self) -> TimeoutError:
+        return TimeoutError(f"Timeout for {self.strategy_name} symbol={self.symbol}")
+
+    def scan(self, watch: QuietWatch, start: int, step: int, i: int, stop: int) -> int:
+        """Asks get_signal on the frames start + k * step, k in [i, stop), that the throttle lets
+        through and jumps the others, until one answers a signal (kept in `asked`) or raises.
+        Returns that frame's index, or `stop`."""
+        get_signal, symbol, context, throttle = (
+            self.get_signal,
+            self.symbol,
+            self.context,
+            self.throttle_ms,
+        )
+        eager = self.is_async
+        mode_topic, signal_topic = watch.watched_topics
+        while i < stop:
+            when = start + i * step
+            last = self.last_at
+            if last is not None and when - last < throttle:
+                eligible = (last + throttle - start + step - 1) // step
+                i = eligible if eligible > i else i + 1
+                continue
+            self.last_at = when
+            context.when = when
+            try:
+                dto = get_signal(symbol, datetime.fromtimestamp(when / 1000, UTC))
+                if eager and type(dto) is CoroutineType:
+                    try:  # run_eagerly, inlined: this runs on every frame of an async strategy
+                        dto = Suspended(dto, dto.send(None))
+                    except StopIteration as done:
+                        dto = done.value
+                elif dto is not None and type(dto) is not Signal and inspect.isawaitable(dto):
+                    dto = run_eagerly(dto)
+            except Exception as exc:
+                self.asked = (when, exc)
+                return i
+            if dto:
+                self.asked = (when, dto)  # a Suspended coroutine is finished by tick()
+                return i
+            i += 1
+            if watch.stopped or mode_topic.has_listeners or signal_topic.has_listeners:
+                return i  # get_signal stopped the run or subscribed a listener
+        return min(i, stop)  # the last jump may overshoot
