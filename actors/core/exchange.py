@@ -16,55 +16,14 @@ from ..market.candle_sources import CandleStore
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
 from ..market.vwap import vwap
+from .candle_anomalies import CandleAnomalyError, check_anomalies, table_is_sane
 from .config import get_config
 from .eager import settle_callback
 from .schemas import ExchangeSchema
 
-__all__ = [
-    "CandleAnomalyError",
-    "ExchangeActor",
-    "check_anomalies",
-    "exchange_actor",
-    "forget_exchange_actors",
-]
+__all__ = ["CandleAnomalyError", "ExchangeActor", "exchange_actor", "forget_exchange_actors"]
 
 _log = structlog.get_logger("backtestkit.exchange")
-
-
-class CandleAnomalyError(ValueError):
-    """A fetched candle window failed SPEC 7.5's sanity check."""
-
-
-def check_anomalies(candles: Candles, symbol: str) -> None:
-    """SPEC 7.5 on the raw fetched window: non-finite, non-positive or anomalously low prices."""
-    if len(candles) == 0:
-        return
-    config = get_config()
-    prices = np.concatenate([candles.open, candles.high, candles.low, candles.close])
-    positive = prices[prices > 0]
-    if positive.size == 0:
-        raise CandleAnomalyError(f"candles for {symbol}: cannot calculate reference price")
-    if len(candles) >= config.CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN:
-        reference = float(np.sort(positive)[positive.size // 2])
-    else:
-        reference = float(positive.sum()) / positive.size
-    columns = (candles.timestamp, candles.open, candles.high, candles.low, candles.close)
-    if not all(np.isfinite(c).all() for c in (*columns, candles.volume)):
-        raise CandleAnomalyError(f"candles for {symbol}: non-finite value in OHLCV or timestamp")
-    if (prices <= 0).any() or (candles.volume < 0).any():
-        raise CandleAnomalyError(f"candles for {symbol}: non-positive price or negative volume")
-    threshold = reference / config.CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR
-    if (prices < threshold).any():
-        raise CandleAnomalyError(
-            f"candles for {symbol}: anomalously low price {float(prices.min())} "
-            f"(reference {reference}, threshold {threshold})"
-        )
-
-
-def _table_is_sane(table: CandleTable) -> bool:
-    """No window of a validated table can hold an anomalously low price."""
-    factor = get_config().CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR
-    return table.min_low >= table.max_high / factor
 
 
 class ExchangeActor:
@@ -177,7 +136,7 @@ class ExchangeActor:
     def _sane_table(self, table: CandleTable) -> bool:
         sane = self._sane.get(id(table))
         if sane is None:
-            sane = self._sane[id(table)] = _table_is_sane(table)
+            sane = self._sane[id(table)] = table_is_sane(table)
         return sane
 
     # -- VWAP (SPEC 7.3) --------------------------------------------------------------------

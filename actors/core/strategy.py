@@ -75,11 +75,6 @@ class SignalStateMachine:
         self.report_failure = outbox.report_failure
         self._priced_from, self._priced_until = exchange.priced_span(symbol)
 
-    @property
-    def last_signal_at(self) -> int | None:
-        """When get_signal was last asked (the throttle runs from there)."""
-        return self.request.last_at
-
     # -- what consumers want -----------------------------------------------------------------
 
     @property
