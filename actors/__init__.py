@@ -21,6 +21,7 @@ from .backtest import Backtest, BacktestMode, FrameTimeline
 from .core import (
     ActivePosition,
     CandleAnomalyError,
+    Engine,
     ExchangeActor,
     ExchangeCallbacks,
     ExchangeSchema,
@@ -147,6 +148,7 @@ __all__ = [
     "Closed",
     "Column",
     "CorruptStateError",
+    "Engine",
     "ExchangeActor",
     "ExchangeCallbacks",
     "ExchangeSchema",
@@ -248,5 +250,3 @@ __all__ = [
     "set_config",
     "vwap",
 ]
-
-configure_logging()

@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from backtestkit.bus import BacktestProgress, Bus, Unsubscribe, WalkerProgressEvent, topics
+from backtestkit.bus import BacktestProgress, Bus, Unsubscribe, WalkerProgressEvent, current_bus
 
 __all__ = ["CountColumn", "EtaColumn", "ProgressBars", "RateColumn", "progress_wanted"]
 
@@ -93,7 +93,7 @@ class ProgressBars:
         enabled: bool | None = None,
         transient: bool = False,
     ) -> None:
-        self.bus = bus if bus is not None else topics
+        self.bus = bus if bus is not None else current_bus()
         self.enabled = progress_wanted() if enabled is None else enabled
         self.progress = Progress(
             TextColumn(

@@ -12,7 +12,7 @@ from .events import (
     WalkerProgressEvent,
     WalkerStopEvent,
 )
-from .hub import Bus, topics
+from .hub import Bus, current_bus, resolve_bus_with, topics
 from .listen import (
     listen_done_backtest,
     listen_done_backtest_once,
@@ -96,6 +96,7 @@ __all__ = [
     "WalkerCompleteEvent",
     "WalkerProgressEvent",
     "WalkerStopEvent",
+    "current_bus",
     "listen_done_backtest",
     "listen_done_backtest_once",
     "listen_done_live",
@@ -133,6 +134,7 @@ __all__ = [
     "listen_walker_complete_once",
     "listen_walker_once",
     "plain",
+    "resolve_bus_with",
     "start_detached",
     "topics",
 ]

@@ -1,8 +1,9 @@
-"""The Bus groups every topic of SPEC section 13; `topics` is the process-wide default."""
+"""The Bus groups every topic of SPEC section 13; `topics` is the current engine's bus."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from .events import (
     BacktestProgress,
@@ -17,7 +18,7 @@ from .events import (
 from .results import TickResult
 from .topic import Topic
 
-__all__ = ["Bus", "topics"]
+__all__ = ["Bus", "current_bus", "resolve_bus_with", "topics"]
 
 
 class Bus:
@@ -56,4 +57,34 @@ class Bus:
             topic.clear()
 
 
-topics = Bus()
+_fallback = Bus()  # the bus package used alone, without an engine
+
+
+def _fallback_bus() -> Bus:
+    return _fallback
+
+
+_resolve: Callable[[], Bus] = _fallback_bus
+
+
+def resolve_bus_with(resolve: Callable[[], Bus]) -> None:
+    """How `current_bus()` finds the bus in use (the engine installs its own)."""
+    global _resolve
+    _resolve = resolve
+
+
+def current_bus() -> Bus:
+    return _resolve()
+
+
+class _CurrentBus:
+    """`topics`: every attribute is the current bus's (so a listener lands on the engine that
+    is current when it subscribes)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_resolve(), name)
+
+
+topics = cast(Bus, _CurrentBus())

@@ -1,4 +1,4 @@
-"""`listen_X(fn, where=None)` / `listen_X_once(where, fn)` helpers on the default bus."""
+"""`listen_X(fn, where=None)` / `listen_X_once(where, fn)` helpers on the current bus."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .events import (
     WalkerCompleteEvent,
     WalkerProgressEvent,
 )
-from .hub import Bus, topics
+from .hub import Bus, current_bus
 from .results import TickResult
 from .topic import Listener, Predicate, Topic, Unsubscribe
 
@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 
 class _Listen(Generic[T]):
-    """Subscribe to one topic of the default bus."""
+    """Subscribe to one topic of the current bus."""
 
     __slots__ = ("_pick",)
 
@@ -30,11 +30,11 @@ class _Listen(Generic[T]):
         self._pick = pick
 
     def __call__(self, fn: Listener[T], where: Predicate[T] | None = None) -> Unsubscribe:
-        return self._pick(topics).subscribe(fn, where)
+        return self._pick(current_bus()).subscribe(fn, where)
 
 
 class _ListenOnce(Generic[T]):
-    """Deliver the first matching event of one topic of the default bus, then unsubscribe."""
+    """Deliver the first matching event of one topic of the current bus, then unsubscribe."""
 
     __slots__ = ("_pick",)
 
@@ -42,7 +42,7 @@ class _ListenOnce(Generic[T]):
         self._pick = pick
 
     def __call__(self, where: Predicate[T], fn: Listener[T]) -> Unsubscribe:
-        return self._pick(topics).subscribe_once(where, fn)
+        return self._pick(current_bus()).subscribe_once(where, fn)
 
 
 listen_signal: _Listen[TickResult] = _Listen(lambda b: b.signal)

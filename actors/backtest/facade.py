@@ -15,14 +15,16 @@ from backtestkit.bus import (
     Closed,
     DoneEvent,
     TickResult,
+    current_bus,
     start_detached,
-    topics,
 )
 
 from ..core.context import ExecutionContext
+from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
 from ..core.facade_support import in_context, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.logs import configure_logging
 from ..core.registry import registry
 from ..core.risk import RiskGate, risk_books
 from ..core.schemas import RiskSchema
@@ -34,7 +36,7 @@ from ..reports.statistics import backtest_statistics
 from .frames import timeline
 from .replayer import FrameReplayer
 
-__all__ = ["STORED_SIGNALS", "Backtest", "BacktestMode"]
+__all__ = ["BACKTEST", "STORED_SIGNALS", "Backtest", "BacktestMode"]
 
 _log = structlog.get_logger("backtestkit.backtest")
 STORED_SIGNALS = 250
@@ -67,13 +69,14 @@ class BacktestMode:
     """`Backtest`: run / background / stop / get_data / get_report / dump / list / run_sync."""
 
     def __init__(self, bus: Bus | None = None) -> None:
-        self.bus = bus or topics
+        self.bus = bus or current_bus()
         self._instances: Instances[BacktestInstance] = Instances(BacktestInstance)
 
     def run(
         self, symbol: str, *, strategy: str, exchange: str, frame: str
     ) -> AsyncIterator[TickResult]:
         """Validate and reset eagerly; iterate lazily over closed / cancelled results."""
+        configure_logging()  # unless the user configured structlog first
         strategy_schema = registry.strategy(strategy)
         exchange_schema = registry.exchange(exchange)
         frame_schema = registry.frame(frame)
@@ -207,4 +210,5 @@ class BacktestMode:
         self._instances.clear()
 
 
-Backtest = BacktestMode()
+BACKTEST: EngineLocal[BacktestMode] = EngineLocal("Backtest", lambda e: BacktestMode(e.bus))
+Backtest = engine_bound(BACKTEST)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import overload
 
 from ..core.eager import settle_callback
+from ..core.engine import EngineLocal
 from ..core.schemas import FrameSchema
 from ..market.intervals import FRAME_INTERVALS, interval_ms
 
@@ -53,17 +54,18 @@ class FrameTimeline(Sequence[int]):
         return (datetime.fromtimestamp(t / 1000, tz=UTC) for t in self)
 
 
-_announced: set[str] = set()
+_ANNOUNCED: EngineLocal[set[str]] = EngineLocal("announced frames", lambda _engine: set())
 
 
 def timeline(frame: FrameSchema) -> FrameTimeline:
-    """The frame's timeline; on_timeframe fires once per frame name per process (Q15)."""
+    """The frame's timeline; on_timeframe fires once per frame name per engine (Q15)."""
     result = FrameTimeline(
         frame.start_ms, frame.end_ms, interval_ms(frame.interval, FRAME_INTERVALS, "frame")
     )
     callbacks = frame.callbacks
-    if frame.name not in _announced:
-        _announced.add(frame.name)
+    announced = _ANNOUNCED.get()
+    if frame.name not in announced:
+        announced.add(frame.name)
         if callbacks is not None and callbacks.on_timeframe is not None:
             outcome = callbacks.on_timeframe(
                 result,
@@ -74,7 +76,3 @@ def timeline(frame: FrameSchema) -> FrameTimeline:
             settle_callback(outcome)
     return result
 
-
-def forget_timelines() -> None:
-    """Test isolation: on_timeframe fires again for every frame."""
-    _announced.clear()

@@ -3,6 +3,7 @@ schemas and their registry."""
 
 from .config import GlobalConfig, get_config, get_default_config, reset_config, set_config
 from .context import ExecutionContext
+from .engine import Engine, current_engine
 from .exchange import CandleAnomalyError, ExchangeActor
 from .instances import InstanceStatus
 from .logs import configure_logging
@@ -56,6 +57,7 @@ from .strategy_api import (
 __all__ = [
     "ActivePosition",
     "CandleAnomalyError",
+    "Engine",
     "ExchangeActor",
     "ExchangeCallbacks",
     "ExchangeSchema",
@@ -87,6 +89,7 @@ __all__ = [
     "add_strategy",
     "add_walker",
     "configure_logging",
+    "current_engine",
     "format_price",
     "format_quantity",
     "get_average_price",

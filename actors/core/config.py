@@ -1,4 +1,4 @@
-"""Global CC_* configuration (SPEC section 2): frozen, validated, restorable."""
+"""CC_* configuration (SPEC section 2): frozen, validated, restorable; one per engine."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from .engine import EngineLocal
 
 __all__ = ["GlobalConfig", "get_config", "get_default_config", "reset_config", "set_config"]
 
@@ -30,7 +32,7 @@ class GlobalConfig:
 
 _DEFAULT = GlobalConfig()
 _FIELDS = {f.name: f for f in dataclasses.fields(GlobalConfig)}
-_current = _DEFAULT
+_CONFIG: EngineLocal[GlobalConfig] = EngineLocal("config", lambda _engine: _DEFAULT)
 
 
 def _is_number(value: Any) -> bool:
@@ -88,7 +90,6 @@ def _problems(c: GlobalConfig) -> list[str]:
 
 def set_config(*, unsafe: bool = False, **overrides: Any) -> GlobalConfig:
     """Merge `overrides` into the config; validate unless `unsafe`; nothing changes on failure."""
-    global _current
     unknown = sorted(set(overrides) - set(_FIELDS))
     if unknown:
         raise ValueError(
@@ -104,18 +105,18 @@ def set_config(*, unsafe: bool = False, **overrides: Any) -> GlobalConfig:
         wrong.append(f"CC_REPORT_SHOW_SIGNAL_NOTE must be a bool, got {type(note).__name__}")
     if wrong:
         raise ValueError("set_config: " + "; ".join(wrong))
-    candidate = dataclasses.replace(_current, **overrides)
+    candidate = dataclasses.replace(_CONFIG.get(), **overrides)
     if not unsafe:
         problems = _problems(candidate)
         if problems:
             lines = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, 1))
             raise ValueError(f"GLOBAL_CONFIG validation failed:\n{lines}")
-    _current = candidate
+    _CONFIG.set(candidate)
     return candidate
 
 
 def get_config() -> GlobalConfig:
-    return _current
+    return _CONFIG.get()
 
 
 def get_default_config() -> GlobalConfig:
@@ -123,6 +124,5 @@ def get_default_config() -> GlobalConfig:
 
 
 def reset_config() -> GlobalConfig:
-    global _current
-    _current = _DEFAULT
-    return _current
+    _CONFIG.set(_DEFAULT)
+    return _DEFAULT

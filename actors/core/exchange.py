@@ -19,9 +19,10 @@ from ..market.vwap import vwap
 from .candle_anomalies import CandleAnomalyError, check_anomalies, table_is_sane
 from .config import get_config
 from .eager import settle_callback
+from .engine import EngineLocal
 from .schemas import ExchangeSchema
 
-__all__ = ["CandleAnomalyError", "ExchangeActor", "exchange_actor", "forget_exchange_actors"]
+__all__ = ["CandleAnomalyError", "ExchangeActor", "exchange_actor"]
 
 _log = structlog.get_logger("backtestkit.exchange")
 
@@ -282,16 +283,14 @@ def _average(candles: Candles, symbol: str) -> float:
     return price
 
 
-_actors: dict[str, ExchangeActor] = {}
+_ACTORS: EngineLocal[dict[str, ExchangeActor]] = EngineLocal("exchange actors", lambda _e: {})
 
 
 def exchange_actor(schema: ExchangeSchema) -> ExchangeActor:
     """One actor per registered exchange schema, so candle tables are loaded once."""
-    actor = _actors.get(schema.name)
+    actors = _ACTORS.get()
+    actor = actors.get(schema.name)
     if actor is None or actor.schema is not schema:
-        actor = _actors[schema.name] = ExchangeActor(schema)
+        actor = actors[schema.name] = ExchangeActor(schema)
     return actor
 
-
-def forget_exchange_actors() -> None:
-    _actors.clear()

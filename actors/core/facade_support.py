@@ -3,39 +3,57 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 from collections.abc import AsyncIterator
+from contextvars import ContextVar, Token
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
 from .context import ExecutionContext, execution_context
+from .engine import current_engine, entered_engine
 
-__all__ = ["in_context", "write_report"]
+__all__ = ["in_context", "in_engine", "write_report"]
 
 T = TypeVar("T")
 _log = structlog.get_logger("backtestkit.reports")
 
 
-async def in_context(results: AsyncIterator[T], context: ExecutionContext) -> AsyncIterator[T]:
-    """Iterate `results` with `context` current, and the consumer's own context while it holds
-    a result (it may run other backtests in between)."""
-    token: contextvars.Token[ExecutionContext | None] | None = execution_context.set(context)
+Bindings = tuple[tuple[ContextVar[Any], Any], ...]
+
+
+def in_context(results: AsyncIterator[T], context: ExecutionContext) -> AsyncIterator[T]:
+    """Iterate `results` with `context` and the engine current at this call current, and the
+    consumer's own while it holds a result (it may run other backtests, or engines, between)."""
+    return _iterate(results, ((execution_context, context), (entered_engine, current_engine())))
+
+
+def in_engine(results: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Iterate `results` on the engine current at this call, whoever iterates it."""
+    return _iterate(results, ((entered_engine, current_engine()),))
+
+
+async def _iterate(results: AsyncIterator[T], bindings: Bindings) -> AsyncIterator[T]:
+    tokens: list[Token[Any]] | None = [var.set(value) for var, value in bindings]
     try:
         async for result in results:
-            assert token is not None
-            execution_context.reset(token)
-            token = None
+            assert tokens is not None
+            _reset(bindings, tokens)
+            tokens = None
             yield result
-            token = execution_context.set(context)
+            tokens = [var.set(value) for var, value in bindings]
     finally:
         closing = getattr(results, "aclose", None)
         if closing is not None:  # the clock's own cleanup (e.g. live slot writes) runs now
             await closing()
-        if token is not None:
+        if tokens is not None:
             with contextlib.suppress(ValueError):  # finalised from another context
-                execution_context.reset(token)
+                _reset(bindings, tokens)
+
+
+def _reset(bindings: Bindings, tokens: list[Token[Any]]) -> None:
+    for (var, _value), token in zip(bindings, tokens, strict=True):
+        var.reset(token)
 
 
 def write_report(text: str, mode: str, name: str, path: str | Path | None) -> Path:

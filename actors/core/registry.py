@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
+from .engine import EngineLocal, engine_bound
 from .schema_checks import problem
 from .schemas import (
     ExchangeSchema,
@@ -84,12 +85,13 @@ class Registry:
             raise ValueError(f"{exc} (used by strategy {strategy.name!r})") from None
 
 
-registry = Registry()
+_REGISTRY: EngineLocal[Registry] = EngineLocal("registry", lambda _engine: Registry())
+registry = engine_bound(_REGISTRY)  # the current engine's schemas
 
 
 def reset_registry() -> None:
-    """Forget every schema (test isolation)."""
-    registry.__init__()  # type: ignore[misc]
+    """Forget every schema of the current engine (test isolation)."""
+    _REGISTRY.set(Registry())
 
 
 def list_strategies() -> list[StrategySchema]:

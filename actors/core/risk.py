@@ -12,6 +12,7 @@ import structlog
 from backtestkit.bus import Bus, RiskEvent
 
 from .eager import settle_callback
+from .engine import EngineLocal, engine_bound
 from .schemas import RiskSchema
 from .warning_tally import WarningTally
 
@@ -168,7 +169,8 @@ class RiskBooks:
         self._users.clear()
 
 
-risk_books = RiskBooks()
+_RISK_BOOKS: EngineLocal[RiskBooks] = EngineLocal("risk books", lambda _engine: RiskBooks())
+risk_books = engine_bound(_RISK_BOOKS)  # the current engine's books
 
 
 class RiskGate:

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import structlog
 
-from backtestkit.bus import Bus, DoneEvent, TickResult, start_detached, topics
+from backtestkit.bus import Bus, DoneEvent, TickResult, current_bus, start_detached
 
 from ..core.context import ExecutionContext
+from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
 from ..core.facade_support import in_context, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.logs import configure_logging
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
 from ..core.strategy import SignalStateMachine
@@ -49,7 +51,7 @@ class LiveMode:
     """`Live`: run / background / stop / get_data / get_report / dump / list."""
 
     def __init__(self, bus: Bus | None = None) -> None:
-        self.bus = bus or topics
+        self.bus = bus or current_bus()
         self._instances: Instances[LiveInstance] = Instances(LiveInstance)
         self.risk_books = LiveRiskBooks()
 
@@ -66,6 +68,7 @@ class LiveMode:
 
         `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
         """
+        configure_logging()  # unless the user configured structlog first
         strategy_schema = registry.strategy(strategy)
         exchange_schema = registry.exchange(exchange)
         risks = registry.strategy_risks(strategy_schema)
@@ -198,4 +201,4 @@ class LiveMode:
         self.risk_books.clear()
 
 
-Live = LiveMode()
+Live = engine_bound(EngineLocal("Live", lambda engine: LiveMode(engine.bus)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
+from ..core.engine import EngineLocal, engine_bound
 from .columns import (
     BACKTEST_COLUMNS,
     Column,
@@ -115,7 +116,8 @@ def _as_tuple(name: str, columns: object) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-_settings = _ColumnSettings()
+_SETTINGS: EngineLocal[_ColumnSettings] = EngineLocal("columns", lambda _e: _ColumnSettings())
+_settings = engine_bound(_SETTINGS)
 
 
 def set_columns(unsafe: bool = False, **tables: Sequence[Column]) -> None:

@@ -12,8 +12,9 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from backtestkit.bus import Bus, Closed, TickResult, topics
+from backtestkit.bus import Bus, Closed, TickResult, current_bus
 
+from ..core.engine import Engine, EngineLocal, engine_bound
 from ..core.facade_support import write_report
 from ..core.registry import registry
 from .column_config import configured_columns
@@ -146,7 +147,7 @@ class HeatReports:
 
     def __init__(self, bus: Bus | None = None) -> None:
         self._books: dict[str, RowBook[Closed]] = {}
-        self._feed = BusFeed(bus or topics, [(lambda b: b.transition, self._on_result)])
+        self._feed = BusFeed(bus or current_bus(), [(lambda b: b.transition, self._on_result)])
 
     def _on_result(self, result: TickResult) -> None:
         if isinstance(result, Closed):
@@ -192,5 +193,10 @@ class HeatReports:
         self._feed.attach()
 
 
-Heat = HeatReports()
-Heat.attach()
+def _heat_reports(engine: Engine) -> HeatReports:
+    reports = HeatReports(engine.bus)
+    reports.attach()
+    return reports
+
+
+Heat = engine_bound(EngineLocal("Heat", _heat_reports, always_on=True))

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, PartialEvent, topics
+from backtestkit.bus import Bus, PartialEvent, current_bus
 
+from ..core.engine import EngineLocal, engine_bound
 from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .feed import BusFeed, OptInReports, RowBook
@@ -69,7 +70,7 @@ class PartialReports(OptInReports[PartialRow, PartialStatistics]):
         super().__init__(
             RowBook(STORED_EVENTS),
             BusFeed(
-                bus or topics,
+                bus or current_bus(),
                 [
                     (lambda b: b.partial_profit, self._on_profit),
                     (lambda b: b.partial_loss, self._on_loss),
@@ -106,4 +107,4 @@ class PartialReports(OptInReports[PartialRow, PartialStatistics]):
         return partial_report(symbol, strategy, stats, columns)
 
 
-Partial = PartialReports()
+Partial = engine_bound(EngineLocal("Partial", lambda engine: PartialReports(engine.bus)))

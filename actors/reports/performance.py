@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, PerformanceEvent, topics
+from backtestkit.bus import Bus, PerformanceEvent, current_bus
 
+from ..core.engine import EngineLocal, engine_bound
 from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .feed import BusFeed, OptInReports, RowBook
@@ -139,7 +140,7 @@ class PerformanceReports(OptInReports[PerformanceEvent, PerformanceStatistics]):
     def __init__(self, bus: Bus | None = None) -> None:
         super().__init__(
             RowBook(STORED_EVENTS),
-            BusFeed(bus or topics, [(lambda b: b.performance, self._on_event)]),
+            BusFeed(bus or current_bus(), [(lambda b: b.performance, self._on_event)]),
         )
 
     def _on_event(self, event: PerformanceEvent) -> None:
@@ -162,4 +163,6 @@ class PerformanceReports(OptInReports[PerformanceEvent, PerformanceStatistics]):
         return performance_report(strategy, stats, columns)
 
 
-Performance = PerformanceReports()
+Performance = engine_bound(
+    EngineLocal("Performance", lambda engine: PerformanceReports(engine.bus))
+)

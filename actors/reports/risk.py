@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, RiskEvent, topics
+from backtestkit.bus import Bus, RiskEvent, current_bus
 
+from ..core.engine import Engine, EngineLocal, engine_bound
 from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .feed import AlwaysOnReports, BusFeed, RowBook
@@ -72,7 +73,8 @@ class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
 
     def __init__(self, bus: Bus | None = None) -> None:
         super().__init__(
-            RowBook(STORED_EVENTS), BusFeed(bus or topics, [(lambda b: b.risk, self._on_rejection)])
+            RowBook(STORED_EVENTS),
+            BusFeed(bus or current_bus(), [(lambda b: b.risk, self._on_rejection)]),
         )
 
     def _on_rejection(self, event: RiskEvent) -> None:
@@ -87,5 +89,10 @@ class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
         return risk_report(symbol, strategy, stats, columns)
 
 
-Risk = RiskReports()
-Risk.attach()
+def _risk_reports(engine: Engine) -> RiskReports:
+    reports = RiskReports(engine.bus)
+    reports.attach()
+    return reports
+
+
+Risk = engine_bound(EngineLocal("Risk", _risk_reports, always_on=True))

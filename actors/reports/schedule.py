@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, topics
+from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, current_bus
 
+from ..core.engine import Engine, EngineLocal, engine_bound
 from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .feed import AlwaysOnReports, BusFeed, RowBook
@@ -112,7 +113,7 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
     def __init__(self, bus: Bus | None = None) -> None:
         super().__init__(
             RowBook(STORED_EVENTS),
-            BusFeed(bus or topics, [(lambda b: b.transition, self._on_result)]),
+            BusFeed(bus or current_bus(), [(lambda b: b.transition, self._on_result)]),
         )
 
     def _on_result(self, result: TickResult) -> None:
@@ -144,5 +145,10 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
         return schedule_report(strategy, stats, columns)
 
 
-Schedule = ScheduleReports()
-Schedule.attach()
+def _schedule_reports(engine: Engine) -> ScheduleReports:
+    reports = ScheduleReports(engine.bus)
+    reports.attach()
+    return reports
+
+
+Schedule = engine_bound(EngineLocal("Schedule", _schedule_reports, always_on=True))

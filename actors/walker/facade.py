@@ -20,10 +20,13 @@ from typing import Any
 
 import structlog
 
-from backtestkit.bus import Bus, DoneEvent, WalkerStopEvent, start_detached, topics
+from backtestkit.bus import Bus, DoneEvent, WalkerStopEvent, current_bus, start_detached
 
-from ..backtest.facade import Backtest, BacktestMode
+from ..backtest.facade import BACKTEST, BacktestMode
+from ..core.engine import EngineLocal, engine_bound
+from ..core.facade_support import in_engine
 from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.logs import configure_logging
 from ..core.registry import registry
 from ..core.schemas import WalkerSchema
 from ..reports.columns import Column
@@ -52,8 +55,8 @@ class WalkerMode:
     """`Walker`: run / background / stop / get_data / get_report / dump / list."""
 
     def __init__(self, bus: Bus | None = None, backtest: BacktestMode | None = None) -> None:
-        self.bus = bus or topics
-        self.backtest = backtest or Backtest
+        self.bus = bus or current_bus()
+        self.backtest = backtest or BACKTEST.get()
         self._instances: Instances[WalkerInstance] = Instances(WalkerInstance)
 
     @staticmethod
@@ -92,13 +95,14 @@ class WalkerMode:
         `resume_dir` keeps each finished strategy's statistics; a later run with the same
         strategy code, data, frame and config loads them instead of running the backtest.
         """
+        configure_logging()  # unless the user configured structlog first
         schema = self._validate(walker)
         chosen = executor if executor is not None else self._executor(workers, dask)
         chosen.prepare(symbol, schema)
         instance = self._instances.get(symbol, walker)
         instance.storage.clear()
         for strategy in schema.strategies:  # SPEC 12.1: every strategy starts from nothing
-            Backtest.clear(symbol, strategy)
+            self.backtest.clear(symbol, strategy)
             Schedule.clear(symbol, strategy)
         supervisor = WalkerSupervisor(
             symbol=symbol,
@@ -108,7 +112,7 @@ class WalkerMode:
             record=instance.storage.record,
             resume=ResumeStore(resume_dir) if resume_dir is not None else None,
         )
-        return supervisor.run()
+        return in_engine(supervisor.run())
 
     def background(
         self,
@@ -234,4 +238,5 @@ class WalkerMode:
         self._instances.clear()
 
 
-Walker = WalkerMode()
+_WALKER = EngineLocal("Walker", lambda engine: WalkerMode(engine.bus, BACKTEST.of(engine)))
+Walker = engine_bound(_WALKER)

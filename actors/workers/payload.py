@@ -30,6 +30,7 @@ from backtestkit.bus import BacktestStatistics
 
 from ..backtest.facade import Backtest
 from ..core.config import GlobalConfig, get_config, set_config
+from ..core.engine import Engine
 from ..core.registry import registry
 from ..core.schemas import (
     ExchangeSchema,
@@ -40,7 +41,6 @@ from ..core.schemas import (
     WalkerSchema,
 )
 from ..market.table_source import TableSource
-from ..testing.reset import reset_engine
 
 __all__ = [
     "WalkerSpec",
@@ -182,10 +182,9 @@ def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
 
 # --- worker side -------------------------------------------------------------------------------
 
-_lock = threading.Lock()  # one job at a time per process: the registry is process-wide
 _KEEP = 2  # unpickled specs kept per worker: a pool shared by walks switches between them
 _specs: OrderedDict[str, WalkerSpec] = OrderedDict()
-_active: str | None = None  # the token whose schemas are registered now
+_specs_lock = threading.Lock()  # a Dask worker runs jobs on several threads
 
 
 def _load(payload: WorkerPayload) -> WalkerSpec:
@@ -199,31 +198,32 @@ def _load(payload: WorkerPayload) -> WalkerSpec:
     return cast(WalkerSpec, pickle.loads(payload.blob))
 
 
-def _activate(token: str, load: Callable[[], WorkerPayload]) -> WalkerSpec:
-    """Register the schemas of `token` (loading them first unless kept); caller holds _lock."""
-    global _active
-    spec = _specs.get(token)
-    if spec is not None and _active == token:
+def _spec(token: str, load: Callable[[], WorkerPayload]) -> WalkerSpec:
+    """The walker spec of `token`, unpickled once per worker while it is among the newest."""
+    with _specs_lock:
+        spec = _specs.get(token)
+        if spec is None:
+            spec = _specs[token] = _load(load())
+            while len(_specs) > _KEEP:
+                _specs.popitem(last=False)
+        _specs.move_to_end(token)
         return spec
-    if spec is None:
-        spec = _load(load())
-        _specs[token] = spec
-        while len(_specs) > _KEEP:
-            _specs.popitem(last=False)
-    _specs.move_to_end(token)
-    _active = None
-    reset_engine()
-    set_config(unsafe=True, **dataclasses.asdict(spec.config))
-    for strategy in spec.strategies:
-        registry.strategies[strategy.name] = strategy
-    registry.exchanges[spec.exchange.name] = spec.exchange
-    registry.frames[spec.frame.name] = spec.frame
-    for risk in spec.risks:
-        registry.risks[risk.name] = risk
-    for sizing in spec.sizings:
-        registry.sizings[sizing.name] = sizing
-    _active = token
-    return spec
+
+
+def _engine(spec: WalkerSpec) -> Engine:
+    """A fresh engine holding the spec's schemas and config: each job runs alone in its own."""
+    engine = Engine()
+    with engine:
+        set_config(unsafe=True, **dataclasses.asdict(spec.config))
+        for strategy in spec.strategies:
+            registry.strategies[strategy.name] = strategy
+        registry.exchanges[spec.exchange.name] = spec.exchange
+        registry.frames[spec.frame.name] = spec.frame
+        for risk in spec.risks:
+            registry.risks[risk.name] = risk
+        for sizing in spec.sizings:
+            registry.sizings[sizing.name] = sizing
+    return engine
 
 
 def _read(path: str) -> WorkerPayload:
@@ -232,9 +232,8 @@ def _read(path: str) -> WorkerPayload:
 
 
 def install_payload(payload: WorkerPayload) -> None:
-    """Register a walker's schemas in this worker process (done again only for another token)."""
-    with _lock:
-        _activate(payload.token, lambda: payload)
+    """Unpickle a walker's schemas in this worker process (done again only for another token)."""
+    _spec(payload.token, lambda: payload)
 
 
 def install_payload_file(path: str) -> None:
@@ -249,22 +248,21 @@ def install_payload_file(path: str) -> None:
 
 def run_pooled_job(token: str, path: str, strategy: str) -> BacktestStatistics:
     """Process-pool entry point: the schemas of `token`, read from `path` unless kept."""
-    with _lock:
-        return _run(_activate(token, lambda: _read(path)), strategy)
+    return _run(_spec(token, lambda: _read(path)), strategy)
 
 
 def run_strategy_job(payload: WorkerPayload, strategy: str) -> BacktestStatistics:
     """Worker entry point: one strategy's backtest, to the end; returns its statistics."""
-    with _lock:
-        return _run(_activate(payload.token, lambda: payload), strategy)
+    return _run(_spec(payload.token, lambda: payload), strategy)
 
 
 def _run(spec: WalkerSpec, strategy: str) -> BacktestStatistics:
     try:
-        Backtest.run_sync(
-            spec.symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name
-        )
-        return Backtest.get_data(spec.symbol, strategy)
+        with _engine(spec):
+            Backtest.run_sync(
+                spec.symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name
+            )
+            return Backtest.get_data(spec.symbol, strategy)
     except Exception as exc:
         try:
             pickle.dumps(exc)
