@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sys
 import threading
 from collections.abc import Callable, Coroutine
@@ -19,7 +20,8 @@ Job = Callable[[], Coroutine[Any, Any, None]]
 
 def start_detached(job: Job, *, without_loop: Literal["inline", "thread"] = "inline") -> None:
     """Run `job()` as an asyncio task or a trio system task; with no running loop, run it to
-    completion right here ("inline") or in a daemon worker thread ("thread")."""
+    completion right here ("inline") or in a daemon worker thread ("thread"). The job sees the
+    caller's context variables in every case."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -36,9 +38,12 @@ def start_detached(job: Job, *, without_loop: Literal["inline", "thread"] = "inl
         except RuntimeError:
             pass
         else:
-            trio.lowlevel.spawn_system_task(job)
+            trio.lowlevel.spawn_system_task(job, context=contextvars.copy_context())
             return
     if without_loop == "thread":
-        threading.Thread(target=anyio.run, args=(job,), daemon=True, name="backtestkit").start()
+        context = contextvars.copy_context()  # the caller's engine and execution context
+        threading.Thread(
+            target=context.run, args=(anyio.run, job), daemon=True, name="backtestkit"
+        ).start()
     else:
         anyio.run(job)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from backtestkit.actors import (
     list_strategies,
     set_config,
 )
-from backtestkit.bus import Closed, listen_signal
+from backtestkit.bus import Closed, listen_done_backtest, listen_signal
 
 # SPEC 8 on a flat market at 100 with the default 0.1 % slippage and 0.1 % fee per side
 LONG_FLAT_DEFAULT = (100 * (1 - 0.1 / 100) - 100 * (1 + 0.1 / 100)) / (100 * (1 + 0.1 / 100)) * 100
@@ -122,6 +123,20 @@ def test_an_engine_entered_in_a_run_keeps_that_run_on_its_engine() -> None:
     closed = anyio.run(consume)
     assert closed and all(r.signal.position == "long" for r in closed)
     assert {r.pnl.pnl_percentage for r in closed} == {0.0}  # the engine's costs, not the default's
+    assert list_strategies() == []
+
+
+def test_a_background_run_in_a_worker_thread_stays_on_its_engine() -> None:
+    engine = Engine()
+    done = threading.Event()
+    with engine:
+        _setup("long", 10, CC_PERCENT_SLIPPAGE=0, CC_PERCENT_FEE=0)
+        listen_done_backtest(lambda _event: done.set())
+        Backtest.background(SYMBOL, strategy="s", exchange="x", frame="f")  # no loop: a thread
+    assert done.wait(10)
+    with engine:
+        closed = Backtest.get_data(SYMBOL, "s").signal_list
+    assert closed and {r.pnl.pnl_percentage for r in closed} == {0.0}
     assert list_strategies() == []
 
 
