@@ -14,15 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from backtestkit.actors import (
-    ExchangeActor,
-    ExecutionContext,
-    add_exchange,
-    get_average_price,
-    get_candles,
-    reset_config,
-    reset_registry,
-)
+from backtestkit.actors import add_exchange, get_average_price, get_candles, reset_config
+from backtestkit.actors.core import ExchangeActor, ExecutionContext, reset_registry
 from backtestkit.actors.core.context import execution_context
 from backtestkit.adapters.candles import CsvCandles
 

@@ -26,7 +26,6 @@ import anyio
 import numpy as np
 
 from backtestkit.actors import (
-    JsonStateStore,
     Live,
     MemoryCandles,
     SignalRow,
@@ -34,6 +33,7 @@ from backtestkit.actors import (
     add_exchange,
     add_strategy,
 )
+from backtestkit.actors.live import JsonStateStore
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import ReplayCandles

@@ -1,5 +1,6 @@
 """backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit."""
 
+from .backtest_statistics import BacktestStatistics
 from .detached import start_detached
 from .events import (
     BacktestProgress,
@@ -65,7 +66,6 @@ from .results import (
     TickResult,
 )
 from .serialize import Serializable, plain
-from .statistics import BacktestStatistics
 from .topic import Listener, Predicate, Topic, Unsubscribe
 
 __all__ = [

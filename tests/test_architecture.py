@@ -249,3 +249,49 @@ def test_every_package_is_installed() -> None:
     """pyproject's explicit `packages` list names every package folder (else a wheel lacks it)."""
     packages = {name for name in MODULES if _is_package(name)}
     assert packages == set(PYPROJECT["tool"]["setuptools"]["packages"])
+
+
+# API.md's contract for `backtestkit.actors`, plus the result and statistics types it names
+API_NAMES = [
+    "add_exchange",
+    "add_strategy",
+    "add_frame",
+    "add_walker",
+    "add_risk",
+    "add_sizing",
+    "set_config",
+    "get_config",
+    "reset_config",
+    "Backtest",
+    "Live",
+    "Walker",
+    "get_candles",
+    "get_average_price",
+    "format_price",
+    "format_quantity",
+    "get_date",
+    "get_mode",
+    "Signal",
+    "VirtualClock",
+    "RiskValidation",
+    "RiskCheck",
+    "Idle",
+    "Scheduled",
+    "Opened",
+    "Active",
+    "Closed",
+    "Cancelled",
+    "SignalRow",
+    "Pnl",
+    "BacktestStatistics",
+    "WalkerProgress",
+    "InstanceStatus",
+]
+
+
+def test_the_public_face_is_small_and_keeps_the_api_contract() -> None:
+    import backtestkit.actors as face
+
+    assert len(face.__all__) <= 50
+    assert sorted(set(API_NAMES) - set(face.__all__)) == []
+    assert sorted(set(dir(face)) & {"SignalStateMachine", "ExchangeActor", "registry"}) == []

@@ -20,8 +20,10 @@ class Clock(Protocol):
 
 
 class WallClock:
+    """Real time: `now()` in whole ms UTC."""
+
     def now(self) -> int:
-        return int(time.time() * 1000)
+        return time.time_ns() // 1_000_000
 
     async def sleep(self, ms: int) -> None:
         await anyio.sleep(ms / 1000)

@@ -28,7 +28,7 @@ from .models import (
 )
 from .partial import Partial, PartialReports
 from .performance import Performance, PerformanceReports
-from .risk import Risk, RiskReports
+from .risk import RiskRejections, RiskReports
 from .schedule import Schedule, ScheduleReports
 from .statistics import backtest_statistics
 from .walker import walker_report
@@ -56,7 +56,7 @@ __all__ = [
     "Performance",
     "PerformanceReports",
     "PerformanceStatistics",
-    "Risk",
+    "RiskRejections",
     "RiskReports",
     "RiskStatistics",
     "Schedule",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from backtestkit.bus.statistics import BacktestStatistics
+from backtestkit.bus import BacktestStatistics
 
 from .column_config import configured_columns
 from .columns import Column, markdown_table

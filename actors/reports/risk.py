@@ -1,4 +1,5 @@
-"""The Risk facade (SPEC 9.7, 10, 14): risk rejections per symbol:strategy.
+"""The RiskRejections report facade (SPEC 9.7, 10, 14; the reference's `Risk`): risk
+rejections per symbol:strategy (the risk actor itself is core.risk.RiskGate).
 
 Fed by the bus `risk` topic (one event per rejection; allowed signals cost nothing). Keeps the
 newest 250 rejections per "<symbol>:<strategy>".
@@ -16,7 +17,7 @@ from .columns import Column, markdown_table
 from .feed import AlwaysOnReports, BusFeed, RowBook
 from .models import RiskStatistics
 
-__all__ = ["Risk", "RiskReports", "risk_report", "risk_statistics"]
+__all__ = ["RiskRejections", "RiskReports", "risk_report", "risk_statistics"]
 
 STORED_EVENTS = 250
 
@@ -66,7 +67,7 @@ def risk_report(
 
 
 class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
-    """`Risk`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
+    """`RiskRejections`: get_data / get_report / dump per (symbol, strategy); clear / reset."""
 
     folder = "risk"
     file_per_symbol = True
@@ -95,4 +96,4 @@ def _risk_reports(engine: Engine) -> RiskReports:
     return reports
 
 
-Risk = engine_bound(EngineLocal("Risk", _risk_reports, always_on=True))
+RiskRejections = engine_bound(EngineLocal("RiskRejections", _risk_reports, always_on=True))

@@ -11,8 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backtestkit.bus import BacktestStatistics
 from backtestkit.bus.results import Closed
-from backtestkit.bus.statistics import BacktestStatistics
 
 __all__ = ["backtest_statistics", "max_drawdown"]
 

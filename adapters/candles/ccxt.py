@@ -10,7 +10,6 @@ import asyncio
 import importlib
 import json
 import math
-import time
 from collections.abc import Sequence
 from types import ModuleType, TracebackType
 from typing import Any, Self
@@ -18,6 +17,7 @@ from typing import Any, Self
 import numpy as np
 import structlog
 
+from backtestkit.actors.live import WallClock
 from backtestkit.actors.market.candle_checks import (
     COLUMNS,
     CandleDataError,
@@ -30,7 +30,7 @@ from backtestkit.actors.market.intervals import CANDLE_INTERVALS, interval_ms
 
 from .replay import NowClock
 
-__all__ = ["CcxtCandles", "WallClock", "import_ccxt"]
+__all__ = ["CcxtCandles", "import_ccxt"]
 
 INSTALL_HINT = "pip install 'backtestkit[ccxt]'"
 
@@ -46,13 +46,6 @@ def import_ccxt() -> ModuleType:
         raise ImportError(
             f"CcxtCandles needs the optional dependency ccxt: {INSTALL_HINT}"
         ) from exc
-
-
-class WallClock:
-    """`now()` = wall-clock time in ms UTC (the default clock of CcxtCandles)."""
-
-    def now(self) -> int:
-        return time.time_ns() // 1_000_000
 
 
 class CcxtCandles:

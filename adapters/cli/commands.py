@@ -11,8 +11,10 @@ from typing import Any
 import anyio
 from rich.console import Console
 
-from backtestkit.actors import Backtest, CandleDataError, Live, TableSource, Walker, registry
+from backtestkit.actors import Backtest, Live, Walker
+from backtestkit.actors.core import registry
 from backtestkit.actors.live.facade import DEFAULT_STATE_DIR
+from backtestkit.actors.market import CandleDataError, TableSource
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary

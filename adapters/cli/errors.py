@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from backtestkit.actors import CandleDataError
+from backtestkit.actors.market import CandleDataError
 
 __all__ = ["DATA_ERRORS", "one_line", "plain_message", "script_location", "unwrap"]
 

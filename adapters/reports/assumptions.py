@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backtestkit.actors import GlobalConfig, get_config
+from backtestkit.actors import get_config
+from backtestkit.actors.core import GlobalConfig
 
 __all__ = ["simulation_assumptions"]
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import structlog
 
-from backtestkit.actors import Backtest, BacktestMode, BacktestStatistics, Column, get_columns
+from backtestkit.actors import Backtest, BacktestStatistics, Column
+from backtestkit.actors.backtest import BacktestMode
+from backtestkit.actors.reports import get_columns
 from backtestkit.actors.reports.columns import visible_columns
 from backtestkit.actors.reports.formatting import iso_ms, signed, to_fixed
 

@@ -17,14 +17,14 @@ import anyio
 
 from backtestkit.actors import (
     Backtest,
-    Candle,
     Signal,
-    StrategyCallbacks,
     add_exchange,
     add_strategy,
     get_average_price,
     get_config,
 )
+from backtestkit.actors.core import StrategyCallbacks
+from backtestkit.actors.market import Candle
 from backtestkit.bus import (
     DoneEvent,
     listen_done_backtest,

@@ -6,14 +6,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from backtestkit.actors import (
-    Candle,
-    Signal,
-    add_exchange,
-    add_frame,
-    get_average_price,
-    set_config,
-)
+from backtestkit.actors import Signal, add_exchange, add_frame, get_average_price, set_config
+from backtestkit.actors.market import Candle
 from backtestkit.actors.market.intervals import CANDLE_INTERVALS, MINUTE_MS
 
 T0 = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp() * 1000)  # 2024-01-01T00:00Z

@@ -27,16 +27,9 @@ import anyio
 import orjson
 import pytest
 
-from backtestkit.actors import (
-    JsonStateStore,
-    Live,
-    Signal,
-    SignalRow,
-    StrategyCallbacks,
-    VirtualClock,
-    add_exchange,
-    add_strategy,
-)
+from backtestkit.actors import Live, Signal, SignalRow, VirtualClock, add_exchange, add_strategy
+from backtestkit.actors.core import StrategyCallbacks
+from backtestkit.actors.live import JsonStateStore
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.live.ticker import TICK_TTL_MS
 from backtestkit.bus import DoneEvent, listen_done_live, listen_error, listen_signal_live

@@ -6,7 +6,7 @@ risk-checked twice (the DTO with the VWAP, then the row with priceOpen, Q9). Bac
 share a risk book run concurrently in the background over an async MOCK (every fetch yields to
 the event loop, as the reference's awaited getCandles do), so their ticks interleave.
 
-Risk.get_data / Risk.get_report (SPEC 9.7) are checked against the rejections seen on
+RiskRejections.get_data / get_report (SPEC 9.7) are checked against the rejections seen on
 listen_risk: the storage keeps them per "<symbol>:<strategy>", newest first.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from backtestkit.actors import (
-    Risk,
     RiskCheck,
+    RiskRejections,
     RiskValidation,
     Signal,
     add_risk,
@@ -343,12 +343,12 @@ async def shared_limit_one(events: list[RiskEvent]) -> list[tuple[str, str]]:
 
 @pytest.mark.anyio
 async def test_risk_getdata() -> None:
-    """e2e/risk/getdata: Risk.get_data counts the pair's rejections, newest first."""
+    """e2e/risk/getdata: RiskRejections.get_data counts the pair's rejections, newest first."""
     events = risk_events()
     pairs = await shared_limit_one(events)
     assert pairs
     for symbol, strategy in pairs:
-        data = Risk.get_data(symbol, strategy)
+        data = RiskRejections.get_data(symbol, strategy)
         assert data.total_rejections > 0
         assert data.total_rejections == len(data.event_list)
         own = [e for e in events if (e.symbol, e.strategy_name) == (symbol, strategy)]
@@ -356,7 +356,7 @@ async def test_risk_getdata() -> None:
         assert data.by_symbol == {symbol: len(own)}
         assert data.by_strategy == {strategy: len(own)}
         assert all(e.comment == "Max 1 position" for e in data.event_list)
-    assert sum(Risk.get_data(s, n).total_rejections for s, n in pairs) == len(events)
+    assert sum(RiskRejections.get_data(s, n).total_rejections for s, n in pairs) == len(events)
 
 
 @pytest.mark.anyio
@@ -365,7 +365,7 @@ async def test_risk_getreport() -> None:
     events = risk_events()
     symbol, strategy = (await shared_limit_one(events))[-1]
     own = [e for e in events if (e.symbol, e.strategy_name) == (symbol, strategy)]
-    report = Risk.get_report(symbol, strategy)
+    report = RiskRejections.get_report(symbol, strategy)
     assert report.startswith("# Risk Rejection Report:")
     assert "| Symbol |" in report and "Total rejections" in report
     header = (
@@ -393,7 +393,7 @@ async def test_risk_getreport() -> None:
 @pytest.mark.anyio
 async def test_risk_by_symbol_by_strategy() -> None:
     """e2e/risk/by-symbol-by-strategy: two strategies x BTC/ETH under a two-position limit;
-    Risk.get_data counts every pair's rejections by symbol and by strategy."""
+    RiskRejections.get_data counts every pair's rejections by symbol and by strategy."""
     setup(concurrent=True)
     add_risk("pairs", validations=[limit(2)])
     for name in ("strategy-1", "strategy-2"):
@@ -408,14 +408,14 @@ async def test_risk_by_symbol_by_strategy() -> None:
     by_strategy = Counter(e.strategy_name for e in events)
     assert sum(by_symbol.values()) == sum(by_strategy.values()) == len(events)
     for (symbol, strategy), count in pairs.items():
-        data = Risk.get_data(symbol, strategy)
+        data = RiskRejections.get_data(symbol, strategy)
         assert data.total_rejections == count
         assert data.by_symbol == {symbol: count}
         assert data.by_strategy == {strategy: count}
     for symbol in ("BTCUSDT", "ETHUSDT"):
         for strategy in names:
             if (symbol, strategy) not in pairs:
-                assert Risk.get_data(symbol, strategy).total_rejections == 0
+                assert RiskRejections.get_data(symbol, strategy).total_rejections == 0
 
 
 def test_risk_risk_list_and() -> None:

@@ -18,7 +18,8 @@ from typing import Any
 import anyio
 import pytest
 
-from backtestkit.actors import Backtest, Closed, registry
+from backtestkit.actors import Backtest, Closed
+from backtestkit.actors.core import registry
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import PartialEvent, RiskEvent, TickResult, topics
 

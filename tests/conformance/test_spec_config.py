@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from backtestkit.actors import get_config, get_default_config, set_config
+from backtestkit.actors import get_config, set_config
+from backtestkit.actors.core import get_default_config
 
 
 def _defaults() -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from backtestkit.actors import Heat, HeatmapRow, add_strategy
+from backtestkit.actors import Heat, add_strategy
+from backtestkit.actors.reports import HeatmapRow
 
 from .harness import P_STAR, add_day_frame, add_mock_exchange, std_long
 from .spec_support import collect_run, spec_pnl, to_fixed

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from backtestkit.actors import (
-    add_exchange,
-    add_frame,
-    add_sizing,
-    add_strategy,
-    list_exchanges,
-    list_frames,
-    list_sizings,
-    list_strategies,
-)
+from backtestkit.actors import add_exchange, add_frame, add_sizing, add_strategy
+from backtestkit.actors.core import list_exchanges, list_frames, list_sizings, list_strategies
 
 from .harness import MockCandles
 

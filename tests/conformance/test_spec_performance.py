@@ -11,7 +11,8 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from backtestkit.actors import Backtest, MetricStats, Performance, add_strategy
+from backtestkit.actors import Backtest, Performance, add_strategy
+from backtestkit.actors.reports import MetricStats
 from backtestkit.bus import PerformanceEvent, listen_done_backtest, listen_performance
 
 from .harness import add_day_frame, add_mock_exchange, std_long

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from backtestkit.actors import RiskCheck, RiskValidation, add_risk, registry
+from backtestkit.actors import RiskCheck, RiskValidation, add_risk
+from backtestkit.actors.core import registry
 from backtestkit.actors.core.risk import RiskBook, risk_books
 from backtestkit.bus import RiskEvent, listen_risk, listen_validation, topics
 

@@ -11,15 +11,15 @@ import pytest
 
 from backtestkit.actors import (
     Cancelled,
-    Candle,
     Closed,
     Schedule,
-    ScheduleStatistics,
     Signal,
     add_exchange,
     add_strategy,
     get_average_price,
 )
+from backtestkit.actors.market import Candle
+from backtestkit.actors.reports import ScheduleStatistics
 from backtestkit.bus import TickResult, listen_signal_backtest
 
 from .harness import (

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from backtestkit.actors import PositionSize, SizingParams, add_sizing
+from backtestkit.actors import PositionSize, add_sizing
+from backtestkit.actors.core import SizingParams
 
 SYMBOL = "BTCUSDT"
 BALANCE = 10_000.0

@@ -17,12 +17,12 @@ import pytest
 from backtestkit.actors import (
     Signal,
     Walker,
-    WalkerCallbacks,
     WalkerProgress,
     add_strategy,
     add_walker,
     get_average_price,
 )
+from backtestkit.actors.core import WalkerCallbacks
 from backtestkit.bus import (
     DoneEvent,
     WalkerCompleteEvent,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from backtestkit.actors import Candle, Candles, get_config
+from backtestkit.actors import Candles, get_config
 from backtestkit.actors.core.strategy import SignalStateMachine
+from backtestkit.actors.market import Candle
 from backtestkit.bus import SignalRow, TickResult
 
 MINUTE = 60_000

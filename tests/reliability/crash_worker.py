@@ -19,7 +19,6 @@ import anyio
 import orjson
 
 from backtestkit.actors import (
-    JsonStateStore,
     Live,
     RiskValidation,
     VirtualClock,
@@ -27,6 +26,7 @@ from backtestkit.actors import (
     add_risk,
     add_strategy,
 )
+from backtestkit.actors.live import JsonStateStore
 from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import CsvCandles, ReplayCandles
 from backtestkit.bus import topics

@@ -15,7 +15,6 @@ from flat_market import MIN, SYMBOL, T0, flat_market
 from backtestkit.actors import (
     Backtest,
     Signal,
-    StrategyCallbacks,
     add_exchange,
     add_frame,
     add_strategy,
@@ -23,6 +22,7 @@ from backtestkit.actors import (
     get_candles,
     set_config,
 )
+from backtestkit.actors.core import StrategyCallbacks
 from backtestkit.actors.core import signal_request as request_module
 from backtestkit.actors.core.eager import Suspended, run_eagerly
 from backtestkit.actors.testing import reset_engine
@@ -151,9 +151,7 @@ async def test_a_suspending_get_signal_times_out(anyio_backend: str) -> None:
     assert cancelled == [True]
     assert [type(e) for e in errors] == [TimeoutError]
     assert str(errors[0]) == f"Timeout for slow symbol={SYMBOL}"
-    assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [
-        ("closed", T0 + MIN, 100.0)
-    ]
+    assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [("closed", T0 + MIN, 100.0)]
 
 
 @pytest.mark.anyio

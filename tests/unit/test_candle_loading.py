@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
-from backtestkit.actors import CandleDataError
+from backtestkit.actors.market import CandleDataError
 from backtestkit.adapters.candles import CsvCandles, MemoryCandles, ParquetCandles
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "kaggle_BTCUSD_1m.csv"

@@ -8,12 +8,8 @@ import re
 
 import pytest
 
-from backtestkit.actors import (
-    get_config,
-    get_default_config,
-    reset_config,
-    set_config,
-)
+from backtestkit.actors import get_config, reset_config, set_config
+from backtestkit.actors.core import get_default_config
 
 DEFAULTS = {
     "CC_SCHEDULE_AWAIT_MINUTES": 120,

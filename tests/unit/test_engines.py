@@ -20,9 +20,9 @@ from backtestkit.actors import (
     add_frame,
     add_strategy,
     get_config,
-    list_strategies,
     set_config,
 )
+from backtestkit.actors.core import list_strategies
 from backtestkit.bus import Closed, listen_done_backtest, listen_signal
 
 # SPEC 8 on a flat market at 100 with the default 0.1 % slippage and 0.1 % fee per side

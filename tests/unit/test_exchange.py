@@ -17,11 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backtestkit.actors import (
-    Candle,
-    CandleAnomalyError,
     Candles,
-    ExchangeActor,
-    ExecutionContext,
     MemoryCandles,
     add_exchange,
     format_price,
@@ -32,8 +28,10 @@ from backtestkit.actors import (
     get_mode,
     set_config,
 )
+from backtestkit.actors.core import CandleAnomalyError, ExchangeActor, ExecutionContext
 from backtestkit.actors.core import exchange as exchange_module
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.market import Candle
 
 SYMBOL = "BTCUSDT"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z

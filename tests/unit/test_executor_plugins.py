@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from backtestkit.actors import Walker, register_executor
-from backtestkit.actors.walker import executor_plugins
+from backtestkit.actors import Walker
+from backtestkit.actors.walker import executor_plugins, register_executor
 from backtestkit.actors.walker.executor_plugins import DASK, PROCESS_POOL, executor_factory
 from backtestkit.adapters.executors import DaskWalkerExecutor, ProcessPoolWalkerExecutor
 

@@ -19,9 +19,6 @@ import orjson
 import pytest
 
 from backtestkit.actors import (
-    Candle,
-    CorruptStateError,
-    JsonStateStore,
     Live,
     Signal,
     SignalRow,
@@ -30,10 +27,12 @@ from backtestkit.actors import (
     add_risk,
     add_strategy,
 )
+from backtestkit.actors.live import CorruptStateError, JsonStateStore
 from backtestkit.actors.live import persistence as persistence_module
 from backtestkit.actors.live.persistence import MISSING
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.live.ticker import TICK_TTL_MS
+from backtestkit.actors.market import Candle
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import (
     listen_error,

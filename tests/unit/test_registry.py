@@ -11,19 +11,16 @@ from typing import Any
 import pytest
 
 from backtestkit.actors import (
-    ExchangeCallbacks,
     MemoryCandles,
     RiskValidation,
-    StrategyCallbacks,
     add_exchange,
     add_frame,
     add_risk,
     add_sizing,
     add_strategy,
     add_walker,
-    registry,
-    reset_registry,
 )
+from backtestkit.actors.core import ExchangeCallbacks, StrategyCallbacks, registry, reset_registry
 
 JAN1 = datetime(2024, 1, 1, tzinfo=UTC)
 JAN2 = datetime(2024, 1, 2, tzinfo=UTC)

@@ -17,15 +17,14 @@ from backtestkit.actors import (
     Heat,
     Partial,
     Performance,
-    Risk,
+    RiskRejections,
     Schedule,
-    ScheduleEvent,
     Signal,
     add_strategy,
-    get_columns,
     set_columns,
     set_config,
 )
+from backtestkit.actors.reports import ScheduleEvent, get_columns
 from backtestkit.actors.reports.column_config import configured_columns
 from backtestkit.actors.reports.heat import heat_report, heat_row, heat_statistics
 from backtestkit.actors.reports.performance import percentile, performance_statistics
@@ -339,8 +338,9 @@ def test_unsafe_set_columns_skips_validation() -> None:
 
 
 def test_storages_attach_only_where_cheap() -> None:
-    """Schedule / Heat (transition) and Risk (risk) always record; Partial and Performance only
-    when enabled, so a plain backtest never prices every candle nor times every frame."""
+    """Schedule / Heat (transition) and RiskRejections (risk) always record; Partial and
+    Performance only when enabled, so a plain backtest never prices every candle nor times
+    every frame."""
     assert topics.transition.has_listeners and topics.risk.has_listeners
     assert not topics.partial_profit.has_listeners and not topics.partial_loss.has_listeners
     assert not topics.performance.has_listeners
@@ -363,7 +363,7 @@ def test_facades_validate_names() -> None:
         lambda: Heat.get_data("missing"),
         lambda: Performance.get_data("BTCUSDT", "missing"),
         lambda: Partial.get_data("BTCUSDT", "missing"),
-        lambda: Risk.get_report("BTCUSDT", "missing"),
+        lambda: RiskRejections.get_report("BTCUSDT", "missing"),
     ):
         with pytest.raises(ValueError, match="strategy 'missing': not found"):
             call()
@@ -377,9 +377,9 @@ def test_default_dump_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         Heat.dump("s"),
         Performance.dump("BTCUSDT", "s"),
         Partial.dump("BTCUSDT", "s"),
-        Risk.dump("BTCUSDT", "s"),
-        Risk.dump("BTCUSDT", "s", "custom/dir"),
-        Risk.dump("BTCUSDT", "s", "custom/file.md"),
+        RiskRejections.dump("BTCUSDT", "s"),
+        RiskRejections.dump("BTCUSDT", "s", "custom/dir"),
+        RiskRejections.dump("BTCUSDT", "s", "custom/file.md"),
     ]
     assert [str(path) for path in written] == [
         "dump/schedule/s.md",

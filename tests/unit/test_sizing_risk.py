@@ -14,8 +14,8 @@ from backtestkit.actors import (
     Backtest,
     MemoryCandles,
     PositionSize,
-    Risk,
     RiskCheck,
+    RiskRejections,
     Signal,
     add_exchange,
     add_frame,
@@ -23,8 +23,8 @@ from backtestkit.actors import (
     add_sizing,
     add_strategy,
     get_average_price,
-    registry,
 )
+from backtestkit.actors.core import registry
 from backtestkit.actors.core.risk import risk_books
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import RiskEvent, listen_risk, listen_validation, topics
@@ -175,7 +175,7 @@ def test_max_concurrent_positions_sequential_runs() -> None:
     for symbol in ("BTCUSDT", "ETHUSDT"):
         results = Backtest.run_sync(symbol, strategy="capped", exchange="flat", frame="hour")
         assert results and all(r.action == "closed" for r in results)
-        assert Risk.get_data(symbol, "capped").total_rejections == 0
+        assert RiskRejections.get_data(symbol, "capped").total_rejections == 0
 
 
 @pytest.mark.anyio
@@ -213,6 +213,6 @@ async def test_max_concurrent_positions_concurrent_runs() -> None:
         group.start_soon(run, "BTCUSDT")
         group.start_soon(run, "ETHUSDT")
     assert most == 1
-    rejected = Risk.get_data("BTCUSDT", "capped").total_rejections
-    rejected += Risk.get_data("ETHUSDT", "capped").total_rejections
+    rejected = RiskRejections.get_data("BTCUSDT", "capped").total_rejections
+    rejected += RiskRejections.get_data("ETHUSDT", "capped").total_rejections
     assert rejected == len(checks) > 0

@@ -32,8 +32,8 @@ from backtestkit.actors.reports.formatting import (
     to_fixed,
 )
 from backtestkit.actors.reports.statistics import backtest_statistics
+from backtestkit.bus import BacktestStatistics
 from backtestkit.bus.results import Closed, Pnl, SignalRow
-from backtestkit.bus.statistics import BacktestStatistics
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 SINGLE_STRATEGY = [

@@ -18,16 +18,16 @@ from backtestkit.actors import (
     BacktestStatistics,
     MemoryCandles,
     Walker,
-    WalkerCallbacks,
     WalkerProgress,
     WalkerResults,
-    WalkerStrategyResult,
     add_exchange,
     add_frame,
     add_strategy,
     add_walker,
 )
+from backtestkit.actors.core import WalkerCallbacks
 from backtestkit.actors.core.schemas import WALKER_METRICS, WalkerSchema
+from backtestkit.actors.reports import WalkerStrategyResult
 from backtestkit.actors.reports.ranking import is_better, metric_value, reference_metric_name
 from backtestkit.actors.reports.walker import walker_report
 from backtestkit.actors.testing import reset_engine

@@ -16,7 +16,6 @@ from backtestkit.actors import (
     Backtest,
     MemoryCandles,
     Walker,
-    WalkerCallbacks,
     WalkerProgress,
     add_exchange,
     add_frame,
@@ -25,6 +24,7 @@ from backtestkit.actors import (
     add_walker,
     set_config,
 )
+from backtestkit.actors.core import WalkerCallbacks
 from backtestkit.actors.core.schemas import WalkerSchema
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker.executor import InProcessExecutor, StrategyJob, StrategyRun
