@@ -6,18 +6,21 @@ first hit; the earliest hit wins, ties broken in SPEC's priority order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
 from backtestkit.bus import SignalRow, TickResult
 
 from ..core.config import get_config
+from ..core.outcomes import Cancel, Close, Entry, Outcome, Waiting
 from ..core.strategy import SignalStateMachine
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import MINUTE_MS
 from ..market.vwap import rolling_vwap, table_vwap
 
-__all__ = ["FastForwardError", "fast_forward"]
+__all__ = ["FastForwardError", "fast_forward", "pending_outcome", "scheduled_outcome"]
 
 
 class FastForwardError(RuntimeError):
@@ -38,18 +41,24 @@ def _first_time(ts: npt.NDArray[np.int64], at_least: int, start: int, none: int)
 
 
 async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickResult:
-    """Run SPEC 6.4 on `candles` (the forward window starting `buf` minutes before the tick)."""
+    """Run SPEC 6.4 on `candles` (the forward window starting `buf` minutes before the tick):
+    decide the outcome from the candle columns, then let the machine apply it."""
     if not machine.backtest:
         raise FastForwardError("ClientStrategy backtest: running in live context")
     table = candles.table
     lo, hi = candles.bounds
     buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
+    partial = machine.partial
     if machine.pending is not None:
-        return await _resolve_pending(machine, machine.pending, table, lo, hi, buf)
+        return await machine.settle(
+            pending_outcome(machine.pending, table, lo, hi, buf, marks=partial.wanted)
+        )
     scheduled = machine.scheduled
     if scheduled is None:
         raise FastForwardError("ClientStrategy backtest: no pending or scheduled signal")
-    return await _resolve_scheduled(machine, scheduled, table, lo, hi, buf)
+    return await machine.settle(
+        scheduled_outcome(scheduled, table, lo, hi, buf, marks=lambda: partial.wanted)
+    )
 
 
 def _window_price(table: CandleTable, lo: int, i: int, buf: int) -> float:
@@ -57,9 +66,17 @@ def _window_price(table: CandleTable, lo: int, i: int, buf: int) -> float:
     return table_vwap(table, max(lo, lo + i - buf), lo + i + 1)
 
 
-async def _resolve_scheduled(
-    machine: SignalStateMachine, row: SignalRow, table: CandleTable, lo: int, hi: int, buf: int
-) -> TickResult:
+def scheduled_outcome(
+    row: SignalRow,
+    table: CandleTable,
+    lo: int,
+    hi: int,
+    buf: int,
+    *,
+    marks: Callable[[], bool],
+) -> Outcome:
+    """What happens to a scheduled signal over table rows [lo, hi); `marks()` says, once it has
+    entered, whether the partial levels want the VWAPs it passes."""
     size = hi - lo
     start = min(buf, size)
     ts = table.timestamp[lo:hi]
@@ -78,25 +95,25 @@ async def _resolve_scheduled(
         last = int(ts[-1])
         price = _window_price(table, lo, size - 1, buf)
         if last - row.scheduled_at < await_ms:
-            return await machine.publish(machine.outbox.active(row, price, 0.0, 0.0))
-        return await machine.publish(machine.cancel(row, price, last))
+            return Waiting(price)
+        return Cancel(price, last)
     at = int(ts[i])
+    price = _window_price(table, lo, i, buf)
     if i in (i_timeout, i_sl):  # timeout first, then stop-loss, win over the entry
-        return await machine.publish(machine.cancel(row, _window_price(table, lo, i, buf), at))
-    opened = await machine.activate(row, at)
-    if opened is None:  # decision Q3: a refused activation is a cancellation
-        result = machine.outbox.cancelled(row, _window_price(table, lo, i, buf), at)
-        machine.callback("on_cancel", machine.symbol, row, result.current_price, machine.backtest)
-        return await machine.publish(result)
-    if lo + i + 1 >= hi:  # activated on the last candle: Q4 closes the scheduled row
-        closed = await machine.close(row, "time_expired", _window_price(table, lo, i, buf), at)
-        return await machine.publish(closed)
-    return await _resolve_pending(machine, opened, table, lo + i + 1, hi, buf)
+        return Cancel(price, at)
+    if lo + i + 1 >= hi:  # entered on the last candle
+        return Entry(at, price, None)
+    rest = lo + i + 1
+    return Entry(
+        at, price, lambda opened: pending_outcome(opened, table, rest, hi, buf, marks=marks())
+    )
 
 
-async def _resolve_pending(
-    machine: SignalStateMachine, row: SignalRow, table: CandleTable, lo: int, hi: int, buf: int
-) -> TickResult:
+def pending_outcome(
+    row: SignalRow, table: CandleTable, lo: int, hi: int, buf: int, *, marks: bool
+) -> Close:
+    """How a pending signal closes over table rows [lo, hi); with `marks`, the VWAPs it passes
+    before (for the partial levels)."""
     size = hi - lo
     start = min(buf, size)
     ts = table.timestamp[lo:hi]
@@ -110,20 +127,14 @@ async def _resolve_pending(
         i_tp = _first(low <= row.price_take_profit, start, size)
         i_sl = _first(high >= row.price_stop_loss, start, size)
     i = min(i_expiry, i_tp, i_sl)
-    if machine.partial.wanted and i > start:
+    passed: tuple[tuple[float, int], ...] = ()
+    if marks and i > start:
         prices = rolling_vwap(table, lo, lo + i, buf + 1)
-        for j in range(start, i):
-            await machine.partial.update(row, float(prices[j]), int(ts[j]))
+        passed = tuple((float(prices[j]), int(ts[j])) for j in range(start, i))
     if i == size:
-        closed = await machine.close(
-            row, "time_expired", _window_price(table, lo, size - 1, buf), int(ts[-1])
-        )
-    elif i == i_expiry:
-        closed = await machine.close(
-            row, "time_expired", _window_price(table, lo, i, buf), int(ts[i])
-        )
-    elif i == i_tp:
-        closed = await machine.close(row, "take_profit", row.price_take_profit, int(ts[i]))
-    else:
-        closed = await machine.close(row, "stop_loss", row.price_stop_loss, int(ts[i]))
-    return await machine.publish(closed)
+        return Close("time_expired", _window_price(table, lo, size - 1, buf), int(ts[-1]), passed)
+    if i == i_expiry:
+        return Close("time_expired", _window_price(table, lo, i, buf), int(ts[i]), passed)
+    if i == i_tp:
+        return Close("take_profit", row.price_take_profit, int(ts[i]), passed)
+    return Close("stop_loss", row.price_stop_loss, int(ts[i]), passed)

@@ -75,4 +75,3 @@ def timeline(frame: FrameSchema) -> FrameTimeline:
             )
             settle_callback(outcome)
     return result
-

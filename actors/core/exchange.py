@@ -293,4 +293,3 @@ def exchange_actor(schema: ExchangeSchema) -> ExchangeActor:
     if actor is None or actor.schema is not schema:
         actor = actors[schema.name] = ExchangeActor(schema)
     return actor
-

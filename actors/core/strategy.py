@@ -25,6 +25,7 @@ from .context import ExecutionContext
 from .eager import Suspended
 from .exchange import ExchangeActor
 from .outbox import SignalOutbox
+from .outcomes import Cancel, Close, Outcome, Waiting
 from .partial import PartialTracker
 from .pnl import pnl
 from .risk import RiskGate
@@ -280,6 +281,30 @@ class SignalStateMachine:
             timestamp=when,
             warnings=self.warnings,
         )
+
+    async def settle(self, outcome: Outcome) -> TickResult:
+        """Apply what a fast-forward decided (SPEC 6.4) and publish the result."""
+        if isinstance(outcome, Close):
+            pending = self.pending
+            assert pending is not None
+            for price, when in outcome.marks:
+                await self.partial.update(pending, price, when)
+            closed = await self.close(pending, outcome.reason, outcome.price, outcome.at)
+            return await self.publish(closed)
+        row = self.scheduled
+        assert row is not None
+        if isinstance(outcome, Waiting):
+            return await self.publish(self.outbox.active(row, outcome.price, 0.0, 0.0))
+        if isinstance(outcome, Cancel):
+            return await self.publish(self.cancel(row, outcome.price, outcome.at))
+        opened = await self.activate(row, outcome.at)
+        if opened is None:  # decision Q3: a refused activation is a cancellation
+            self.callback("on_cancel", self.symbol, row, outcome.price, self.backtest)
+            return await self.publish(self.outbox.cancelled(row, outcome.price, outcome.at))
+        if outcome.then is None:  # entered on the last candle: Q4 closes the scheduled row
+            closed = await self.close(row, "time_expired", outcome.price, outcome.at)
+            return await self.publish(closed)
+        return await self.settle(outcome.then(opened))
 
     async def activate(self, row: SignalRow, when: int) -> SignalRow | None:
         """Scheduled -> pending at `when` (fast-forward); None when stop or risk refuses."""

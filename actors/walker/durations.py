@@ -17,4 +17,3 @@ def record_duration(symbol: str, strategy: str, seconds: float) -> None:
 def expected_seconds(symbol: str, strategy: str) -> float:
     """The last duration; infinity for a strategy never timed (it may be the longest)."""
     return _DURATIONS.get().get((symbol, strategy), float("inf"))
-
