@@ -13,10 +13,7 @@ import structlog
 
 from backtestkit.bus import BacktestProgress, Closed, MetricType, PerformanceEvent, TickResult
 
-from ..core.config import get_config
 from ..core.strategy import SignalStateMachine
-from ..market.candles import Candles
-from ..market.intervals import MINUTE_MS
 from .fast_forward import fast_forward
 from .frames import FrameTimeline
 
@@ -83,7 +80,6 @@ class FrameReplayer:
         frames = self.frames
         start, step, total = frames.start_ms, frames.step_ms, len(frames)
         bus = machine.bus
-        buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
         every = max(1, total // PROGRESS_EVENTS)
         next_progress = 0
         run_started = time.perf_counter()
@@ -118,16 +114,8 @@ class FrameReplayer:
                 self._performance("backtest_timeframe", frame_started)
                 i += 1
                 continue
-            signal = result.signal
-            assert signal is not None
-            config = get_config()
-            if result.action == "scheduled":
-                limit = buf + config.CC_SCHEDULE_AWAIT_MINUTES + signal.minute_estimated_time + 1
-            else:
-                limit = signal.minute_estimated_time + buf
             try:
-                window = machine.exchange.forward(machine.symbol, when - buf * MINUTE_MS, limit)
-                candles = window if isinstance(window, Candles) else await window
+                candles = await machine.forward_window(when)
             except Exception as exc:
                 await machine.report_failure(_log, "forward_fetch_failed", when, exc)
                 i += 1

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import EngineLocal
+from .engine import EngineLocal, current_engine, entered_engine
 
 __all__ = ["GlobalConfig", "get_config", "get_default_config", "reset_config", "set_config"]
 
@@ -116,7 +116,10 @@ def set_config(*, unsafe: bool = False, **overrides: Any) -> GlobalConfig:
 
 
 def get_config() -> GlobalConfig:
-    return _CONFIG.get()
+    """The current engine's config (read per signal, so without EngineLocal.get's call)."""
+    engine = entered_engine.get() or current_engine()
+    config: GlobalConfig = engine.locals.get(_CONFIG, _DEFAULT)
+    return config
 
 
 def get_default_config() -> GlobalConfig:

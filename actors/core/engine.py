@@ -32,7 +32,7 @@ class Engine:
 
     def __init__(self) -> None:
         self.bus = Bus()
-        self._locals: dict[EngineLocal[Any], Any] = {}
+        self.locals: dict[EngineLocal[Any], Any] = {}
         self._tokens: list[Token[Engine | None]] = []
         for local in EngineLocal.always_on:  # report storages that listen from the start
             local.of(self)
@@ -68,18 +68,23 @@ class EngineLocal(Generic[T]):
 
     def of(self, engine: Engine) -> T:
         try:
-            return cast(T, engine._locals[self])
+            value: T = engine.locals[self]
         except KeyError:
-            value = engine._locals[self] = self.factory(engine)
-            return value
+            value = engine.locals[self] = self.factory(engine)
+        return value
 
     def get(self) -> T:
         """The current engine's value."""
-        return self.of(current_engine())
+        engine = entered_engine.get() or current_engine()  # inlined: config is read per signal
+        try:
+            value: T = engine.locals[self]
+        except KeyError:
+            return self.of(engine)
+        return value
 
     def set(self, value: T) -> None:
         """Replace the current engine's value."""
-        current_engine()._locals[self] = value
+        current_engine().locals[self] = value
 
     def __repr__(self) -> str:
         return f"<EngineLocal {self.name}>"

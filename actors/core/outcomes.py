@@ -1,32 +1,32 @@
-"""What a fast-forward over a candle window decided (SPEC 6.4), for the state machine to apply."""
+"""What a fast-forward over a candle window decided (SPEC 6.4), for the state machine to apply.
+
+Named tuples rather than frozen dataclasses: one is made per signal, and a frozen dataclass
+costs a setattr call per field."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from backtestkit.bus import CloseReason, SignalRow
 
 __all__ = ["Cancel", "Close", "Entry", "Outcome", "Waiting"]
 
 
-@dataclass(frozen=True, slots=True)
-class Waiting:
+class Waiting(NamedTuple):
     """The scheduled signal neither entered nor timed out within the window."""
 
     price: float
 
 
-@dataclass(frozen=True, slots=True)
-class Cancel:
+class Cancel(NamedTuple):
     """The scheduled signal timed out, or its stop-loss came before its entry, at `at`."""
 
     price: float
     at: int
 
 
-@dataclass(frozen=True, slots=True)
-class Close:
+class Close(NamedTuple):
     """The pending signal closed at `at`; `marks` are the (VWAP, time) it passed first, for the
     partial profit/loss levels (empty when nobody listens to them)."""
 
@@ -36,8 +36,7 @@ class Close:
     marks: tuple[tuple[float, int], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """The scheduled signal's entry was reached at `at` (window VWAP `price`); `then` resolves
     the opened signal over the rest of the window, None when it entered on the last candle."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from backtestkit.bus import SignalRow
 
@@ -64,25 +64,27 @@ def signal_row(
 ) -> SignalRow:
     """The validated row of a signal taken at `when` with VWAP `price` (SPEC 5, steps 7-9): a
     limit entry already reached at `price` opens at once, one not yet reached is scheduled."""
-    common: dict[str, Any] = {
-        "id": signal.id or signal_id(symbol, strategy_name, when),
-        "position": signal.position,
-        "price_take_profit": signal.price_take_profit,
-        "price_stop_loss": signal.price_stop_loss,
-        "minute_estimated_time": signal.minute_estimated_time,
-        "note": sanitize_note(signal.note),
-        "scheduled_at": when,
-        "pending_at": when,
-        "symbol": symbol,
-        "exchange_name": exchange_name,
-        "strategy_name": strategy_name,
-    }
-    if signal.price_open is None:
-        row = SignalRow(price_open=price, is_scheduled=False, **common)
-        validate_signal(row, price, scheduled=False)
-        return row
-    long = signal.position == "long"
-    now = price <= signal.price_open if long else price >= signal.price_open
-    row = SignalRow(price_open=signal.price_open, is_scheduled=not now, **common)
-    validate_signal(row, price, scheduled=not now)
+    price_open = signal.price_open
+    if price_open is None:
+        price_open, scheduled = price, False
+    else:  # written as "reached" so that a NaN entry counts as not reached
+        long = signal.position == "long"
+        reached = price <= price_open if long else price >= price_open
+        scheduled = not reached
+    row = SignalRow(
+        id=signal.id or signal_id(symbol, strategy_name, when),
+        position=signal.position,
+        price_open=price_open,
+        price_take_profit=signal.price_take_profit,
+        price_stop_loss=signal.price_stop_loss,
+        minute_estimated_time=signal.minute_estimated_time,
+        note=sanitize_note(signal.note),
+        scheduled_at=when,
+        pending_at=when,
+        symbol=symbol,
+        exchange_name=exchange_name,
+        strategy_name=strategy_name,
+        is_scheduled=scheduled,
+    )
+    validate_signal(row, price, scheduled=scheduled)
     return row

@@ -19,10 +19,10 @@ from backtestkit.bus import (
     Topic,
 )
 
+from ..market.candles import Candles
 from ..market.intervals import MINUTE_MS
 from .config import get_config
 from .context import ExecutionContext
-from .eager import Suspended
 from .exchange import ExchangeActor
 from .outbox import SignalOutbox
 from .outcomes import Cancel, Close, Outcome, Waiting
@@ -30,8 +30,8 @@ from .partial import PartialTracker
 from .pnl import pnl
 from .risk import RiskGate
 from .schemas import StrategySchema
-from .signal import as_signal, signal_id, signal_row
-from .signal_request import SignalRequest
+from .signal import signal_id
+from .signal_intake import SignalIntake
 
 __all__ = ["SignalStateMachine", "signal_id"]
 
@@ -65,7 +65,6 @@ class SignalStateMachine:
         self.pending: SignalRow | None = None
         self.scheduled: SignalRow | None = None
         self.stopped = False
-        self.request = SignalRequest(schema, symbol, context)
         outbox = self.outbox = SignalOutbox(
             schema=schema, symbol=symbol, exchange_name=exchange.name, bus=bus, backtest=backtest
         )
@@ -74,7 +73,8 @@ class SignalStateMachine:
         self.publish = outbox.publish
         self.report_error = outbox.report_error
         self.report_failure = outbox.report_failure
-        self._priced_from, self._priced_until = exchange.priced_span(symbol)
+        self.intake = SignalIntake(self, schema, exchange, context)
+        self.scan_quiet = self.intake.scan_quiet  # the backtest clock's path over idle frames
 
     # -- what consumers want -----------------------------------------------------------------
 
@@ -93,6 +93,24 @@ class SignalStateMachine:
     def watched_topics(self) -> tuple[Topic[Any], Topic[Any]]:
         return self.outbox.watched_topics
 
+    async def adopt(
+        self, pending: SignalRow | None, scheduled: SignalRow | None, when: int
+    ) -> None:
+        """Live restore (SPEC 11.3): take over persisted signals; on_active (Q6) and
+        on_schedule tell the strategy what it holds again."""
+        self.context.when = when
+        if pending is not None:
+            self.pending = pending
+            self.callback("on_active", self.symbol, pending, await self.price(when), False)
+        if scheduled is not None:
+            self.scheduled = scheduled
+            self.callback("on_schedule", self.symbol, scheduled, await self.price(when), False)
+
+    async def refuse(self, error: Exception) -> None:
+        """No new position opens from now on (a quarantined state file); error topic."""
+        self.refusal = str(error)
+        await self.report_error(error)
+
     def stop(self) -> None:
         """No new signal from now on; a waiting scheduled signal is dropped."""
         self.stopped = True
@@ -110,9 +128,9 @@ class SignalStateMachine:
             return await self._watch_scheduled(self.scheduled, when)
         if self.stopped:
             return await self._idle(when)
-        row = await self._request_signal(when)
+        row = await self.intake.next_row(when)
         if row is None:
-            if self._priced_from <= when <= self._priced_until and not self.wants_idle:
+            if self.intake.priced(when) and not self.wants_idle:
                 return None
             return await self._idle(when)
         if row.is_scheduled:
@@ -121,7 +139,7 @@ class SignalStateMachine:
             self.callback("on_schedule", self.symbol, row, price, self.backtest)
             return await self.publish(self.outbox.scheduled(row, price))
         self._set_pending(row)
-        if not await self._risk_allows(row, row.price_open, when):
+        if not await self.risk_allows(row, row.price_open, when):
             self._set_pending(None)
             return await self._idle(when)
         return await self.publish(self._open(row))
@@ -134,7 +152,7 @@ class SignalStateMachine:
 
     async def _idle(self, when: int) -> Idle | None:
         if not self.wants_idle:
-            if self._priced_from <= when <= self._priced_until or (
+            if self.intake.priced(when) or (
                 self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when)
             ):
                 return None
@@ -162,7 +180,7 @@ class SignalStateMachine:
         if not reached:
             return await self.publish(self.outbox.active(row, price, 0.0, 0.0))
         self._set_scheduled(None)
-        if self.stopped or not await self._risk_allows(row, row.price_open, when):
+        if self.stopped or not await self.risk_allows(row, row.price_open, when):
             return await self._idle(when)
         opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
         self._set_pending(opened)
@@ -184,92 +202,9 @@ class SignalStateMachine:
         percent_tp, percent_sl = await self.partial.update(row, price, when)
         return await self.publish(self.outbox.active(row, price, percent_tp, percent_sl))
 
-    # -- getSignal procedure (SPEC 5) ----------------------------------------------------------
-
-    def scan_quiet(self, start: int, step: int, i: int, stop: int) -> int:
-        """Runs the frames start + k * step, k in [i, stop), that are idle ticks nobody watches
-        (SignalRequest.scan). Returns the first frame index that needs a full `tick()` (what
-        get_signal answered there is kept for it), or `stop`."""
-        request = self.request
-        if (
-            self.pending is not None
-            or self.scheduled is not None
-            or self.stopped
-            or self.refusal is not None
-            or request.asked is not None
-            or not request.steps_inline
-            or self.wants_idle
-        ):
-            return i
-        first_priced = -((start - self._priced_from) // step)  # frames outside need a full tick
-        if i < first_priced:
-            return i
-        stop = min(stop, (self._priced_until - start) // step + 1)
-        if stop <= i:
-            return i
-        return request.scan(self, start, step, i, stop)
-
-    async def _request_signal(self, when: int) -> SignalRow | None:
-        request = self.request
-        asked = request.asked
-        if asked is not None and asked[0] == when:
-            request.asked = None
-            dto = asked[1]
-            if type(dto) is Suspended:
-                try:
-                    dto = await request.finish(dto)
-                except Exception as exc:
-                    dto = exc
-            return await self._consider(dto, when)
-        if self.stopped or self.refusal is not None or not request.due(when):
-            return None
-        price: float | None = None
-        try:
-            if not self._priced_from <= when <= self._priced_until and not (
-                self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when)
-            ):
-                price = await self.price(when)  # SPEC 5: priced before asking the strategy
-            dto = await request.answer(when)
-        except Exception as exc:
-            return await self._consider(exc, when, price)
-        return await self._consider(dto, when, price)
-
-    async def _consider(self, dto: Any, when: int, price: float | None = None) -> SignalRow | None:
-        """Steps 5-9 of SPEC 5 on what get_signal answered (or raised); `price` is the VWAP
-        taken before the call (table-backed candles cannot change, so it is taken lazily)."""
-        try:
-            if isinstance(dto, Exception):
-                raise dto
-            if not dto or self.stopped:
-                return None
-            signal = as_signal(dto)
-            if price is None:
-                price = await self.price(when)
-            if not await self._risk_allows(signal, price, when):
-                return None
-            return signal_row(
-                signal,
-                price,
-                when,
-                symbol=self.symbol,
-                exchange_name=self.exchange.name,
-                strategy_name=self.schema.name,
-            )
-        except Exception as exc:
-            self.warnings.warning(
-                _log,
-                "get_signal_failed",
-                strategy=self.schema.name,
-                symbol=self.symbol,
-                when=when,
-                error=exc,
-            )
-            await self.report_error(exc)
-            return None
-
     # -- transitions shared with fast-forward --------------------------------------------------
 
-    async def _risk_allows(self, pending_signal: Any, current_price: float, when: int) -> bool:
+    async def risk_allows(self, pending_signal: Any, current_price: float, when: int) -> bool:
         if self.risk is None:
             return True
         return await self.risk.check(
@@ -281,6 +216,19 @@ class SignalStateMachine:
             timestamp=when,
             warnings=self.warnings,
         )
+
+    async def forward_window(self, when: int) -> Candles:
+        """The 1-minute candles a fast-forward from `when` reads (SPEC 6.4): `buf` minutes
+        before it, then the signal's lifetime (and a scheduled signal's wait for its entry)."""
+        row = self.pending or self.scheduled
+        assert row is not None
+        config = get_config()
+        buf = config.CC_AVG_PRICE_CANDLES_COUNT - 1
+        limit = row.minute_estimated_time + buf
+        if self.pending is None:
+            limit += config.CC_SCHEDULE_AWAIT_MINUTES + 1
+        window = self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
+        return window if isinstance(window, Candles) else await window
 
     async def settle(self, outcome: Outcome) -> TickResult:
         """Apply what a fast-forward decided (SPEC 6.4) and publish the result."""
@@ -309,7 +257,7 @@ class SignalStateMachine:
     async def activate(self, row: SignalRow, when: int) -> SignalRow | None:
         """Scheduled -> pending at `when` (fast-forward); None when stop or risk refuses."""
         self._set_scheduled(None)
-        if self.stopped or not await self._risk_allows(row, row.price_open, when):
+        if self.stopped or not await self.risk_allows(row, row.price_open, when):
             return None
         opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
         self._set_pending(opened)

@@ -16,6 +16,8 @@ class SignalValidationError(ValueError):
 
 
 def _finite(value: object) -> bool:
+    if type(value) is float:  # the usual case, first
+        return math.isfinite(value)
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -34,11 +36,12 @@ def validate_signal(row: SignalRow, current_price: float, *, scheduled: bool) ->
         ("priceTakeProfit", row.price_take_profit),
         ("priceStopLoss", row.price_stop_loss),
     )
-    for label, value in prices:
-        if not _finite(value):
+    finite = [_finite(value) for _label, value in prices]
+    for (label, value), ok in zip(prices, finite, strict=True):
+        if not ok:
             lines.append(f"{label} must be a finite number, got {value!r}")
-    for label, value in prices:
-        if _finite(value) and value <= 0:
+    for (label, value), ok in zip(prices, finite, strict=True):
+        if ok and value <= 0:
             lines.append(f"{label} must be > 0, got {value!r}")
     _price_rules(row, current_price, scheduled, config, lines)
     met = row.minute_estimated_time

@@ -47,25 +47,16 @@ class MinuteTicker:
             pending, scheduled, errors = None, None, [exc]
         for error in errors:
             _log.error("state_file_quarantined", error=str(error))
-            machine.refusal = str(error)
-            await machine.report_error(error)
-        when = self.clock.now()
-        machine.context.when = when
+            await machine.refuse(error)
+        await machine.adopt(pending, scheduled, self.clock.now())
         if pending is not None:
-            machine.pending = pending
-            price = await machine.price(when)
-            machine.callback("on_active", machine.symbol, pending, price, False)
             _log.info("position_restored", signal=pending.id, symbol=machine.symbol)
         if scheduled is not None:
-            machine.scheduled = scheduled
-            price = await machine.price(when)
-            machine.callback("on_schedule", machine.symbol, scheduled, price, False)
             _log.info("scheduled_restored", signal=scheduled.id, symbol=machine.symbol)
         try:
             state.reconcile(pending)
         except CorruptStateError as exc:
-            machine.refusal = str(exc)
-            await machine.report_error(exc)
+            await machine.refuse(exc)
 
     def run(self) -> AsyncIterator[TickResult]:
         return self.machine.warnings.flushed_after(self._tick_forever())
