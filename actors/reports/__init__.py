@@ -28,6 +28,8 @@ from .models import (
 )
 from .partial import Partial, PartialReports
 from .performance import Performance, PerformanceReports
+from .research_equity import research_statistics, trades_and_equity
+from .research_metrics import EquitySeries, ResearchMetrics, TradeRecord, research_metrics
 from .risk import Risk, RiskReports
 from .schedule import Schedule, ScheduleReports
 from .statistics import backtest_statistics
@@ -42,6 +44,7 @@ __all__ = [
     "WALKER_PNL_COLUMNS",
     "WALKER_STRATEGY_COLUMNS",
     "Column",
+    "EquitySeries",
     "Heat",
     "HeatReports",
     "HeatmapRow",
@@ -56,6 +59,7 @@ __all__ = [
     "Performance",
     "PerformanceReports",
     "PerformanceStatistics",
+    "ResearchMetrics",
     "Risk",
     "RiskReports",
     "RiskStatistics",
@@ -63,6 +67,7 @@ __all__ = [
     "ScheduleEvent",
     "ScheduleReports",
     "ScheduleStatistics",
+    "TradeRecord",
     "WalkerProgress",
     "WalkerResults",
     "WalkerStrategyResult",
@@ -71,7 +76,10 @@ __all__ = [
     "get_columns",
     "get_default_columns",
     "live_report",
+    "research_metrics",
+    "research_statistics",
     "reset_columns",
     "set_columns",
+    "trades_and_equity",
     "walker_report",
 ]
