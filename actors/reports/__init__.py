@@ -26,6 +26,14 @@ from .models import (
     ScheduleEvent,
     ScheduleStatistics,
 )
+from .overfitting import (
+    Overfitting,
+    SharpeMoments,
+    deflated_sharpe_ratio,
+    expected_max_sharpe,
+    probability_of_backtest_overfitting,
+    sharpe_moments,
+)
 from .partial import Partial, PartialReports
 from .performance import Performance, PerformanceReports
 from .research_equity import research_statistics, trades_and_equity
@@ -52,6 +60,7 @@ __all__ = [
     "LiveEvent",
     "LiveStatistics",
     "MetricStats",
+    "Overfitting",
     "Partial",
     "PartialReports",
     "PartialRow",
@@ -67,19 +76,24 @@ __all__ = [
     "ScheduleEvent",
     "ScheduleReports",
     "ScheduleStatistics",
+    "SharpeMoments",
     "TradeRecord",
     "WalkerProgress",
     "WalkerResults",
     "WalkerStrategyResult",
     "backtest_report",
     "backtest_statistics",
+    "deflated_sharpe_ratio",
+    "expected_max_sharpe",
     "get_columns",
     "get_default_columns",
     "live_report",
+    "probability_of_backtest_overfitting",
     "research_metrics",
     "research_statistics",
     "reset_columns",
     "set_columns",
+    "sharpe_moments",
     "trades_and_equity",
     "walker_report",
 ]
