@@ -119,7 +119,8 @@ def _block_sharpes(
     variance = (squares - rows * mean**2) / (rows - 1)
     std = np.sqrt(np.maximum(variance, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(std > 0, mean / std, np.sign(mean) * np.inf)
+        flat = np.where(mean == 0, 0.0, np.sign(mean) * np.inf)  # no spread: 0 or +/-inf
+        return np.where(std > 0, mean / std, flat)
 
 
 def _rank(values: npt.NDArray[np.float64], chosen: int) -> float:

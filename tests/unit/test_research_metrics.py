@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from backtesting import Backtest, Strategy
 from backtesting._stats import compute_stats
+from closed_signals import closed_signal
 
 from backtestkit.actors.reports.research_equity import research_statistics, trades_and_equity
 from backtestkit.actors.reports.research_metrics import (
@@ -18,7 +19,7 @@ from backtestkit.actors.reports.research_metrics import (
     TradeRecord,
     research_metrics,
 )
-from backtestkit.bus import BacktestStatistics, Closed, Pnl, SignalRow
+from backtestkit.bus import BacktestStatistics, Closed
 
 HOUR = 3_600_000
 START = 1_704_067_200_000  # 2024-01-01 00:00 UTC, a Monday
@@ -129,35 +130,6 @@ def test_metrics_agree_with_backtesting_py_on_its_own_run() -> None:
     assert_agree(ours, stats, HOUR)
 
 
-def _closed(pending_at: int, close_at: int, pnl: float, n: int) -> Closed:
-    signal = SignalRow(
-        id=f"s{n}",
-        position="long",
-        price_open=100.0,
-        price_take_profit=110.0,
-        price_stop_loss=90.0,
-        minute_estimated_time=1440,
-        note="",
-        scheduled_at=pending_at,
-        pending_at=pending_at,
-        symbol="BTCUSD",
-        exchange_name="x",
-        strategy_name="s",
-        is_scheduled=False,
-    )
-    return Closed(
-        symbol="BTCUSD",
-        strategy_name="s",
-        exchange_name="x",
-        current_price=100.0,
-        backtest=True,
-        signal=signal,
-        close_reason="take_profit" if pnl > 0 else "stop_loss",
-        close_timestamp=close_at,
-        pnl=Pnl(pnl_percentage=pnl, price_open=100.0, price_close=100.0 + pnl),
-    )
-
-
 # (open hour, close hour, pnl %): closes land mid-bar, one trade spans a weekend.
 SIGNALS = [
     (3, 9, 1.8),
@@ -173,7 +145,7 @@ SIGNALS = [
 
 def _our_signals() -> list[Closed]:
     closed = [
-        _closed(START + a * HOUR + 60_000, START + b * HOUR + 1_800_000, pnl, i)
+        closed_signal(START + a * HOUR + 60_000, START + b * HOUR + 1_800_000, pnl, i)
         for i, (a, b, pnl) in enumerate(SIGNALS)
     ]
     return closed[::-1]  # stored newest first
@@ -234,7 +206,7 @@ def test_metrics_of_our_signals_agree_with_backtesting_py() -> None:
 
 def test_undefined_metrics_are_none_like_backtesting_py_nan() -> None:
     bars = [START + i * HOUR for i in range(48)]
-    winners = [_closed(START + HOUR, START + 5 * HOUR, 1.0, 0)]
+    winners = [closed_signal(START + HOUR, START + 5 * HOUR, 1.0, 0)]
     trades, equity = trades_and_equity(winners, bars)
     ours = research_metrics(trades, equity)
     assert ours.profit_factor is None and ours.sqn is None and ours.kelly_criterion is None

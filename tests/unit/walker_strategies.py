@@ -84,3 +84,8 @@ def sma_5_20_slowly(symbol: str, when: datetime) -> Signal | None:
     """sma_5_20 taking at least 0.2 ms a call: a day of 1m frames lasts 0.3 s or more."""
     time.sleep(0.0002)
     return sma_5_20(symbol, when)
+
+
+def sma_grid(symbol: str, when: datetime, *, fast: int, slow: int) -> Signal | None:
+    """The SMA cross with its windows as parameters, for parameter sweeps."""
+    return _sma(symbol, fast, slow, 0.01, 0.007)
