@@ -104,6 +104,7 @@ from .reports import (
     Performance,
     PerformanceReports,
     PerformanceStatistics,
+    ResearchMetrics,
     Risk,
     RiskReports,
     RiskStatistics,
@@ -119,10 +120,22 @@ from .reports import (
     get_columns,
     get_default_columns,
     live_report,
+    research_statistics,
     reset_columns,
     set_columns,
 )
-from .walker import Executor, ExecutorFactory, Walker, WalkerMode, register_executor
+from .reports.walker_overfitting import WalkerOverfitting
+from .walker import (
+    Executor,
+    ExecutorFactory,
+    FoldResult,
+    Walker,
+    WalkerMode,
+    WalkForwardResult,
+    add_sweep,
+    register_executor,
+    walk_forward,
+)
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -153,6 +166,7 @@ __all__ = [
     "ExecutionContext",
     "Executor",
     "ExecutorFactory",
+    "FoldResult",
     "FrameCallbacks",
     "FrameSchema",
     "FrameTimeline",
@@ -182,6 +196,7 @@ __all__ = [
     "PositionSize",
     "PositionSizeCalculator",
     "Registry",
+    "ResearchMetrics",
     "Risk",
     "RiskCallbacks",
     "RiskCheck",
@@ -205,9 +220,11 @@ __all__ = [
     "TableSource",
     "TickResult",
     "VirtualClock",
+    "WalkForwardResult",
     "Walker",
     "WalkerCallbacks",
     "WalkerMode",
+    "WalkerOverfitting",
     "WalkerProgress",
     "WalkerResults",
     "WalkerSchema",
@@ -218,6 +235,7 @@ __all__ = [
     "add_risk",
     "add_sizing",
     "add_strategy",
+    "add_sweep",
     "add_walker",
     "backtest_report",
     "backtest_statistics",
@@ -241,12 +259,14 @@ __all__ = [
     "live_report",
     "register_executor",
     "registry",
+    "research_statistics",
     "reset_columns",
     "reset_config",
     "reset_registry",
     "set_columns",
     "set_config",
     "vwap",
+    "walk_forward",
 ]
 
 configure_logging()

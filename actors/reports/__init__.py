@@ -44,6 +44,7 @@ from .statistics import backtest_statistics
 from .walker import walker_report
 from .walker_columns import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
 from .walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
+from .walker_overfitting import WalkerOverfitting, walker_overfitting
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -78,6 +79,7 @@ __all__ = [
     "ScheduleStatistics",
     "SharpeMoments",
     "TradeRecord",
+    "WalkerOverfitting",
     "WalkerProgress",
     "WalkerResults",
     "WalkerStrategyResult",
@@ -95,5 +97,6 @@ __all__ = [
     "set_columns",
     "sharpe_moments",
     "trades_and_equity",
+    "walker_overfitting",
     "walker_report",
 ]

@@ -89,3 +89,9 @@ def sma_5_20_slowly(symbol: str, when: datetime) -> Signal | None:
 def sma_grid(symbol: str, when: datetime, *, fast: int, slow: int) -> Signal | None:
     """The SMA cross with its windows as parameters, for parameter sweeps."""
     return _sma(symbol, fast, slow, 0.01, 0.007)
+
+
+def long_grid(symbol: str, when: datetime, *, take: float, stop: float) -> Signal | None:
+    """Always long at the average price with the given take-profit / stop-loss distances."""
+    price: Any = get_average_price(symbol)
+    return Signal("long", price * (1 + take), price * (1 - stop), 240)
