@@ -38,10 +38,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from backtestkit.bus.frames import series
 
 __all__ = ["EquitySeries", "ResearchMetrics", "TradeRecord", "research_metrics"]
 
@@ -125,6 +128,10 @@ class ResearchMetrics:
     max_trade_duration_ms: int | None
     avg_trade_duration_ms: float | None
     median_trade_duration_ms: float | None
+
+    def to_series(self) -> Any:
+        """Every metric as a pandas Series (extra `pandas`)."""
+        return series({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 def _finite(value: float) -> float | None:

@@ -21,10 +21,11 @@ strategies' train `total_pnl` over the train windows. None when `is_annual <= 0`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backtestkit.bus import BacktestStatistics, Closed, Serializable
+from backtestkit.bus.frames import rows_frame
 
 from ..core.registration import add_frame, add_walker
 from ..core.registry import registry
@@ -63,6 +64,32 @@ class WalkForwardResult(Serializable):
     is_annual_return: float | None
     oos_annual_return: float | None
     efficiency: float | None
+
+    def to_frame(self) -> Any:
+        """One row per fold (windows as UTC datetimes, the winner, train and test PnL), as a
+        pandas DataFrame (extra `pandas`); `statistics.to_frame()` has the stitched signals."""
+        return rows_frame([_fold_row(r) for r in self.folds])
+
+
+def _when(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _fold_row(result: FoldResult) -> dict[str, Any]:
+    fold, train, test = result.fold, result.train_stats, result.test_stats
+    return {
+        "fold": fold.index,
+        "train_start": _when(fold.train_start_ms),
+        "train_end": _when(fold.train_end_ms),
+        "test_start": _when(fold.test_start_ms),
+        "test_end": _when(fold.test_end_ms),
+        "best_strategy": result.best_strategy,
+        "train_metric": result.train_metric,
+        "train_total_pnl": None if train is None else train.total_pnl,
+        "train_signals": None if train is None else train.total_signals,
+        "test_total_pnl": None if test is None else test.total_pnl,
+        "test_signals": None if test is None else test.total_signals,
+    }
 
 
 def _frame(name: str, start_ms: int, end_ms: int, interval: str) -> str:

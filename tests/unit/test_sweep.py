@@ -95,6 +95,10 @@ def test_sweep_runs_in_the_walker_and_the_report_gains_the_check_on_request() ->
     assert extended.startswith(plain + "\n\n## Overfitting Check\n")
     assert "**Trials (configurations tried):** 4" in extended
     assert "**Days per trial:** 3" in extended
+    table = Walker.get_data(SYMBOL, "w").to_frame()
+    assert list(table["strategy_name"]) == names
+    assert list(table["total_signals"]) == [c.stats.total_signals for c in contracts]
+    assert list(table["metric_value"]) == [c.current_metric for c in contracts]
     check = Walker.get_overfitting(SYMBOL, "w")
     assert check.trials == 4 and check.days == 3 and check.best_strategy in names
 

@@ -173,6 +173,14 @@ def test_each_fold_trades_the_train_winner_on_its_test_window() -> None:
     assert ins > 0
     assert result.efficiency == pytest.approx(oos / ins)
 
+    table = result.to_frame()
+    assert list(table["fold"]) == [0, 1]
+    assert list(table["best_strategy"]) == [f.best_strategy for f in result.folds]
+    assert (table["train_end"] < table["test_start"]).all()
+    assert list(table["test_start"]) == [
+        datetime.fromtimestamp((ws.START + d * DAY) / 1000, tz=UTC) for d in (2, 3)
+    ]
+
 
 @pytest.mark.slow
 def test_walk_forward_on_a_process_pool_equals_in_process() -> None:
