@@ -183,8 +183,8 @@ def test_each_fold_trades_the_train_winner_on_its_test_window() -> None:
 
 
 @pytest.mark.slow
-def test_walk_forward_on_a_process_pool_equals_in_process() -> None:
+def test_walk_forward_on_a_process_pool_and_dask_equals_in_process(dask_cluster: str) -> None:
     _register()
     sequential = _run()
-    pooled = _run(workers=2)
-    assert pooled == sequential
+    assert _run(workers=2) == sequential
+    assert _run(dask=dask_cluster) == sequential
