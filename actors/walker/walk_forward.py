@@ -7,7 +7,8 @@ the chosen executor: in process, `workers=N`, `dask=...`), takes the best strate
 walker's metric and runs that one strategy on the test frame, also through `Walker.run`. The
 folds' frames and walkers are registered as `<walker>@train:<start>-<end>` and
 `<walker>@test:<start>-<end>[:<strategy>]` (content in the name, so a re-run reuses them). As
-in any backtest, a signal opened inside a window runs to its close, which may fall after it.
+in any backtest, a signal opened inside a window runs to its close, which may fall after it;
+`gap` (see `folds`) keeps train trades off the test window's candles.
 
 The result stitches the test windows: `signals` (every out-of-sample closed signal, oldest
 first), `equity` (cumulative PnL % at each close, starting at 0 at the first test window) and
@@ -139,6 +140,7 @@ async def walk_forward(
     test: timedelta | int,
     step: timedelta | int | None = None,
     anchored: bool = False,
+    gap: timedelta | int = 0,
     workers: int = 1,
     dask: Any = None,
     walker_mode: WalkerMode = Walker,
@@ -148,7 +150,14 @@ async def walk_forward(
     frame = registry.frame(schema.frame)
     step_ms = interval_ms(frame.interval, FRAME_INTERVALS, "frame")
     folds = walk_forward_folds(
-        frame.start_ms, frame.end_ms, step_ms, train=train, test=test, step=step, anchored=anchored
+        frame.start_ms,
+        frame.end_ms,
+        step_ms,
+        train=train,
+        test=test,
+        step=step,
+        anchored=anchored,
+        gap=gap,
     )
     options: dict[str, Any] = {"workers": workers, "dask": dask}
     results: list[FoldResult] = []

@@ -79,6 +79,19 @@ def test_anchored_folds_grow_the_train_window_from_the_frame_start() -> None:
     assert all(f.train_end_ms < f.test_start_ms for f in folds)
 
 
+def test_a_gap_keeps_the_test_window_away_from_the_train_window() -> None:
+    folds = walk_forward_folds(
+        ms(2024, 1, 1), ms(2024, 1, 10), MINUTE, train=3 * DAY, test=DAY, gap=timedelta(hours=6)
+    )
+    assert len(folds) == 5  # the sixth test window would end at 01-10 05:59, after the frame
+    first = folds[0]
+    assert first.train_end_ms == ms(2024, 1, 3, 23, 59)
+    assert (first.test_start_ms, first.test_end_ms) == (ms(2024, 1, 4, 6), ms(2024, 1, 5, 5, 59))
+    assert all(f.test_start_ms - f.train_end_ms == 6 * 60 * MINUTE + MINUTE for f in folds)
+    with pytest.raises(ValueError, match="gap must not be negative"):
+        walk_forward_folds(0, 10 * DAY, MINUTE, train=DAY, test=DAY, gap=-MINUTE)
+
+
 def test_fold_errors_name_the_window() -> None:
     hour = 60 * MINUTE
     with pytest.raises(
@@ -188,3 +201,14 @@ def test_walk_forward_on_a_process_pool_and_dask_equals_in_process(dask_cluster:
     sequential = _run()
     assert _run(workers=2) == sequential
     assert _run(dask=dask_cluster) == sequential
+
+
+def test_with_a_gap_no_train_trade_closes_in_the_test_window() -> None:
+    _register()
+    # the signals live at most 240 minutes: a 5-hour gap covers them
+    result = _run(gap=timedelta(hours=5))
+    assert len(result.folds) == 1
+    fold = result.folds[0]
+    assert fold.fold.test_start_ms == ws.START + 2 * DAY + 5 * 60 * MINUTE
+    assert fold.train_stats is not None and fold.train_stats.total_signals > 0
+    assert max(c.close_timestamp for c in fold.train_stats.signal_list) < fold.fold.test_start_ms
