@@ -133,6 +133,7 @@ from .walker import (
     WalkerMode,
     WalkForwardResult,
     add_sweep,
+    optimize,
     register_executor,
     walk_forward,
 )
@@ -257,6 +258,7 @@ __all__ = [
     "list_strategies",
     "list_walkers",
     "live_report",
+    "optimize",
     "register_executor",
     "registry",
     "research_statistics",

@@ -5,6 +5,7 @@ from .executor import Executor
 from .executor_plugins import ExecutorFactory, register_executor
 from .facade import Walker, WalkerMode
 from .folds import Fold, walk_forward_folds
+from .optimize import Optimization, optimize
 from .supervisor import WalkerSupervisor
 from .sweep import ParameterizedSignal, add_sweep, grid_points, sweep_name
 from .walk_forward import FoldResult, WalkForwardResult, walk_forward
@@ -14,6 +15,7 @@ __all__ = [
     "ExecutorFactory",
     "Fold",
     "FoldResult",
+    "Optimization",
     "ParameterizedSignal",
     "WalkForwardResult",
     "Walker",
@@ -21,6 +23,7 @@ __all__ = [
     "WalkerSupervisor",
     "add_sweep",
     "grid_points",
+    "optimize",
     "register_executor",
     "sweep_name",
     "walk_forward",

@@ -111,6 +111,18 @@ class WalkerMode:
         )
         return supervisor.run()
 
+    async def run_to_end(
+        self, symbol: str, *, walker: str, workers: int = 1, dask: Any = None
+    ) -> WalkerResults:
+        """`run` consumed to its end; returns `get_data` (a walk-forward fold, a search batch)."""
+        results = self.run(symbol, walker=walker, workers=workers, dask=dask)
+        try:
+            async for _ in results:
+                pass
+        finally:
+            await results.aclose()  # type: ignore[attr-defined]
+        return self.get_data(symbol, walker)
+
     def background(
         self,
         symbol: str,

@@ -35,6 +35,7 @@ from ..reports.statistics import backtest_statistics
 from ..reports.walker_models import WalkerResults
 from .facade import Walker, WalkerMode
 from .folds import Fold, walk_forward_folds
+from .storage import NO_WALKER_DATA
 
 __all__ = ["FoldResult", "WalkForwardResult", "walk_forward"]
 
@@ -105,19 +106,14 @@ def _walker(name: str, strategies: list[str], exchange: str, frame: str, metric:
     return name
 
 
-async def _walk(walker_mode: WalkerMode, symbol: str, name: str, options: dict[str, Any]) -> None:
-    results = walker_mode.run(symbol, walker=name, **options)
+async def _results(
+    walker_mode: WalkerMode, symbol: str, name: str, fold: Fold, options: dict[str, Any]
+) -> WalkerResults:
     try:
-        async for _ in results:
-            pass
-    finally:
-        await results.aclose()  # type: ignore[attr-defined]
-
-
-def _data(walker_mode: WalkerMode, symbol: str, name: str, fold: Fold) -> WalkerResults:
-    try:
-        return walker_mode.get_data(symbol, name)
-    except ValueError:
+        return await walker_mode.run_to_end(symbol, walker=name, **options)
+    except ValueError as exc:
+        if str(exc) != NO_WALKER_DATA:
+            raise
         raise RuntimeError(
             f"walk-forward fold {fold.index}: walker {name!r} produced no result "
             "(every strategy failed or the walk was stopped)"
@@ -168,8 +164,7 @@ async def walk_forward(
         _frame(train_name, fold.train_start_ms, fold.train_end_ms, frame.interval)
         strategies = list(schema.strategies)
         _walker(train_name, strategies, schema.exchange, train_name, schema.metric)
-        await _walk(walker_mode, symbol, train_name, options)
-        trained = _data(walker_mode, symbol, train_name, fold)
+        trained = await _results(walker_mode, symbol, train_name, fold, options)
         best = trained.best_strategy
         test_stats = None
         if best is not None:
@@ -177,8 +172,8 @@ async def walk_forward(
             _frame(test_frame, fold.test_start_ms, fold.test_end_ms, frame.interval)
             test_name = f"{test_frame}:{best}"
             _walker(test_name, [best], schema.exchange, test_frame, schema.metric)
-            await _walk(walker_mode, symbol, test_name, options)
-            test_stats = _data(walker_mode, symbol, test_name, fold).strategy_results[0].stats
+            tested = await _results(walker_mode, symbol, test_name, fold, options)
+            test_stats = tested.strategy_results[0].stats
             assert trained.best_stats is not None
             is_pnl += trained.best_stats.total_pnl or 0.0
             oos_pnl += test_stats.total_pnl or 0.0

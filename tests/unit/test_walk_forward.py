@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
-import numpy as np
 import pytest
 import walker_strategies as ws
 
@@ -30,7 +29,6 @@ from backtestkit.actors.walker import walk_forward_folds
 SYMBOL = "BTCUSDT"
 MINUTE = 60_000
 DAY = 86_400_000
-DRIFT = 0.00003
 
 
 def ms(*args: int) -> int:
@@ -104,17 +102,8 @@ def test_fold_errors_name_the_window() -> None:
         walk_forward_folds(0, 2 * DAY, MINUTE, train=2 * DAY, test=DAY)
 
 
-def trending_candles(drift: float = DRIFT) -> dict[str, np.ndarray]:
-    """The walker tests' random walk with a steady upward drift per minute."""
-    candles = ws.make_candles(days=4, seed=5)
-    growth = np.exp(drift * np.arange(len(candles["close"])))
-    for key in ("open", "high", "low", "close"):
-        candles[key] = np.round(candles[key] * growth, 2)
-    return candles
-
-
 def _register() -> list[str]:
-    add_exchange("mem", candles=MemoryCandles({SYMBOL: trending_candles()}))
+    add_exchange("mem", candles=MemoryCandles({SYMBOL: ws.trending_candles()}))
     add_frame("frame", start=ws.START, end=ws.START + 4 * DAY)
     names = add_sweep(
         "long",

@@ -95,3 +95,12 @@ def long_grid(symbol: str, when: datetime, *, take: float, stop: float) -> Signa
     """Always long at the average price with the given take-profit / stop-loss distances."""
     price: Any = get_average_price(symbol)
     return Signal("long", price * (1 + take), price * (1 - stop), 240)
+
+
+def trending_candles(drift: float = 0.00003) -> dict[str, np.ndarray]:
+    """The walker tests' random walk with a steady upward drift per minute."""
+    candles = make_candles(days=4, seed=5)
+    growth = np.exp(drift * np.arange(len(candles["close"])))
+    for key in ("open", "high", "low", "close"):
+        candles[key] = np.round(candles[key] * growth, 2)
+    return candles
