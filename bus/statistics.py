@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .frames import CLOSED_COLUMNS, closed_rows, rows_frame, series
 from .results import Closed
 from .serialize import Serializable
+from .tabular import CLOSED_COLUMNS, closed_rows, rows_frame, series
 
 __all__ = ["BacktestStatistics"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backtestkit.bus import BacktestStatistics
-from backtestkit.bus.frames import series
+from backtestkit.bus.tabular import series
 
 from ..core.schemas import FrameSchema
 from ..market.intervals import FRAME_INTERVALS, interval_ms

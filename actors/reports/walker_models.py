@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from backtestkit.bus import BacktestStatistics, Serializable
-from backtestkit.bus.frames import rows_frame
+from backtestkit.bus.tabular import rows_frame
 
 __all__ = ["WalkerProgress", "WalkerResults", "WalkerStrategyResult"]
 
@@ -64,7 +64,11 @@ class WalkerResults(Serializable):
             {
                 "strategy_name": r.strategy_name,
                 "metric_value": r.metric_value,
-                **{f.name: getattr(r.stats, f.name) for f in fields(r.stats)[1:]},
+                **{
+                    f.name: getattr(r.stats, f.name)
+                    for f in fields(r.stats)
+                    if f.name != "signal_list"
+                },
             }
             for r in reversed(self.strategy_results)
         ]

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backtestkit.bus import BacktestStatistics, Closed, Serializable
-from backtestkit.bus.frames import rows_frame
+from backtestkit.bus.tabular import rows_frame
 
 from ..core.registration import add_frame, add_walker
 from ..core.registry import registry
