@@ -46,7 +46,6 @@ from .core import (
 from .live import Live, VirtualClock
 from .market import Candles, CandleSource, MemoryCandles
 from .reports import (
-    Column,
     Heat,
     LiveStatistics,
     Partial,
@@ -55,9 +54,8 @@ from .reports import (
     Schedule,
     WalkerProgress,
     WalkerResults,
-    set_columns,
 )
-from .walker import Walker
+from .walker import Walker, add_sweep, walk_forward
 
 __all__ = [
     "Active",
@@ -67,7 +65,6 @@ __all__ = [
     "CandleSource",
     "Candles",
     "Closed",
-    "Column",
     "Engine",
     "Heat",
     "Idle",
@@ -97,6 +94,7 @@ __all__ = [
     "add_risk",
     "add_sizing",
     "add_strategy",
+    "add_sweep",
     "add_walker",
     "configure_logging",
     "format_price",
@@ -107,6 +105,6 @@ __all__ = [
     "get_date",
     "get_mode",
     "reset_config",
-    "set_columns",
     "set_config",
+    "walk_forward",
 ]

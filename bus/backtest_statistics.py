@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from .results import Closed
 from .serialize import Serializable
+from .tabular import CLOSED_COLUMNS, closed_rows, rows_frame, series
 
 __all__ = ["BacktestStatistics"]
 
@@ -28,3 +30,13 @@ class BacktestStatistics(Serializable):
     expected_yearly_returns: float | None
     max_drawdown: float | None
     total_trades: int
+
+    def to_frame(self) -> Any:
+        """The closed signals as a pandas DataFrame, oldest first (extra `pandas`)."""
+        return rows_frame(closed_rows(reversed(self.signal_list)), CLOSED_COLUMNS)
+
+    def to_series(self) -> Any:
+        """The statistics without the signal list, as a pandas Series (extra `pandas`)."""
+        return series(
+            {f.name: getattr(self, f.name) for f in fields(self) if f.name != "signal_list"}
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
 import structlog
@@ -31,10 +32,12 @@ from ..core.schemas import RiskSchema
 from ..core.strategy import SignalStateMachine
 from ..reports.backtest import backtest_report
 from ..reports.columns import Column
+from ..reports.research_metrics import ResearchMetrics
 from ..reports.schedule import Schedule
 from ..reports.statistics import backtest_statistics
 from .frames import timeline
 from .replayer import FrameReplayer
+from .research import frame_research, stats_series
 
 __all__ = ["BACKTEST", "STORED_SIGNALS", "Backtest", "BacktestMode"]
 
@@ -173,6 +176,39 @@ class BacktestMode:
     def get_data(self, symbol: str, strategy: str) -> BacktestStatistics:
         registry.strategy(strategy)
         return backtest_statistics(self._instances.get(symbol, strategy).closed)
+
+    def research(
+        self,
+        symbol: str,
+        strategy: str,
+        *,
+        frame: str,
+        capital: float = 10_000.0,
+        risk_free_rate: float = 0.0,
+    ) -> ResearchMetrics:
+        """Sortino, Calmar, CAGR, SQN, ... of the stored results over `frame`'s bars
+        (`reports.research_metrics`; equity compounds from `capital`)."""
+        return frame_research(
+            self.get_data(symbol, strategy),
+            registry.frame(frame),
+            capital=capital,
+            risk_free_rate=risk_free_rate,
+        )
+
+    def stats(
+        self,
+        symbol: str,
+        strategy: str,
+        *,
+        frame: str,
+        capital: float = 10_000.0,
+        risk_free_rate: float = 0.0,
+    ) -> Any:
+        """`get_data` and `research` as one pandas Series (extra `pandas`)."""
+        research = self.research(
+            symbol, strategy, frame=frame, capital=capital, risk_free_rate=risk_free_rate
+        )
+        return stats_series(self.get_data(symbol, strategy), research)
 
     def get_report(
         self, symbol: str, strategy: str, columns: Sequence[Column] | None = None

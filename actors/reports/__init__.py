@@ -26,14 +26,25 @@ from .models import (
     ScheduleEvent,
     ScheduleStatistics,
 )
+from .overfitting import (
+    Overfitting,
+    SharpeMoments,
+    deflated_sharpe_ratio,
+    expected_max_sharpe,
+    probability_of_backtest_overfitting,
+    sharpe_moments,
+)
 from .partial import Partial, PartialReports
 from .performance import Performance, PerformanceReports
+from .research_equity import research_statistics, trades_and_equity
+from .research_metrics import EquitySeries, ResearchMetrics, TradeRecord, research_metrics
 from .risk import RiskRejections, RiskReports
 from .schedule import Schedule, ScheduleReports
 from .statistics import backtest_statistics
 from .walker import walker_report
 from .walker_columns import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
 from .walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
+from .walker_overfitting import WalkerOverfitting, walker_overfitting
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -42,6 +53,7 @@ __all__ = [
     "WALKER_PNL_COLUMNS",
     "WALKER_STRATEGY_COLUMNS",
     "Column",
+    "EquitySeries",
     "Heat",
     "HeatReports",
     "HeatmapRow",
@@ -49,6 +61,7 @@ __all__ = [
     "LiveEvent",
     "LiveStatistics",
     "MetricStats",
+    "Overfitting",
     "Partial",
     "PartialReports",
     "PartialRow",
@@ -56,6 +69,7 @@ __all__ = [
     "Performance",
     "PerformanceReports",
     "PerformanceStatistics",
+    "ResearchMetrics",
     "RiskRejections",
     "RiskReports",
     "RiskStatistics",
@@ -63,15 +77,26 @@ __all__ = [
     "ScheduleEvent",
     "ScheduleReports",
     "ScheduleStatistics",
+    "SharpeMoments",
+    "TradeRecord",
+    "WalkerOverfitting",
     "WalkerProgress",
     "WalkerResults",
     "WalkerStrategyResult",
     "backtest_report",
     "backtest_statistics",
+    "deflated_sharpe_ratio",
+    "expected_max_sharpe",
     "get_columns",
     "get_default_columns",
     "live_report",
+    "probability_of_backtest_overfitting",
+    "research_metrics",
+    "research_statistics",
     "reset_columns",
     "set_columns",
+    "sharpe_moments",
+    "trades_and_equity",
+    "walker_overfitting",
     "walker_report",
 ]

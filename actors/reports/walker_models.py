@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from backtestkit.bus import BacktestStatistics, Serializable
+from backtestkit.bus.tabular import rows_frame
 
 __all__ = ["WalkerProgress", "WalkerResults", "WalkerStrategyResult"]
 
@@ -54,3 +56,20 @@ class WalkerResults(Serializable):
     best_metric: float | None
     best_stats: BacktestStatistics | None
     strategy_results: tuple[WalkerStrategyResult, ...]
+
+    def to_frame(self) -> Any:
+        """One row per tested strategy, in test order, with its metric value and statistics
+        (without the signal list), as a pandas DataFrame (extra `pandas`)."""
+        rows = [
+            {
+                "strategy_name": r.strategy_name,
+                "metric_value": r.metric_value,
+                **{
+                    f.name: getattr(r.stats, f.name)
+                    for f in fields(r.stats)
+                    if f.name != "signal_list"
+                },
+            }
+            for r in reversed(self.strategy_results)
+        ]
+        return rows_frame(rows)

@@ -33,6 +33,7 @@ from ..reports.columns import Column
 from ..reports.schedule import Schedule
 from ..reports.walker import walker_report
 from ..reports.walker_models import WalkerProgress, WalkerResults
+from ..reports.walker_overfitting import WalkerOverfitting, overfitting_lines, walker_overfitting
 from .executor import Executor, InProcessExecutor
 from .executor_plugins import DASK, PROCESS_POOL, executor_factory
 from .resume import ResumeStore
@@ -113,6 +114,18 @@ class WalkerMode:
             resume=ResumeStore(resume_dir) if resume_dir is not None else None,
         )
         return in_engine(supervisor.run())
+
+    async def run_to_end(
+        self, symbol: str, *, walker: str, workers: int = 1, dask: Any = None
+    ) -> WalkerResults:
+        """`run` consumed to its end; returns `get_data` (a walk-forward fold, a search batch)."""
+        results = self.run(symbol, walker=walker, workers=workers, dask=dask)
+        try:
+            async for _ in results:
+                pass
+        finally:
+            await results.aclose()  # type: ignore[attr-defined]
+        return self.get_data(symbol, walker)
 
     def background(
         self,
@@ -202,15 +215,30 @@ class WalkerMode:
         schema = registry.walker(walker)
         return self._instances.get(symbol, walker).storage.data(symbol, schema)
 
+    def get_overfitting(self, symbol: str, walker: str) -> WalkerOverfitting:
+        """Deflated Sharpe of the best strategy and PBO of all tested (`walker_overfitting`)."""
+        frame = registry.frame(registry.walker(walker).frame)
+        return walker_overfitting(self.get_data(symbol, walker), frame.start_ms, frame.end_ms)
+
     def get_report(
         self,
         symbol: str,
         walker: str,
         strategy_columns: Sequence[Column] | None = None,
         pnl_columns: Sequence[Column] | None = None,
+        *,
+        overfitting: bool = False,
     ) -> str:
-        """SPEC 10.3 Markdown; columns default to the configured walker tables (set_columns)."""
-        return walker_report(self.get_data(symbol, walker), strategy_columns, pnl_columns)
+        """SPEC 10.3 Markdown; columns default to the configured walker tables (set_columns).
+
+        `overfitting=True` appends the "Overfitting Check" section after the reference's text.
+        """
+        data = self.get_data(symbol, walker)
+        report = walker_report(data, strategy_columns, pnl_columns)
+        if not overfitting:
+            return report
+        section = overfitting_lines(self.get_overfitting(symbol, walker), data.metric)
+        return "\n".join([report, "", *section])
 
     def dump(
         self,
@@ -219,12 +247,16 @@ class WalkerMode:
         path: str | Path | None = None,
         strategy_columns: Sequence[Column] | None = None,
         pnl_columns: Sequence[Column] | None = None,
+        *,
+        overfitting: bool = False,
     ) -> Path:
         """Write the Markdown report to path (default ./dump/walker/<walker>.md)."""
         target = Path(path) if path is not None else Path("dump", "walker", f"{walker}.md")
         if target.suffix != ".md":
             target = target / f"{walker}.md"
-        report = self.get_report(symbol, walker, strategy_columns, pnl_columns)
+        report = self.get_report(
+            symbol, walker, strategy_columns, pnl_columns, overfitting=overfitting
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(report, encoding="utf-8")
         _log.info("report_saved", path=str(target))

@@ -28,6 +28,7 @@ from backtestkit.bus import BacktestStatistics, Closed, Pnl, SignalRow
 from ..core.config import get_config
 from ..core.schemas import ExchangeSchema, FrameSchema, RiskSchema, StrategySchema
 from ..market.candle_sources import CandleStore
+from .sweep import ParameterizedSignal
 
 __all__ = [
     "ResumeStore",
@@ -46,7 +47,11 @@ def _engine_version() -> str:
 
 
 def function_identity(fn: Callable[..., Any]) -> dict[str, Any]:
-    """Reference, source, closure values and defaults of a function (what makes it behave)."""
+    """Reference, source, closure values and defaults of a function (what makes it behave);
+    a sweep's `ParameterizedSignal` is its function's identity plus its parameter values."""
+    if isinstance(fn, ParameterizedSignal):
+        params = {key: repr(value) for key, value in fn.params.items()}
+        return {**function_identity(fn.fn), "params": params}
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", type(fn).__qualname__)
     try:

@@ -41,6 +41,7 @@ from ..core.schemas import (
     WalkerSchema,
 )
 from ..market.table_source import TableSource
+from ..walker.sweep import ParameterizedSignal
 
 __all__ = [
     "WalkerSpec",
@@ -78,7 +79,10 @@ class WorkerPayload:
 
 
 def _importable(fn: Callable[..., Any], owner: str) -> None:
-    """Raise unless `fn` is the object found by importing `fn.__module__` + `fn.__qualname__`."""
+    """Raise unless `fn` is the object found by importing `fn.__module__` + `fn.__qualname__`
+    (for a sweep's `ParameterizedSignal`, its function)."""
+    if isinstance(fn, ParameterizedSignal):
+        fn = fn.fn
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
     hint = (

@@ -8,14 +8,19 @@ from .assumptions import simulation_assumptions
 from .charts import MISSING_MATPLOTLIB, equity_png, require_matplotlib
 from .equity import EquityCurve, equity_curve
 from .html import render_html, write_html, write_png
+from .notebook import BacktestView, show
+from .research_rows import research_rows
 
 __all__ = [
     "MISSING_MATPLOTLIB",
+    "BacktestView",
     "EquityCurve",
     "equity_curve",
     "equity_png",
     "render_html",
     "require_matplotlib",
+    "research_rows",
+    "show",
     "simulation_assumptions",
     "write_html",
     "write_png",

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-from backtestkit.actors import Column, set_columns
 from backtestkit.actors.reports import (
     BACKTEST_COLUMNS,
     COLUMN_TABLES,
+    Column,
     get_columns,
     get_default_columns,
+    set_columns,
 )
 
 FAILED = "Column configuration validation failed:"

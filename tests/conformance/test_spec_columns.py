@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backtestkit.actors import Backtest, Closed, Column, add_strategy
+from backtestkit.actors import Backtest, Closed, add_strategy
+from backtestkit.actors.reports import Column
 
 from .harness import add_day_frame, add_mock_exchange, std_long
 from .spec_support import SYMBOL, run_background

@@ -13,7 +13,6 @@ import pytest
 
 from backtestkit.actors import (
     Backtest,
-    Column,
     Heat,
     Partial,
     Performance,
@@ -21,10 +20,9 @@ from backtestkit.actors import (
     Schedule,
     Signal,
     add_strategy,
-    set_columns,
     set_config,
 )
-from backtestkit.actors.reports import ScheduleEvent, get_columns
+from backtestkit.actors.reports import Column, ScheduleEvent, get_columns, set_columns
 from backtestkit.actors.reports.column_config import configured_columns
 from backtestkit.actors.reports.heat import heat_report, heat_row, heat_statistics
 from backtestkit.actors.reports.performance import percentile, performance_statistics

@@ -517,7 +517,7 @@ def test_report_without_results() -> None:
 
 
 async def test_report_uses_the_configured_columns() -> None:
-    from backtestkit.actors import Column, set_columns
+    from backtestkit.actors.reports import Column, set_columns
 
     register(["a"], "total_pnl")
     await walk(FakeExecutor({"a": stats(total_pnl=1.0)}))

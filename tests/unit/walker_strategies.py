@@ -84,3 +84,23 @@ def sma_5_20_slowly(symbol: str, when: datetime) -> Signal | None:
     """sma_5_20 taking at least 0.2 ms a call: a day of 1m frames lasts 0.3 s or more."""
     time.sleep(0.0002)
     return sma_5_20(symbol, when)
+
+
+def sma_grid(symbol: str, when: datetime, *, fast: int, slow: int) -> Signal | None:
+    """The SMA cross with its windows as parameters, for parameter sweeps."""
+    return _sma(symbol, fast, slow, 0.01, 0.007)
+
+
+def long_grid(symbol: str, when: datetime, *, take: float, stop: float) -> Signal | None:
+    """Always long at the average price with the given take-profit / stop-loss distances."""
+    price: Any = get_average_price(symbol)
+    return Signal("long", price * (1 + take), price * (1 - stop), 240)
+
+
+def trending_candles(drift: float = 0.00003) -> dict[str, np.ndarray]:
+    """The walker tests' random walk with a steady upward drift per minute."""
+    candles = make_candles(days=4, seed=5)
+    growth = np.exp(drift * np.arange(len(candles["close"])))
+    for key in ("open", "high", "low", "close"):
+        candles[key] = np.round(candles[key] * growth, 2)
+    return candles
