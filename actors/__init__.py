@@ -71,7 +71,17 @@ from .core import (
     reset_registry,
     set_config,
 )
-from .live import Clock, CorruptStateError, JsonStateStore, Live, LiveMode, VirtualClock, WallClock
+from .live import (
+    Clock,
+    CorruptStateError,
+    JsonStateStore,
+    Live,
+    LiveMode,
+    RecordingWriter,
+    VirtualClock,
+    WallClock,
+    read_recording,
+)
 from .market import (
     Candle,
     CandleDataError,
@@ -181,6 +191,7 @@ __all__ = [
     "Pnl",
     "PositionSize",
     "PositionSizeCalculator",
+    "RecordingWriter",
     "Registry",
     "Risk",
     "RiskCallbacks",
@@ -239,6 +250,7 @@ __all__ = [
     "list_strategies",
     "list_walkers",
     "live_report",
+    "read_recording",
     "register_executor",
     "registry",
     "reset_columns",
