@@ -77,9 +77,11 @@ from .live import (
     JsonStateStore,
     Live,
     LiveMode,
+    ParityResult,
     RecordingWriter,
     VirtualClock,
     WallClock,
+    parity,
     read_recording,
 )
 from .market import (
@@ -181,6 +183,7 @@ __all__ = [
     "MemoryCandles",
     "MetricStats",
     "Opened",
+    "ParityResult",
     "Partial",
     "PartialReports",
     "PartialRow",
@@ -250,6 +253,7 @@ __all__ = [
     "list_strategies",
     "list_walkers",
     "live_report",
+    "parity",
     "read_recording",
     "register_executor",
     "registry",
