@@ -102,16 +102,17 @@ async def replay_recording(
     exchange = ExchangeActor(ExchangeSchema(name=runs[0].exchange, candles=source))
     books = [RiskBook(risk) for risk in registry.strategy_risks(schema)]
     held: tuple[SignalRow | None, SignalRow | None] = (None, None)
-    last_transition_tick: int | None = None
+    changed_at: int | None = None  # the last tick that changed the replay's slots
     for index, run in enumerate(runs):
         if index > 0:
-            out.restarts.append(_restart(run, held, runs[index - 1], last_transition_tick))
+            out.restarts.append(_restart(run, held, runs[index - 1], changed_at))
         context = ExecutionContext(run.symbol, run.started, True, exchange)
         machine = _machine(schema, run, exchange, bus, context, books)
         token = execution_context.set(context)
         try:
             for when in run_timeline(run, timeline):
                 out.ticks += 1
+                slots = (machine.pending, machine.scheduled)
                 try:
                     result = await machine.tick(when)
                 except Exception as exc:
@@ -119,7 +120,8 @@ async def replay_recording(
                     continue
                 if result is not None and result.action in TRANSITIONS:
                     out.results.append((when, result))
-                    last_transition_tick = when
+                if slots[0] is not machine.pending or slots[1] is not machine.scheduled:
+                    changed_at = when
         finally:
             execution_context.reset(token)
         held = (machine.pending, machine.scheduled)
@@ -156,13 +158,13 @@ def _restart(
     run: RecordedRun,
     held: tuple[SignalRow | None, SignalRow | None],
     previous: RecordedRun,
-    last_transition_tick: int | None,
+    changed_at: int | None,
 ) -> RestartNote:
     live = (_slot_id(run.pending), _slot_id(run.scheduled))
     replay = (_slot_id(held[0]), _slot_id(held[1]))
-    # A crash between recording a transition and persisting (or clearing) its slot leaves live
-    # one transition behind the replay: only a transition of the run's last tick explains it.
-    crashed_after_last = bool(previous.ticks) and last_transition_tick == previous.ticks[-1]
+    # A crash between recording a tick and persisting (or clearing) its slots leaves live one
+    # change behind the replay: only a change at the run's last recorded tick explains it.
+    crashed_after_last = bool(previous.ticks) and changed_at == previous.ticks[-1]
     return RestartNote(
         when=run.started,
         live_pending=live[0],

@@ -43,9 +43,9 @@ PARITY_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     (
         "Restarts",
         "At each live restart the backtest adopts the open and scheduled signals live restored "
-        "from disk. A difference is explained when the replay's last transition came at the last "
-        "recorded tick before the restart (a crash before its state write); otherwise it counts "
-        "against parity.",
+        "from disk. A difference is explained when the replay's signals last changed at the last "
+        "recorded tick before the restart (a crash before that tick's state write); otherwise it "
+        "counts against parity (a position lost or invented by the restart).",
     ),
     (
         "Compared",

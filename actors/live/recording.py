@@ -79,7 +79,8 @@ def _frame(payload: bytes) -> bytes:
 
 
 class RecordingWriter:
-    """Appends one live run's records; `on_phase` lets crash tests stop at each write."""
+    """Appends one live run's records; `on_phase` lets crash tests stop at each write phase
+    (before_commit, before_write, after_write, after_fsync)."""
 
     def __init__(self, path: Path, *, on_phase: Callable[[str, Path], None] | None = None) -> None:
         self.path = path
@@ -182,6 +183,8 @@ class RecordingWriter:
 
     def commit(self) -> None:
         """Flush and fsync: the records are on disk before anything that depends on them."""
+        if self.on_phase is not None:
+            self.on_phase("before_commit", self.path)
         self.flush()
         if self._unsynced and self._fd is not None:
             os.fsync(self._fd)

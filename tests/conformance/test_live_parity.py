@@ -22,6 +22,7 @@ from backtestkit.actors import get_average_price as average
 from backtestkit.actors.live import parity_async
 from backtestkit.actors.live.ticker import TICK_TTL_MS as TTL
 from backtestkit.actors.market.candles import Candles
+from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import CsvCandles, ReplayCandles
 
 from .e2e_sources import spec_vwap
@@ -88,8 +89,9 @@ async def paper_run(
     start: int = S,
     change: Any = None,
     late: tuple[int, int] | None = None,
+    end: int | None = None,
 ) -> list[Any]:
-    clock = PaperClock(start, start + DAY - 1, late)
+    clock = PaperClock(start, start + DAY - 1 if end is None else end, late)
     add_exchange("paper", candles=Feed(data, clock, TICK6, change))
     add_strategy(strategy, interval=interval, get_signal=get_signal)
     results: list[Any] = []
@@ -238,3 +240,25 @@ async def test_parity_of_a_state_dir_without_recordings_says_so(tmp_path: Path) 
         await parity_async(tmp_path)
     with pytest.raises(FileNotFoundError, match="no live recording at"):
         await parity_async(tmp_path, symbol=SYMBOL, strategy=STRATEGY)
+
+
+@pytest.mark.anyio
+async def test_a_position_lost_at_a_restart_is_reported(tmp_path: Path) -> None:
+    """Live opens #1 at tick 0 and stops after tick 3 with it open; its state file is lost, so
+    the restart at tick 4 restores nothing and opens anew. Every signal matches (the backtest
+    adopts what live restored) but the restart is unexplained: the replay held #1."""
+    await paper_run(tmp_path, end=S + 3 * TTL)
+    (tmp_path / "signal" / f"{SYMBOL}_{STRATEGY}" / f"{SYMBOL}.json").unlink()
+    reset_engine()
+    await paper_run(tmp_path, start=S + 4 * TTL, end=S + 5 * TTL)
+    result = await parity_async(tmp_path)
+    assert [item["action"] for _, item in result.recording.signals] == ["opened", "opened"]
+    assert result.mismatches == [] and not result.ok
+    (note,) = result.replay.restarts
+    assert (note.when, note.live_pending, note.replay_pending, note.explained) == (
+        S + 4 * TTL,
+        None,
+        f"{STRATEGY}:{SYMBOL}:{S}",
+        False,
+    )
+    assert "a restart is unexplained" in result.markdown()

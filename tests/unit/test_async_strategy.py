@@ -151,9 +151,7 @@ async def test_a_suspending_get_signal_times_out(anyio_backend: str) -> None:
     assert cancelled == [True]
     assert [type(e) for e in errors] == [TimeoutError]
     assert str(errors[0]) == f"Timeout for slow symbol={SYMBOL}"
-    assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [
-        ("closed", T0 + MIN, 100.0)
-    ]
+    assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [("closed", T0 + MIN, 100.0)]
 
 
 @pytest.mark.anyio

@@ -93,8 +93,10 @@ def test_frames_after_the_data_log_one_warning_and_one_count() -> None:
             T0 + 34 * MIN,
             T0 + 59 * MIN,
         )
-        assert summary["error"] == first["error"] == (
-            f"ClientExchange getAveragePrice: no candles data for symbol={SYMBOL}"
+        assert (
+            summary["error"]
+            == first["error"]
+            == (f"ClientExchange getAveragePrice: no candles data for symbol={SYMBOL}")
         )
 
 
