@@ -8,6 +8,7 @@ from .assumptions import simulation_assumptions
 from .charts import MISSING_MATPLOTLIB, equity_png, require_matplotlib
 from .equity import EquityCurve, equity_curve
 from .html import render_html, write_html, write_png
+from .parity_html import render_parity_html, write_parity_html
 
 __all__ = [
     "MISSING_MATPLOTLIB",
@@ -15,8 +16,10 @@ __all__ = [
     "equity_curve",
     "equity_png",
     "render_html",
+    "render_parity_html",
     "require_matplotlib",
     "simulation_assumptions",
     "write_html",
+    "write_parity_html",
     "write_png",
 ]
