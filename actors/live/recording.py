@@ -139,8 +139,18 @@ class RecordingWriter:
         table = candles.table
         lo, hi = candles.bounds
         span = self._spans.get((sid, iid))
-        if span is not None and span[0] is table and span[1] <= lo and hi <= span[2]:
-            return  # a view of rows of the same (immutable) table already recorded
+        if span is not None and span[0] is table and lo <= span[2] and span[1] <= hi:
+            # a view overlapping rows of the same (immutable) table already recorded: only the
+            # rows outside that span can be new
+            for a, b in ((lo, span[1]), (span[2], hi)):
+                if a < b:
+                    self._record_rows(sid, iid, Candles(table, a, b))
+            self._spans[(sid, iid)] = (table, min(lo, span[1]), max(hi, span[2]))
+            return
+        self._record_rows(sid, iid, candles)
+        self._spans[(sid, iid)] = (table, lo, hi)
+
+    def _record_rows(self, sid: int, iid: int, candles: Candles) -> None:
         seen, buffer = self._seen, self._buffer
         columns = zip(
             candles.timestamp.tolist(),
@@ -157,10 +167,6 @@ class RecordingWriter:
             if seen.get(key) != values:
                 seen[key] = values
                 buffer += _frame(CANDLE + CANDLE_BODY.pack(sid, iid, ts, *values))
-        if span is not None and span[0] is table and lo <= span[2] and span[1] <= hi:
-            self._spans[(sid, iid)] = (table, min(lo, span[1]), max(hi, span[2]))
-        else:
-            self._spans[(sid, iid)] = (table, lo, hi)
 
     # -- disk -----------------------------------------------------------------------------------
 
