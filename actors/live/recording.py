@@ -50,6 +50,7 @@ CANDLE_BODY = struct.Struct("<HBq5d")
 RUN, TICK, SYMBOL, CANDLE, SIGNAL = b"R", b"T", b"Y", b"C", b"S"
 INTERVALS = tuple(CANDLE_INTERVALS)
 _INTERVAL_INDEX = {name: i for i, name in enumerate(INTERVALS)}
+PRUNE_TICKS = 1440  # once a day of ticks, forget candles older than twice the widest window
 
 
 def recording_path(base_dir: Path, symbol_name: str, strategy: str) -> Path:
@@ -91,6 +92,8 @@ class RecordingWriter:
         self._symbols: dict[str, int] = {}
         self._seen: dict[tuple[int, int, int], tuple[float, ...]] = {}
         self._spans: dict[tuple[int, int], tuple[CandleTable, int, int]] = {}
+        self._reach: dict[tuple[int, int], tuple[int, int]] = {}  # (newest ts, widest window)
+        self._ticks = 0
         self.writes = 0
         self.fsyncs = 0
 
@@ -122,6 +125,24 @@ class RecordingWriter:
 
     def tick(self, when: int) -> None:
         self._buffer += _frame(TICK + TICK_BODY.pack(when))
+        self._ticks += 1
+        if self._ticks % PRUNE_TICKS == 0:
+            self._prune()
+
+    @property
+    def remembered(self) -> int:
+        """Candles held to spot a revision (bounded: see `_prune`)."""
+        return len(self._seen)
+
+    def _prune(self) -> None:
+        """A candle older than the newest minus twice the widest window served is not served
+        again in practice; if it is, it is merely recorded once more (same values)."""
+        floors = {key: newest - 2 * width for key, (newest, width) in self._reach.items()}
+        self._seen = {
+            key: values
+            for key, values in self._seen.items()
+            if key[2] >= floors.get((key[0], key[1]), key[2])
+        }
 
     def signal(self, result: TickResult) -> None:
         self._buffer += _frame(SIGNAL + orjson.dumps(result.to_dict()))
@@ -138,6 +159,9 @@ class RecordingWriter:
         iid = _INTERVAL_INDEX.get(interval, 255)
         table = candles.table
         lo, hi = candles.bounds
+        first, last = int(table.timestamp[lo]), int(table.timestamp[hi - 1])
+        newest, width = self._reach.get((sid, iid), (last, 0))
+        self._reach[(sid, iid)] = (max(newest, last), max(width, last - first))
         span = self._spans.get((sid, iid))
         if span is not None and span[0] is table and lo <= span[2] and span[1] <= hi:
             # a view overlapping rows of the same (immutable) table already recorded: only the

@@ -19,6 +19,7 @@ import pytest
 from backtestkit.actors import (
     Live,
     MemoryCandles,
+    RecordingWriter,
     Signal,
     VirtualClock,
     add_exchange,
@@ -203,3 +204,27 @@ async def test_record_false_writes_no_recording(tmp_path: Path) -> None:
     results = await live_until_closed(tmp_path, record=False)
     assert [r.action for r in results] == ["opened", "closed"]
     assert not (tmp_path / "recording").exists()
+
+
+def test_the_revision_memory_stays_bounded(tmp_path: Path) -> None:
+    """5 000 ticks, each served the 5 newest candles: after each day of ticks only candles
+    newer than the newest minus twice the window (4 min) are remembered."""
+    table = market(5_010).table(SYMBOL, "1m")
+    writer = RecordingWriter(tmp_path / "r.rec")
+    writer.run_started(
+        symbol=SYMBOL, strategy=STRATEGY, exchange="x", when=T0, pending=None, scheduled=None
+    )
+    sizes = []
+    for k in range(5_000):
+        writer.tick(T0 + k * MIN)
+        writer.candles(SYMBOL, "1m", table.view(k + 6, k + 11))
+        sizes.append(writer.remembered)
+    writer.close()
+    # the prune at tick 1 440 (before its window) keeps the 9 candles stamped newest - 8 min ..
+    # newest; that tick adds 1; a day later, just before the next prune, 9 + 1 440
+    assert sizes[1_438] == 1_443 and sizes[1_439] == 10
+    assert max(sizes) == sizes[2_878] == 1_449
+    recording = read_recording(tmp_path / "r.rec")
+    assert (
+        len(recording.candles[(SYMBOL, "1m")]) == 5_004 and recording.revisions == []
+    )  # rows 6..5 009
