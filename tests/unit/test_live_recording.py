@@ -96,10 +96,12 @@ class ShortClock(VirtualClock):
         await super().sleep(ms)
 
 
-async def live_until_closed(state_dir: Path, source: Any = None, **kwargs: Any) -> list[Any]:
+async def live_until_closed(
+    state_dir: Path, source: Any = None, get_signal: Any = once, **kwargs: Any
+) -> list[Any]:
     clock = ShortClock(T0)
     add_exchange("paper", candles=source(clock) if source else ReplayCandles(market(), clock))
-    add_strategy(STRATEGY, interval="1m", get_signal=once)
+    add_strategy(STRATEGY, interval="1m", get_signal=get_signal)
     results = []
     run = Live.run(
         SYMBOL, strategy=STRATEGY, exchange="paper", clock=clock, state_dir=state_dir, **kwargs
@@ -228,3 +230,31 @@ def test_the_revision_memory_stays_bounded(tmp_path: Path) -> None:
     assert (
         len(recording.candles[(SYMBOL, "1m")]) == 5_004 and recording.revisions == []
     )  # rows 6..5 009
+
+
+class AsyncFeed:
+    """An exchange whose fetch is a coroutine (as CcxtCandles' is)."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.replay = ReplayCandles(market(), clock)
+
+    async def fetch(self, symbol: str, interval: str, since_ms: int, limit: int) -> Candles:
+        return self.replay.fetch(symbol, interval, since_ms, limit)
+
+
+async def once_awaiting(symbol: str, when: datetime) -> Signal | None:
+    price = await get_average_price(symbol)  # type: ignore[misc]
+    if round(when.timestamp() * 1000) == T0 + 2 * TTL:
+        return Signal("long", price * 1.05, price * 0.95, 1)
+    return None
+
+
+@pytest.mark.anyio
+async def test_candles_of_an_async_source_are_recorded_too(tmp_path: Path) -> None:
+    results = await live_until_closed(tmp_path, AsyncFeed, once_awaiting)
+    assert [r.action for r in results] == ["opened", "closed"]
+    recording = read_recording(rec_file(tmp_path))
+    assert recording.runs[0].ticks == [T0, T0 + TTL, T0 + 2 * TTL, T0 + 3 * TTL]
+    rows = recording.candles[(SYMBOL, "1m")]
+    assert sorted(rows) == [T0 + k * MIN for k in range(-4, 4)]
+    assert rows[T0 - 4 * MIN] == (106.0, 107.0, 105.0, 106.0, 1.0)
