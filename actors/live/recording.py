@@ -10,13 +10,16 @@ served with other values (a revised candle).
 Crash safety: the records of a tick go out in one `write(2)` at its end (the page cache survives
 SIGKILL); they are fsync'd before a transition is persisted or yielded, so a signal never rests on
 a minute the disk lost. A torn last record (length past the end, or a CRC mismatch) is ignored on
-read and cut off before the next append, so it never spoils the records before it.
+read and cut off before the next append, so it never spoils the records before it. A damaged
+record with whole records after it is no crash: reading fails naming its offset, and the next run
+moves the file aside to `<name>.corrupt-<ns>` and starts a new one.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +42,7 @@ __all__ = [
     "SYMBOL",
     "TICK",
     "RecordingWriter",
+    "damaged_inside",
     "recording_path",
     "scan_frames",
 ]
@@ -73,6 +77,15 @@ def scan_frames(data: bytes) -> tuple[list[bytes], int]:
         payloads.append(payload)
         offset = end
     return payloads, offset
+
+
+def damaged_inside(data: bytes, end: int) -> bool:
+    """Whether the first bad record at `end` has whole records after it (damage inside the
+    file, not the torn last write of a crash, which reaches the end of the file)."""
+    if end + FRAME.size > len(data):
+        return False
+    length: int = FRAME.unpack_from(data, end)[0]
+    return length > 0 and end + FRAME.size + length < len(data)
 
 
 def _frame(payload: bytes) -> bytes:
@@ -241,8 +254,16 @@ class RecordingWriter:
         try:
             size = os.fstat(fd).st_size
             if size:
-                _, end = scan_frames(_read_all(fd, size))
-                if end < size:
+                data = _read_all(fd, size)
+                _, end = scan_frames(data)
+                if end < size and damaged_inside(data, end):
+                    os.close(fd)
+                    moved = self.path.with_name(f"{self.path.name}.corrupt-{time.time_ns()}")
+                    os.replace(self.path, moved)  # kept for inspection; a new file starts
+                    _log.error("recording_damaged", path=str(self.path), at=end, moved=str(moved))
+                    created = True
+                    fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+                elif end < size:
                     _log.warning("recording_torn_tail_cut", path=str(self.path), bytes=size - end)
                     os.ftruncate(fd, end)
                     os.fsync(fd)

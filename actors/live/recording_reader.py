@@ -23,6 +23,7 @@ from .recording import (
     SYMBOL,
     TICK,
     TICK_BODY,
+    damaged_inside,
     scan_frames,
 )
 from .state_json import row_from_json
@@ -116,6 +117,11 @@ def read_recording(path: str | Path) -> Recording:
     except FileNotFoundError:
         raise FileNotFoundError(f"no live recording at {path}") from None
     payloads, end = scan_frames(data)
+    if end < len(data) and damaged_inside(data, end):
+        raise ValueError(
+            f"recording {path}: damaged record at byte {end} with {len(data) - end} bytes after "
+            "it (not the torn last write of a crash); move the file aside to record afresh"
+        )
     runs: list[RecordedRun] = []
     symbols: dict[int, str] = {}
     candles: dict[tuple[str, str], dict[int, OHLCV]] = {}

@@ -258,3 +258,22 @@ async def test_candles_of_an_async_source_are_recorded_too(tmp_path: Path) -> No
     rows = recording.candles[(SYMBOL, "1m")]
     assert sorted(rows) == [T0 + k * MIN for k in range(-4, 4)]
     assert rows[T0 - 4 * MIN] == (106.0, 107.0, 105.0, 106.0, 1.0)
+
+
+@pytest.mark.anyio
+async def test_damage_inside_the_file_is_no_torn_tail(tmp_path: Path) -> None:
+    """A bad CRC in the first tick record, with whole records after it: reading names the
+    offset instead of dropping the rest, and the next run moves the file aside."""
+    await live_until_closed(tmp_path)
+    path = rec_file(tmp_path)
+    data = bytearray(path.read_bytes())
+    first_tick = data.index(b"T" + struct.pack("<q", T0))  # its payload, after an 8-byte header
+    data[first_tick + 1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=f"damaged record at byte {first_tick - 8} with "):
+        read_recording(path)
+    reset_engine()
+    await live_until_closed(tmp_path)
+    (moved,) = path.parent.glob(f"{path.name}.corrupt-*")
+    assert moved.read_bytes() == bytes(data)
+    assert len(read_recording(path).runs) == 1
