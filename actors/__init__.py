@@ -43,7 +43,7 @@ from .core import (
     reset_config,
     set_config,
 )
-from .live import Live, VirtualClock
+from .live import Live, VirtualClock, parity
 from .market import Candles, CandleSource, MemoryCandles
 from .reports import (
     Heat,
@@ -104,6 +104,7 @@ __all__ = [
     "get_config",
     "get_date",
     "get_mode",
+    "parity",
     "reset_config",
     "set_config",
     "walk_forward",

@@ -12,10 +12,12 @@ os.environ.setdefault("BACKTESTKIT_LOG_LEVEL", "error")
 import bench_backtest
 import bench_foundation
 import bench_live
+import bench_parity
 import bench_walker
 
 if __name__ == "__main__":
     bench_foundation.main()
     bench_backtest.main()
     bench_live.main()
+    bench_parity.main()
     bench_walker.main()

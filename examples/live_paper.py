@@ -3,7 +3,8 @@
 Run: `python examples/live_paper.py`. The live loop ticks every 60 001 ms of *virtual* time
 (VirtualClock: sleeping advances the clock at once); ReplayCandles serves the CSV as an exchange
 would, only candles that have opened by now. State goes to a temporary directory; the report
-to dump/live/sma-cross-live.md.
+to dump/live/sma-cross-live.md. At the end `parity_async` replays the run's recording as a
+backtest of the same strategy and prints whether every signal matched.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from backtestkit.actors import (
     get_average_price,
     get_candles,
 )
+from backtestkit.actors.live import parity_async
 from backtestkit.adapters.candles import CsvCandles, ReplayCandles
 from backtestkit.bus import listen_signal_live
 
@@ -70,6 +72,7 @@ async def main() -> None:
             else:
                 line += f" at {result.current_price:,.2f}"
             print(line)
+        print((await parity_async(state)).first_divergence())  # the recording as a backtest
     stats = Live.get_data(SYMBOL, NAME)
     print(f"{stats.total_closed} closed, total PnL {stats.total_pnl or 0:+.2f} %")
     print(f"Live report: {Live.dump(SYMBOL, NAME)}")

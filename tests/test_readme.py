@@ -49,6 +49,8 @@ def test_python_blocks_run_as_one_session(
     printed = capsys.readouterr().out
     assert "# Backtest Report: breakout" in printed
     assert "opened" in printed and "closed" in printed
+    # the Live block stops at its first close: two signals (opened, closed), replayed alike
+    assert "parity: 2 signals, 0 mismatches\nTrue dump/parity/BTCUSD_breakout.md\n" in printed
     for report in ("breakout.md", "breakout.html", "breakout.png"):
         assert (tmp_path / "dump" / "backtest" / report).is_file()
     assert (tmp_path / "dump" / "walk").is_dir()  # the walker's resume store
@@ -78,7 +80,7 @@ def _commands() -> list[list[str]]:
 
 def test_cli_commands_parse_and_name_real_files() -> None:
     commands = _commands()
-    assert {c[0] for c in commands} == {"backtest", "walk", "live"}
+    assert {c[0] for c in commands} == {"backtest", "walk", "live", "parity"}
     for words in commands:
         args = build_parser().parse_args(words)
         assert (ROOT / args.script).is_file(), args.script

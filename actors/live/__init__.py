@@ -1,18 +1,31 @@
-"""Live mode: clocks, the MinuteTicker, crash-safe state on disk, the facade."""
+"""Live mode: clocks, the MinuteTicker, crash-safe state on disk, the facade, the recording of
+what live ticked and was served, and `parity` (that recording replayed as a backtest)."""
 
 from .clock import Clock, VirtualClock, WallClock
 from .facade import DEFAULT_STATE_DIR, Live, LiveMode
+from .parity import ParityResult, parity, parity_async
+from .parity_model import FieldDifference, SignalComparison
 from .persistence import CorruptStateError, JsonStateStore
+from .recording import RecordingWriter
+from .recording_reader import Recording, read_recording
 from .ticker import MinuteTicker
 
 __all__ = [
     "DEFAULT_STATE_DIR",
     "Clock",
     "CorruptStateError",
+    "FieldDifference",
     "JsonStateStore",
     "Live",
     "LiveMode",
     "MinuteTicker",
+    "ParityResult",
+    "Recording",
+    "RecordingWriter",
+    "SignalComparison",
     "VirtualClock",
     "WallClock",
+    "parity",
+    "parity_async",
+    "read_recording",
 ]

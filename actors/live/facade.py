@@ -30,6 +30,8 @@ from .persistence import (
     check_name,
     symbol_path_name,
 )
+from .recorded_exchange import RecordedExchange
+from .recording import RecordingWriter, recording_path
 from .state import LiveRiskBooks, LiveState
 from .ticker import MinuteTicker
 
@@ -63,16 +65,20 @@ class LiveMode:
         exchange: str,
         clock: Clock | None = None,
         state_dir: str | Path | JsonStateStore | None = None,
+        record: bool | RecordingWriter = True,
     ) -> AsyncIterator[TickResult]:
         """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
 
         `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
+        `record` (default on) appends the ticks, served candles and results to
+        `<state_dir>/recording/<symbol>_<strategy>.rec` for `parity`; a RecordingWriter may be
+        given instead (e.g. with a phase hook).
         """
         configure_logging()  # unless the user configured structlog first
         strategy_schema = registry.strategy(strategy)
         exchange_schema = registry.exchange(exchange)
         risks = registry.strategy_risks(strategy_schema)
-        symbol_path_name(symbol)
+        symbol_name = symbol_path_name(symbol)
         check_name("strategy", strategy)
         clock = clock if clock is not None else WallClock()
         if isinstance(state_dir, JsonStateStore):
@@ -82,7 +88,16 @@ class LiveMode:
         instance = self._instances.get(symbol, strategy)
         instance.log = LiveEventLog()
         Schedule.clear(symbol, strategy)  # SPEC 11.1
-        actor = exchange_actor(exchange_schema)
+        recorder: RecordingWriter | None = None
+        if isinstance(record, RecordingWriter):
+            recorder = record
+        elif record:
+            recorder = RecordingWriter(recording_path(store.base_dir, symbol_name, strategy))
+        actor = (
+            exchange_actor(exchange_schema)
+            if recorder is None
+            else RecordedExchange(exchange_schema, recorder)
+        )
         context = ExecutionContext(symbol, clock.now(), False, actor)
         books: builtins.list[RiskBook] = []
         unreadable: builtins.list[CorruptStateError] = []
@@ -104,7 +119,9 @@ class LiveMode:
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
-        ticker = MinuteTicker(machine, state, clock, on_result=instance.log.record)
+        ticker = MinuteTicker(
+            machine, state, clock, on_result=instance.log.record, recorder=recorder
+        )
         return in_context(ticker.run(), context)
 
     def background(

@@ -12,12 +12,15 @@ from backtestkit.bus import PerformanceEvent, TickResult
 from ..core.strategy import SignalStateMachine
 from .clock import Clock
 from .persistence import CorruptStateError
+from .recording import RecordingWriter
 from .state import LiveState
 
 __all__ = ["TICK_TTL_MS", "MinuteTicker"]
 
 TICK_TTL_MS = 60_001
 WARNING_SUMMARY_TICKS = 60  # repeated warnings are summed up once an hour of ticks
+RECORDING_SYNC_TICKS = 60  # idle minutes of the recording are fsync'd at least hourly
+_TRANSITIONS = ("opened", "closed", "cancelled")
 _log = structlog.get_logger("backtestkit.live")
 
 
@@ -31,11 +34,13 @@ class MinuteTicker:
         clock: Clock,
         *,
         on_result: Callable[[TickResult, int], None] | None = None,
+        recorder: RecordingWriter | None = None,
     ) -> None:
         self.machine = machine
         self.state = state
         self.clock = clock
         self.on_result = on_result
+        self.recorder = recorder
         self._last_tick: int | None = None
 
     async def restore(self) -> None:
@@ -48,7 +53,8 @@ class MinuteTicker:
         for error in errors:
             _log.error("state_file_quarantined", error=str(error))
             await machine.refuse(error)
-        await machine.adopt(pending, scheduled, self.clock.now())
+        when = self.clock.now()
+        await machine.adopt(pending, scheduled, when)
         if pending is not None:
             _log.info("position_restored", signal=pending.id, symbol=machine.symbol)
         if scheduled is not None:
@@ -57,9 +63,51 @@ class MinuteTicker:
             state.reconcile(pending)
         except CorruptStateError as exc:
             await machine.refuse(exc)
+        if self.recorder is not None:
+            self.recorder.run_started(
+                symbol=machine.symbol,
+                strategy=machine.schema.name,
+                exchange=machine.exchange.name,
+                when=when,
+                pending=machine.pending,
+                scheduled=machine.scheduled,
+            )
 
     def run(self) -> AsyncIterator[TickResult]:
-        return self.machine.warnings.flushed_after(self._tick_forever())
+        results = self._tick_forever()
+        if self.recorder is not None:
+            results = self._recorded(results)
+        return self.machine.warnings.flushed_after(results)
+
+    async def _recorded(
+        self, results: AsyncGenerator[TickResult, None]
+    ) -> AsyncGenerator[TickResult, None]:
+        try:
+            async for result in results:
+                yield result
+        finally:
+            await results.aclose()
+            if self.recorder is not None:
+                self.recorder.close()
+
+    def _record(self, result: TickResult | None, ticks: int) -> None:
+        """The tick's records go out at its end; fsync'd before a transition is persisted or
+        yielded (or partial levels saved), and hourly for idle minutes."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        action = None if result is None else result.action
+        if action in _TRANSITIONS:
+            assert result is not None
+            recorder.signal(result)
+        if (
+            action not in (None, "idle", "active")
+            or self.machine.partial.changed
+            or ticks % RECORDING_SYNC_TICKS == 0
+        ):
+            recorder.commit()
+        else:
+            recorder.flush()
 
     async def _tick_forever(self) -> AsyncGenerator[TickResult, None]:
         machine, state, clock = self.machine, self.state, self.clock
@@ -71,15 +119,20 @@ class MinuteTicker:
                 machine.warnings.flush()
             when = clock.now()
             started = time.perf_counter()
+            if self.recorder is not None:
+                self.recorder.tick(when)
             try:
                 result = await machine.tick(when)
             except Exception as exc:
                 await machine.report_failure(_log, "tick_failed", when, exc)
+                if self.recorder is not None:
+                    self.recorder.commit()
                 state.save_openings(None)
                 state.save_closings()
                 await clock.sleep(TICK_TTL_MS)
                 continue
             action = None if result is None else result.action
+            self._record(result, ticks)
             state.save_openings(action)
             if result is not None:
                 if action not in ("idle", "active"):

@@ -21,6 +21,7 @@ from ..summary import backtest_summary, walker_summary
 from .errors import plain_message
 from .jsonl import JsonlWriter
 from .live_lines import live_line
+from .parity import parity_command
 from .parser import UsageError
 
 __all__ = ["COMMANDS", "backtest", "live", "walk"]
@@ -152,4 +153,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backtest": backtest,
     "walk": walk,
     "live": live,
+    "parity": parity_command,
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
+from .parity_args import add_parity_parser
+
 __all__ = ["UsageError", "build_parser"]
 
 PROG = "backtestkit"
@@ -89,4 +91,5 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument("--jsonl", metavar="FILE", help="also write each result as one JSON line")
     live.add_argument("--quiet", action="store_true", help="do not print each result")
+    add_parity_parser(commands)
     return parser

@@ -9,6 +9,7 @@ from .charts import MISSING_MATPLOTLIB, equity_png, require_matplotlib
 from .equity import EquityCurve, equity_curve
 from .html import render_html, write_html, write_png
 from .notebook import BacktestView, show
+from .parity_html import render_parity_html, write_parity_html
 from .research_rows import research_rows
 
 __all__ = [
@@ -18,10 +19,12 @@ __all__ = [
     "equity_curve",
     "equity_png",
     "render_html",
+    "render_parity_html",
     "require_matplotlib",
     "research_rows",
     "show",
     "simulation_assumptions",
     "write_html",
+    "write_parity_html",
     "write_png",
 ]

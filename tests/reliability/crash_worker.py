@@ -4,7 +4,8 @@ It trades the fuzz strategy of the golden fixtures through ReplayCandles on a vi
 persists into `state_dir`, and appends every transition it yields to a journal (plain
 `write(2)` calls: the page cache survives SIGKILL). `progress` gets `S <when>` when a tick
 starts and `D <when>` when it ends. `crash_at = (n, phase)` makes the process SIGKILL itself at
-the n-th state write of this incarnation, at that phase of the write.
+the n-th state write of this incarnation, at that phase of the write; a phase `record:<phase>`
+means the n-th commit (fsync'd write) of the live recording instead.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from backtestkit.actors import (
     add_risk,
     add_strategy,
 )
-from backtestkit.actors.live import JsonStateStore
+from backtestkit.actors.live import JsonStateStore, RecordingWriter
+from backtestkit.actors.live.recording import recording_path
 from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import CsvCandles, ReplayCandles
 from backtestkit.bus import topics
@@ -70,6 +72,16 @@ def outside_third_minutes(check: Any) -> None:
         raise ValueError("every seventh minute is closed")
 
 
+def register(seed: int, callbacks: dict[str, Any] | None = None) -> None:
+    """The risk profile and the fuzz strategy (parity registers them without callbacks)."""
+    add_risk(
+        "sevens",
+        validations=[RiskValidation(outside_third_minutes, note="sevens")],
+        max_concurrent_positions=1,  # a ghost left in the book would block every signal
+    )
+    add_strategy(STRATEGY, interval="1m", get_signal=fuzz(seed), risk="sevens", callbacks=callbacks)
+
+
 def run(
     *,
     candles: CsvCandles,
@@ -95,6 +107,15 @@ def run(
         if crash_at is not None and (writes, phase) == crash_at:
             os.kill(os.getpid(), signal.SIGKILL)
 
+    commits = 0
+
+    def on_record_phase(phase: str, path: Path) -> None:
+        nonlocal commits
+        if phase == "before_commit":
+            commits += 1
+        if crash_at is not None and (commits, f"record:{phase}") == crash_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
     def note(entry: dict[str, Any]) -> None:
         os.write(journal_fd, orjson.dumps(entry) + b"\n")
 
@@ -102,18 +123,7 @@ def run(
         note({"action": "restored", "id": row.id, "tick": clock._now})
 
     add_exchange("kaggle", candles=ReplayCandles(candles, clock))
-    add_risk(
-        "sevens",
-        validations=[RiskValidation(outside_third_minutes, note="sevens")],
-        max_concurrent_positions=1,  # a ghost left in the book would block every signal
-    )
-    add_strategy(
-        STRATEGY,
-        interval="1m",
-        get_signal=fuzz(seed),
-        risk="sevens",
-        callbacks={"on_active": on_active},
-    )
+    register(seed, callbacks={"on_active": on_active})
     topics.partial_profit.subscribe(lambda event: None)  # partial levels get persisted too
     topics.partial_loss.subscribe(lambda event: None)
     topics.transition.subscribe(
@@ -124,11 +134,19 @@ def run(
         )
     )
     store = JsonStateStore(state_dir, on_phase=on_phase)
+    recorder = RecordingWriter(
+        recording_path(Path(state_dir), SYMBOL, STRATEGY), on_phase=on_record_phase
+    )
 
     async def trade() -> None:
         try:
             async for result in Live.run(
-                SYMBOL, strategy=STRATEGY, exchange="kaggle", clock=clock, state_dir=store
+                SYMBOL,
+                strategy=STRATEGY,
+                exchange="kaggle",
+                clock=clock,
+                state_dir=store,
+                record=recorder,
             ):
                 entry: dict[str, Any] = {
                     "action": result.action,

@@ -514,14 +514,18 @@ class Writes:
 
 @pytest.mark.anyio
 async def test_idle_ticks_write_nothing(tmp_path: Path) -> None:
-    """1000 idle live ticks (get_signal None) touch no file."""
+    """1000 idle live ticks (get_signal None) touch no state file; only the live recording
+    (README "Live vs backtest parity") is appended to."""
     asked = setup(asked=Asked(signal=False))
     writes = Writes()
     on_tick(lambda i, r: Live.stop(SYMBOL, "q") if i == 999 else None)
     assert await run(JsonStateStore(tmp_path, on_phase=writes)) == []
     assert asked.calls == 1000
     assert writes.paths == []
-    assert list(tmp_path.iterdir()) == []
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")] == [
+        "recording",
+        f"recording/{SYMBOL}_q.rec",
+    ]
 
 
 @pytest.mark.anyio
