@@ -1,7 +1,8 @@
 """backtestkit.actors: the engine. Imports backtestkit.bus only.
 
 Rooms: market (candles), core (the signal state machine and what it calls), backtest, live,
-walker (the three modes), reports, testing (helpers for users' tests).
+walker (the three modes), reports, analysis (look-ahead bias), testing (helpers for users'
+tests).
 """
 
 from backtestkit.bus import (
@@ -17,6 +18,7 @@ from backtestkit.bus import (
     TickResult,
 )
 
+from .analysis import BiasFinding, BiasReport, StrategyBias, analyze_bias
 from .backtest import Backtest, BacktestMode, FrameTimeline
 from .core import (
     ActivePosition,
@@ -135,6 +137,8 @@ __all__ = [
     "Backtest",
     "BacktestMode",
     "BacktestStatistics",
+    "BiasFinding",
+    "BiasReport",
     "Cancelled",
     "Candle",
     "CandleAnomalyError",
@@ -200,6 +204,7 @@ __all__ = [
     "SizingCallbacks",
     "SizingParams",
     "SizingSchema",
+    "StrategyBias",
     "StrategyCallbacks",
     "StrategySchema",
     "TableSource",
@@ -219,6 +224,7 @@ __all__ = [
     "add_sizing",
     "add_strategy",
     "add_walker",
+    "analyze_bias",
     "backtest_report",
     "backtest_statistics",
     "configure_logging",

@@ -50,6 +50,7 @@ __all__ = [
     "install_payload_file",
     "run_pooled_job",
     "run_strategy_job",
+    "schemas_payload",
 ]
 
 
@@ -133,7 +134,7 @@ def _check(spec: WalkerSpec) -> None:
             _importable(fn, f"sizing {sizing.name!r} callback {name}")
 
 
-def _pickled(spec: WalkerSpec, walker: str) -> bytes:
+def _pickled(spec: WalkerSpec, owner: str) -> bytes:
     try:
         return pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:
@@ -146,7 +147,7 @@ def _pickled(spec: WalkerSpec, walker: str) -> bytes:
             f"exchange {exchange.name!r}: its candle source {type(exchange.candles).__name__} "
             f"cannot be sent to walker workers (not picklable: {exc})"
         ) from None
-    raise ValueError(f"walker {walker!r}: schemas cannot be pickled ({problem})") from None
+    raise ValueError(f"{owner}: schemas cannot be pickled ({problem})") from None
 
 
 def _load_base_table(candles: object, symbol: str) -> None:
@@ -159,21 +160,37 @@ def _load_base_table(candles: object, symbol: str) -> None:
 
 def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
     """Collect and check the walker's schemas; raises ValueError naming what cannot travel."""
-    strategies = tuple(registry.strategy(name) for name in walker.strategies)
+    return schemas_payload(
+        symbol, walker.strategies, walker.exchange, walker.frame, owner=f"walker {walker.name!r}"
+    )
+
+
+def schemas_payload(
+    symbol: str,
+    strategy_names: Iterable[str],
+    exchange: str,
+    frame: str,
+    *,
+    owner: str,
+    config: GlobalConfig | None = None,
+) -> WorkerPayload:
+    """The registered schemas of these strategies (with their exchange, frame, risks and
+    sizings) and the config, checked and pickled for worker processes."""
+    strategies = tuple(registry.strategy(name) for name in strategy_names)
     risk_names = dict.fromkeys(r for s in strategies for r in s.risk_names)
     sizing_names = dict.fromkeys(s.sizing for s in strategies if s.sizing is not None)
     spec = WalkerSpec(
         symbol=symbol,
         strategies=strategies,
-        exchange=registry.exchange(walker.exchange),
-        frame=registry.frame(walker.frame),
+        exchange=registry.exchange(exchange),
+        frame=registry.frame(frame),
         risks=tuple(registry.risk(name) for name in risk_names),
         sizings=tuple(registry.sizing(name) for name in sizing_names),
-        config=get_config(),
+        config=config if config is not None else get_config(),
     )
     _check(spec)
     _load_base_table(spec.exchange.candles, symbol)
-    blob = _pickled(spec, walker.name)
+    blob = _pickled(spec, owner)
     sys_path = tuple(sys.path)
     digest = hashlib.sha256(blob)
     digest.update("\0".join(sys_path).encode())
