@@ -34,16 +34,17 @@ from .decisions import Decision, first_difference
 from .report import BiasFinding, BiasReport, StrategyBias
 from .rerun import RerunChunk, RerunJob, ready, rerun_chunk, start_worker
 
-__all__ = ["DEFAULT_WARMUPS", "analyze_bias"]
+__all__ = ["DEFAULT_WARMUPS", "analyze_bias", "check_bias_request"]
 
 DEFAULT_WARMUPS: tuple[int | None, ...] = (None, 1440)
 _log = structlog.get_logger("backtestkit.analysis")
 
 
-def _check(
-    strategies: Sequence[str], exchange: str, profile: str, warmups: Sequence[int | None],
-    workers: int,
+def check_bias_request(
+    strategies: Sequence[str], exchange: str, frame: str, profile: str,
+    warmups: Sequence[int | None], workers: int,
 ) -> None:  # fmt: skip
+    """Raise ValueError naming the first bad argument (what analyze_bias checks first)."""
     if profile not in LOOKAHEAD_PROFILES:
         raise ValueError(
             f"analyze_bias: profile must be one of {', '.join(map(repr, LOOKAHEAD_PROFILES))}, "
@@ -53,6 +54,7 @@ def _check(
         raise ValueError("analyze_bias: no strategy given")
     for name in strategies:
         registry.strategy(name)
+    registry.frame(frame)
     for warmup in warmups:
         if warmup is not None and (isinstance(warmup, bool) or not isinstance(warmup, int)
                                    or warmup < 1):  # fmt: skip
@@ -127,7 +129,7 @@ def analyze_bias(
     signals whose decision changed. Strategy functions must be importable by reference."""
     names = (strategies,) if isinstance(strategies, str) else tuple(strategies)
     warmups = tuple(warmups)
-    _check(names, exchange, profile, warmups, workers)
+    check_bias_request(names, exchange, frame, profile, warmups, workers)
     config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
     payload = schemas_payload(symbol, names, exchange, frame, owner="analyze_bias", config=config)
     with ProcessPoolExecutor(

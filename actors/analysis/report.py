@@ -46,6 +46,9 @@ class StrategyBias:
     def biased(self) -> bool:
         return self.signals_changed > 0
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "biased": self.biased}
+
 
 @dataclass(frozen=True, slots=True)
 class BiasReport:

@@ -16,6 +16,7 @@ from backtestkit.actors.live.facade import DEFAULT_STATE_DIR
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
+from .analyze import analyze
 from .errors import plain_message
 from .jsonl import JsonlWriter
 from .live_lines import live_line
@@ -150,4 +151,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backtest": backtest,
     "walk": walk,
     "live": live,
+    "analyze": analyze,
 }
