@@ -22,26 +22,21 @@ def _ms(when: datetime) -> int:
 
 
 def _recorder(fn: Callable[..., Any], into: dict[int, Decision]) -> Callable[..., Any]:
+    """`fn`, keeping what it answered when it answered (None opens nothing, an error neither)."""
     if inspect.iscoroutinefunction(fn):
 
         async def record_async(symbol: str, when: datetime) -> Any:
-            try:
-                answer = await fn(symbol, when)
-            except Exception as exc:
-                into[_ms(when)] = Decision.failed(_ms(when), exc)
-                raise
-            into[_ms(when)] = Decision.of(_ms(when), answer)
+            answer = await fn(symbol, when)
+            if answer is not None:
+                into[_ms(when)] = Decision.of(_ms(when), answer)
             return answer
 
         return record_async
 
     def record(symbol: str, when: datetime) -> Any:
-        try:
-            answer = fn(symbol, when)
-        except Exception as exc:
-            into[_ms(when)] = Decision.failed(_ms(when), exc)
-            raise
-        into[_ms(when)] = Decision.of(_ms(when), answer)
+        answer = fn(symbol, when)
+        if answer is not None:
+            into[_ms(when)] = Decision.of(_ms(when), answer)
         return answer
 
     return record

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-from collections.abc import Sequence
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 import structlog
 
@@ -28,7 +32,7 @@ from ..core.config import LOOKAHEAD_PROFILES, get_config
 from ..core.registry import registry
 from ..market.candle_sources import CandleStore
 from ..market.intervals import MINUTE_MS
-from ..workers.payload import schemas_payload
+from ..workers.payload import WorkerPayload, schemas_payload
 from .baseline import opened_decisions
 from .decisions import Decision, first_difference
 from .report import BiasFinding, BiasReport, StrategyBias
@@ -76,8 +80,24 @@ def check_bias_request(
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """Forkserver (the engine imported once, in the server) where available, else spawn;
+    never fork, which would copy module state the strategy filled in this process."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["backtestkit.actors"])  # no effect once the server runs
+    return context
+
+
+@contextmanager
+def _payload_file(payload: WorkerPayload) -> Iterator[str]:
+    handle, path = tempfile.mkstemp(prefix="backtestkit-bias-", suffix=".pickle")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+        yield path
+    finally:
+        os.unlink(path)
 
 
 def _chunks(jobs: list[RerunJob], count: int) -> list[tuple[RerunJob, ...]]:
@@ -132,9 +152,12 @@ def analyze_bias(
     check_bias_request(names, exchange, frame, profile, warmups, workers)
     config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
     payload = schemas_payload(symbol, names, exchange, frame, owner="analyze_bias", config=config)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=start_worker, initargs=(payload,)
-    ) as pool:
+    with (
+        _payload_file(payload) as path,
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=_context(), initializer=start_worker, initargs=(path,)
+        ) as pool,
+    ):
         warming = [pool.submit(ready) for _ in range(workers)]  # start-up overlaps the baselines
         baselines = {
             name: opened_decisions(symbol, name, exchange, frame, profile) for name in names

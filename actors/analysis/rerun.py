@@ -22,7 +22,7 @@ from ..core.context import ExecutionContext, execution_context
 from ..core.exchange import ExchangeActor
 from ..core.registry import registry
 from ..market.candle_sources import CandleStore
-from ..workers.payload import WorkerPayload, install_payload
+from ..workers.payload import install_payload_file
 from .decisions import Decision
 from .truncation import TruncatedCandles, visible_until
 
@@ -62,10 +62,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     raise PermissionError(f"get_signal opened {name!r} outside get_candles")
 
 
-def start_worker(payload: WorkerPayload) -> None:
-    """Process-pool initializer: the schemas, and the file guard (audit hooks stay for life)."""
+def start_worker(payload_path: str) -> None:
+    """Process-pool initializer: the schemas (a pickled payload file, read by each worker
+    rather than piped to each in turn), and the file guard (audit hooks stay for life)."""
     global _hooked
-    install_payload(payload)
+    install_payload_file(payload_path)
     if not _hooked:
         sys.addaudithook(_audit)
         _hooked = True

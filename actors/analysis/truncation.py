@@ -35,13 +35,4 @@ class TruncatedCandles(TableSource):
         base = self._source.table(symbol, "1m")
         lo = 0 if self._start is None else base.first_at_or_after(self._start)
         hi = max(lo, base.first_after(self._until))
-        return CandleTable(
-            base.timestamp[lo:hi],
-            base.open[lo:hi],
-            base.high[lo:hi],
-            base.low[lo:hi],
-            base.close[lo:hi],
-            base.volume[lo:hi],
-            step_ms=base.step_ms,
-            origin=f"{base.origin} cut at {self._until}",
-        )
+        return base.rows(lo, hi, f"{base.origin} cut at {self._until}")

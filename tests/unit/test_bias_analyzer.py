@@ -22,6 +22,7 @@ from backtestkit.actors import (
     set_config,
 )
 from backtestkit.actors.analysis import Decision, TruncatedCandles, first_difference
+from backtestkit.actors.market import vwap
 from backtestkit.adapters.candles import CsvCandles
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -169,6 +170,16 @@ def test_truncated_candles_by_hand() -> None:
     short = TruncatedCandles(source, until=ten - MIN, start=ten - 28 * MIN)
     hour = short.table("S", "1h")
     assert hour.n == 1 and float(hour.open[0]) == 132.0 and float(hour.close[0]) == 159.5
+    # the cut shares the loaded table's memory, its VWAP columns included
+    base, minute = source.table("S", "1m"), short.table("S", "1m")
+    assert np.shares_memory(minute.close, base.close) and minute.n == 28
+    assert float(minute.timestamp[0]) == ten - 28 * MIN
+    assert (
+        vwap(minute.view(23, 28))
+        == vwap(base.view(55, 60))
+        == (sum((101.0 + k + 99.0 + k + 100.5 + k) / 3 for k in range(55, 60)) / 5)
+    )
+    assert (minute.min_low, minute.max_high) == (99.0, 190.0)  # the loaded table's bounds
 
 
 def test_first_difference_order() -> None:
