@@ -45,7 +45,7 @@ def _recorder(fn: Callable[..., Any], into: dict[int, Decision]) -> Callable[...
 @contextmanager
 def _profile(name: str) -> Iterator[None]:
     previous = get_config()
-    set_config(CC_LOOKAHEAD_PROFILE=name)
+    set_config(unsafe=True, CC_LOOKAHEAD_PROFILE=name)  # the rest as the user set it
     try:
         yield
     finally:

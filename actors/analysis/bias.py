@@ -30,7 +30,7 @@ import structlog
 
 from ..core.config import LOOKAHEAD_PROFILES, get_config
 from ..core.registry import registry
-from ..market.candle_sources import CandleStore
+from ..market.table_source import TableSource
 from ..market.intervals import MINUTE_MS
 from ..workers.payload import WorkerPayload, schemas_payload
 from .baseline import opened_decisions
@@ -71,7 +71,7 @@ def check_bias_request(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"analyze_bias: workers must be an integer >= 1, got {workers!r}")
     source = registry.exchange(exchange).candles
-    if not isinstance(source, CandleStore):
+    if not isinstance(source, TableSource):
         raise ValueError(
             f"analyze_bias: exchange {exchange!r} serves candles from "
             f"{type(source).__name__}, which cannot be cut at a time; use a table-backed "

@@ -21,7 +21,7 @@ from typing import Any
 from ..core.context import ExecutionContext, execution_context
 from ..core.exchange import ExchangeActor
 from ..core.registry import registry
-from ..market.candle_sources import CandleStore
+from ..market.table_source import TableSource
 from ..workers.payload import install_payload_file
 from .decisions import Decision
 from .truncation import TruncatedCandles, visible_until
@@ -102,7 +102,7 @@ def rerun_chunk(chunk: RerunChunk) -> list[Decision]:
     """Pool task: one decision per job, each on its own truncated exchange."""
     schema = registry.exchange(chunk.exchange)
     source = schema.candles
-    assert isinstance(source, CandleStore)
+    assert isinstance(source, TableSource)
     out: list[Decision] = []
     for job in chunk.jobs:
         cut = TruncatedCandles(source, visible_until(job.when, chunk.safe), job.start)

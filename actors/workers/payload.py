@@ -83,8 +83,9 @@ def _importable(fn: Callable[..., Any], owner: str) -> None:
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
     hint = (
-        f"{owner}: {fn!r} cannot run in a walker worker: it must be a function importable by "
-        "reference (module:function), not a lambda, a closure, a bound method or a function "
+        f"{owner}: {fn!r} cannot run in a worker process (walker, bias analyzer): it must be "
+        "a function importable by reference (module:function), not a lambda, a closure, a "
+        "bound method or a function "
         "defined in __main__; move it to a module level function of an importable module"
     )
     if not module or not qualname or module == "__main__" or "<" in qualname:

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backtestkit.actors import (
     Backtest,
     BiasReport,
+    CandleTable,
     MemoryCandles,
     Signal,
     add_exchange,
@@ -23,6 +26,7 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.analysis import Decision, TruncatedCandles, first_difference
 from backtestkit.actors.market import vwap
+from backtestkit.actors.market.candles import COLUMNS
 from backtestkit.adapters.candles import CsvCandles
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -134,6 +138,10 @@ def test_bad_arguments_are_named() -> None:
     with pytest.raises(ValueError, match="strategy 'nope'"):
         analyze_bias("BTCUSD", strategies=["nope"], exchange="kaggle", frame="days")
 
+    add_strategy("inline", interval="15m", get_signal=lambda symbol, when: None)
+    with pytest.raises(ValueError, match="strategy 'inline' get_signal.*importable by reference"):
+        analyze_bias("BTCUSD", strategies=["inline"], exchange="kaggle", frame="days")
+
     class Rows:
         def fetch(self, symbol: str, interval: str, since_ms: int, limit: int) -> list[object]:
             return []
@@ -195,3 +203,43 @@ def test_first_difference_order() -> None:
     assert first_difference(long, Decision.of(when, None)) == "outcome"
     failed = Decision.failed(when, KeyError("x"))
     assert (failed.outcome, failed.error) == ("error", "KeyError: 'x'")
+
+
+GAPPY = np.array([k for k in range(3000) if k % 97 not in (3, 4, 5) and not 1400 <= k < 1460])
+RNG = np.random.default_rng(15)
+PRICES = 100 + np.cumsum(RNG.normal(0, 0.3, GAPPY.size))
+GAPPY_SOURCE = MemoryCandles(
+    {
+        "S": {
+            "timestamp": FRAME_START + GAPPY * MIN,
+            "open": PRICES,
+            "high": PRICES + 0.5,
+            "low": PRICES - 0.5,
+            "close": PRICES + RNG.normal(0, 0.2, GAPPY.size).clip(-0.4, 0.4),
+            "volume": RNG.lognormal(0, 1, GAPPY.size),
+        }
+    }
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    interval=st.sampled_from(["3m", "5m", "15m", "30m", "1h", "4h", "1d"]),
+    until=st.integers(min_value=-10, max_value=3010),
+    warmup=st.one_of(st.none(), st.integers(min_value=1, max_value=2000)),
+)
+def test_a_cut_higher_interval_is_the_aggregation_of_the_cut_minutes(
+    interval: str, until: int, warmup: int | None
+) -> None:
+    start = None if warmup is None else FRAME_START + (until - warmup) * MIN
+    cut = TruncatedCandles(GAPPY_SOURCE, FRAME_START + until * MIN, start)
+    step = {"3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "4h": 240, "1d": 1440}[interval]
+    minutes = cut.table("S", "1m")
+    kept = [k for k in GAPPY if k <= until and (warmup is None or k >= until - warmup)]
+    assert [int((t - FRAME_START) // MIN) for t in minutes.timestamp] == kept
+    fast = cut.table("S", interval)
+    plain = CandleTable.from_columns(
+        {name: getattr(minutes, name).copy() for name in COLUMNS}
+    ).aggregate(step * MIN)
+    for name in COLUMNS:
+        assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
