@@ -30,8 +30,8 @@ import structlog
 
 from ..core.config import LOOKAHEAD_PROFILES, get_config
 from ..core.registry import registry
-from ..market.table_source import TableSource
 from ..market.intervals import MINUTE_MS
+from ..market.table_source import TableSource
 from ..workers.payload import WorkerPayload, schemas_payload
 from .baseline import opened_decisions
 from .decisions import Decision, first_difference

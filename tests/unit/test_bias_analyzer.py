@@ -139,7 +139,7 @@ def test_bad_arguments_are_named() -> None:
         analyze_bias("BTCUSD", strategies=["nope"], exchange="kaggle", frame="days")
 
     add_strategy("inline", interval="15m", get_signal=lambda symbol, when: None)
-    with pytest.raises(ValueError, match="strategy 'inline' get_signal.*importable by reference"):
+    with pytest.raises(ValueError, match=r"strategy 'inline' get_signal.*importable by reference"):
         analyze_bias("BTCUSD", strategies=["inline"], exchange="kaggle", frame="days")
 
     class Rows:
