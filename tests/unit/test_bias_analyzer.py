@@ -59,7 +59,14 @@ def register(*strategies: object, interval: str = "15m") -> list[str]:
 @pytest.fixture(scope="module")
 def report() -> BiasReport:
     names = register(*bs.BIASED, *bs.CLEAN)
-    return analyze_bias("BTCUSD", strategies=names, exchange="kaggle", frame="days", workers=2)
+    return analyze_bias(
+        "BTCUSD",
+        strategies=names,
+        exchange="kaggle",
+        frame="days",
+        warmups=(None, 1440, 720),
+        workers=2,
+    )
 
 
 def test_twelve_biased_flagged_twelve_clean_not(report: BiasReport) -> None:
@@ -98,12 +105,12 @@ def test_first_offending_signal_names_time_and_field(report: BiasReport) -> None
     assert zscore is not None and zscore.field == "price_take_profit"
     assert zscore.timestamp == FRAME_START and zscore.warmup_minutes is None
 
-    # only the shorter history shows it, and only once a day of history exists before the
-    # signal: until 2018-03-24 12:41 both histories start at the first row
+    # only a shorter history shows it, and only once 12 hours of history exist before the
+    # signal: until 2018-03-24 00:41 every history starts at the first row
     expanding = report.strategy("expanding_mean_from_start").first
     assert expanding is not None
-    assert (expanding.field, expanding.warmup_minutes) == ("price_take_profit", 1440)
-    assert expanding.timestamp > FIRST_ROW + 1440 * MIN
+    assert (expanding.field, expanding.warmup_minutes) == ("price_take_profit", 720)
+    assert expanding.timestamp > FIRST_ROW + 720 * MIN
 
 
 def test_signals_checked_are_the_backtests_opened_signals(report: BiasReport) -> None:
