@@ -102,6 +102,7 @@ def test_reference_serves_the_candle_opening_at_ten() -> None:
     actor = exchange(linear(list(range(90))))
     with at(actor, TEN):
         assert stamps(get_candles(SYMBOL, "1m", 3)) == [58, 59, 60]
+        assert stamps(get_candles(SYMBOL, "1h", 2)) == [0, 60]  # 10:00 to 10:29 loaded
         assert get_average_price(SYMBOL) == pytest.approx(typical_vwap([56, 57, 58, 59, 60]))
     with at(actor, TEN + 2 * MIN):  # 10:02: the 10:00 5m bucket is served whole (to 10:04)
         five = get_candles(SYMBOL, "5m", 3)  # stamped in [09:52, 10:02]
