@@ -2,7 +2,8 @@
 
 What a strategy author, a notebook or a bot script needs is here; everything else is reachable
 from its room: market (candles), core (the signal state machine and what it calls), backtest,
-live, walker (the three modes), reports, workers, testing (helpers for users' tests).
+live, walker (the three modes), reports, analysis (look-ahead bias), workers, testing
+(helpers for users' tests).
 """
 
 from backtestkit.bus import (
@@ -18,6 +19,7 @@ from backtestkit.bus import (
     TickResult,
 )
 
+from .analysis import analyze_bias
 from .backtest import Backtest
 from .core import (
     Engine,
@@ -44,7 +46,7 @@ from .core import (
     set_config,
 )
 from .live import Live, VirtualClock, parity
-from .market import Candles, CandleSource, MemoryCandles
+from .market import Candles, CandleSource
 from .reports import (
     Heat,
     LiveStatistics,
@@ -71,7 +73,6 @@ __all__ = [
     "InstanceStatus",
     "Live",
     "LiveStatistics",
-    "MemoryCandles",
     "Opened",
     "Partial",
     "Performance",
@@ -96,6 +97,7 @@ __all__ = [
     "add_strategy",
     "add_sweep",
     "add_walker",
+    "analyze_bias",
     "configure_logging",
     "format_price",
     "format_quantity",

@@ -22,7 +22,6 @@ from reference import ReferenceRun, time_reference
 
 from backtestkit.actors import (
     Backtest,
-    MemoryCandles,
     Signal,
     add_exchange,
     add_frame,
@@ -31,6 +30,7 @@ from backtestkit.actors import (
     get_candles,
 )
 from backtestkit.actors.testing import reset_engine
+from backtestkit.adapters.candles import MemoryCandles
 
 MINUTE = 60_000
 FRAMES = 524_161  # 364 days of one-minute frames, both ends included

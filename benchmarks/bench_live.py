@@ -25,18 +25,11 @@ from typing import Any
 import anyio
 import numpy as np
 
-from backtestkit.actors import (
-    Live,
-    MemoryCandles,
-    SignalRow,
-    VirtualClock,
-    add_exchange,
-    add_strategy,
-)
+from backtestkit.actors import Live, SignalRow, VirtualClock, add_exchange, add_strategy
 from backtestkit.actors.live import JsonStateStore
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.testing import reset_engine
-from backtestkit.adapters.candles import ReplayCandles
+from backtestkit.adapters.candles import MemoryCandles, ReplayCandles
 from backtestkit.bus import listen_signal_live
 
 START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z

@@ -28,7 +28,6 @@ from bench_backtest import FRAMES, MINUTE, START, make_year
 from reference import time_reference
 
 from backtestkit.actors import (
-    MemoryCandles,
     Signal,
     Walker,
     add_exchange,
@@ -39,6 +38,7 @@ from backtestkit.actors import (
     get_candles,
 )
 from backtestkit.actors.testing import reset_engine
+from backtestkit.adapters.candles import MemoryCandles
 
 TARGET_SPEEDUP = 1.7
 TARGET_DASK_RATIO = 1.15

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("BACKTESTKIT_LOG_LEVEL", "error")
 
 import bench_backtest
+import bench_bias
 import bench_foundation
 import bench_live
 import bench_parity
@@ -21,3 +22,4 @@ if __name__ == "__main__":
     bench_live.main()
     bench_parity.main()
     bench_walker.main()
+    bench_bias.main()

@@ -18,14 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from backtestkit.actors import (
-    Backtest,
-    MemoryCandles,
-    Signal,
-    add_exchange,
-    add_frame,
-    add_strategy,
-)
+from backtestkit.actors import Backtest, Signal, add_exchange, add_frame, add_strategy
+from backtestkit.actors.market import MemoryCandles
 
 __all__ = [
     "EXPECTED",

@@ -129,8 +129,12 @@ def test_assumptions_follow_the_config(aaa: None) -> None:
         "<dt>Limit entries</dt>",
         "<dt>Expiry</dt>",
         "not filled within 120 minutes",
+        "<dt>Candle visibility</dt><dd>Reference profile",
     ):
         assert text in html
+    set_config(CC_LOOKAHEAD_PROFILE="safe")
+    html = render_html(Backtest.get_data("AAA", "plan"), strategy="plan")
+    assert "<dt>Candle visibility</dt><dd>Safe profile" in html
 
 
 def test_no_trades_no_chart(tmp_path: Path) -> None:

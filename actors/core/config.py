@@ -5,11 +5,23 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from .engine import EngineLocal, current_engine, entered_engine
 
-__all__ = ["GlobalConfig", "get_config", "get_default_config", "reset_config", "set_config"]
+__all__ = [
+    "LOOKAHEAD_PROFILES",
+    "GlobalConfig",
+    "get_config",
+    "get_default_config",
+    "reset_config",
+    "set_config",
+]
+
+# "reference": SPEC Q8, the candle opening at the execution minute is served (one minute of
+# look-ahead); "safe": only candles whose close time (timestamp + interval) <= that minute.
+LOOKAHEAD_PROFILES: Final = ("reference", "safe")
+_TEXT_KEYS: Final = ("CC_REPORT_SHOW_SIGNAL_NOTE", "CC_LOOKAHEAD_PROFILE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +40,7 @@ class GlobalConfig:
     CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR: int = 1000
     CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN: int = 5
     CC_REPORT_SHOW_SIGNAL_NOTE: bool = False
+    CC_LOOKAHEAD_PROFILE: str = "reference"
 
 
 _DEFAULT = GlobalConfig()
@@ -98,11 +111,17 @@ def set_config(*, unsafe: bool = False, **overrides: Any) -> GlobalConfig:
     wrong = [
         f"{key} must be a number, got {type(value).__name__} {value!r}"
         for key, value in overrides.items()
-        if key != "CC_REPORT_SHOW_SIGNAL_NOTE" and not _is_number(value)
+        if key not in _TEXT_KEYS and not _is_number(value)
     ]
     note = overrides.get("CC_REPORT_SHOW_SIGNAL_NOTE", False)
     if not isinstance(note, bool):
         wrong.append(f"CC_REPORT_SHOW_SIGNAL_NOTE must be a bool, got {type(note).__name__}")
+    profile = overrides.get("CC_LOOKAHEAD_PROFILE", LOOKAHEAD_PROFILES[0])
+    if not isinstance(profile, str) or profile not in LOOKAHEAD_PROFILES:
+        wrong.append(
+            f"CC_LOOKAHEAD_PROFILE must be one of {', '.join(map(repr, LOOKAHEAD_PROFILES))}, "
+            f"got {profile!r}"
+        )
     if wrong:
         raise ValueError("set_config: " + "; ".join(wrong))
     candidate = dataclasses.replace(_CONFIG.get(), **overrides)

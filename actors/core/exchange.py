@@ -16,6 +16,7 @@ from ..market.candle_sources import CandleStore
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
 from ..market.vwap import vwap
+from ..market.windows import lookback_window
 from .candle_anomalies import CandleAnomalyError, check_anomalies, table_is_sane
 from .config import get_config
 from .eager import settle_callback
@@ -49,7 +50,7 @@ class ExchangeActor:
         self._tables: dict[tuple[str, str], CandleTable] = {}
         self._sane: dict[int, bool] = {}
         self._fast: dict[tuple[str, str], CandleTable] = {}
-        self._last_price: tuple[tuple[str, int, int] | None, float] = (None, 0.0)
+        self._last_price: tuple[tuple[str, int, int, str] | None, float] = (None, 0.0)
         callbacks = schema.callbacks
         self._quiet = callbacks is None or callbacks.on_candle_data is None
 
@@ -74,15 +75,18 @@ class ExchangeActor:
     def lookback(
         self, symbol: str, interval: str, limit: int, when: int
     ) -> Candles | Awaitable[Candles]:
-        """Candles stamped in [when - (limit - 1) steps, when]: never one after `when`."""
+        """The `limit` candles of `lookback_window`: never one after `when` (safe: none closing
+        after it)."""
+        safe = get_config().CC_LOOKAHEAD_PROFILE == "safe"
         table = self._fast.get((symbol, interval))
         if table is not None and limit >= 2:  # regular, sane table and no callback: index math
             step = table.step_ms
             t0 = table.t0
             n = table.n
-            lo = (t0 - when + step * (limit - 1)) // step  # -ceil((since - t0) / step)
+            since, until = lookback_window(when, step, limit, safe)
+            lo = (t0 - since) // step  # -ceil((since - t0) / step)
             lo = 0 if lo > 0 else (-lo if -lo < n else n)
-            hi = (when - t0) // step + 1
+            hi = (until - t0) // step + 1
             hi = 0 if hi < 0 else (hi if hi < n else n)
             if hi > lo + limit:
                 hi = lo + limit
@@ -94,17 +98,16 @@ class ExchangeActor:
                 f"allowed: {', '.join(CANDLE_INTERVALS)}"
             )
         step = minutes * MINUTE_MS
-        adjust = step * limit - step
-        if adjust <= 0:
+        if step * limit - step <= 0:
             raise ValueError(
                 f"ClientExchange unknown time adjust for interval={interval} "
                 f"(limit must be an integer >= 2, got {limit!r})"
             )
-        since = when - adjust
+        since, until = lookback_window(when, step, limit, safe)
         if self._store is not None:
             table = self.table(symbol, interval)
             lo = table.first_at_or_after(since)
-            hi = min(lo + limit, table.first_after(when))
+            hi = min(lo + limit, table.first_after(until))
             candles = Candles(table, lo, hi if hi > lo else lo)
             if not self._sane_table(table):
                 check_anomalies(candles, symbol)
@@ -112,15 +115,15 @@ class ExchangeActor:
                 self._fast[(symbol, interval)] = table
             return self._deliver(symbol, interval, since, limit, candles)
         if self._is_async:
-            return self._lookback_async(symbol, interval, since, limit, when)
+            return self._lookback_async(symbol, interval, since, limit, until)
         raw = self._fetch_with_retries(symbol, interval, since, limit)
-        return self._deliver(symbol, interval, since, limit, _between(raw, since, when))
+        return self._deliver(symbol, interval, since, limit, _between(raw, since, until))
 
     async def _lookback_async(
-        self, symbol: str, interval: str, since: int, limit: int, when: int
+        self, symbol: str, interval: str, since: int, limit: int, until: int
     ) -> Candles:
         raw = await self._fetch_with_retries_async(symbol, interval, since, limit)
-        return self._deliver(symbol, interval, since, limit, _between(raw, since, when))
+        return self._deliver(symbol, interval, since, limit, _between(raw, since, until))
 
     def _deliver(
         self, symbol: str, interval: str, since: int, limit: int, candles: Candles
@@ -144,25 +147,31 @@ class ExchangeActor:
 
     def has_candles_at(self, symbol: str, when: int) -> bool:
         """Table-backed only: would average_price(symbol, when) find candles (and not raise)?"""
-        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        config = get_config()
+        count = config.CC_AVG_PRICE_CANDLES_COUNT
         if count < 2:
             return False
         table = self.table(symbol, "1m")
-        return table.first_after(when) > table.first_at_or_after(when - (count - 1) * MINUTE_MS)
+        safe = config.CC_LOOKAHEAD_PROFILE == "safe"
+        since, until = lookback_window(when, MINUTE_MS, count, safe)
+        return table.first_after(until) > table.first_at_or_after(since)
 
     def priced_span(self, symbol: str) -> tuple[int, int]:
         """[first, last] `when` with candles for the VWAP on a regular table; else empty."""
-        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
+        config = get_config()
+        count = config.CC_AVG_PRICE_CANDLES_COUNT
         if self._store is None or count < 2:
             return 1, 0
         table = self.table(symbol, "1m")
         if not table.regular or table.n == 0:
             return 1, 0
-        return table.t0, int(table.timestamp[-1]) + (count - 1) * MINUTE_MS
+        since, until = lookback_window(0, MINUTE_MS, count, config.CC_LOOKAHEAD_PROFILE == "safe")
+        return table.t0 - until, int(table.timestamp[-1]) - since
 
     def average_price(self, symbol: str, when: int) -> float | Awaitable[float]:
-        count = get_config().CC_AVG_PRICE_CANDLES_COUNT
-        key = (symbol, when, count)
+        config = get_config()
+        count = config.CC_AVG_PRICE_CANDLES_COUNT
+        key = (symbol, when, count, config.CC_LOOKAHEAD_PROFILE)
         if self._last_price[0] == key:  # the strategy and the engine price the same minute
             return self._last_price[1]
         candles = self.lookback(symbol, "1m", count, when)

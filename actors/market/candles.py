@@ -70,6 +70,7 @@ class CandleTable:
         *,
         step_ms: int,
         origin: str = "<memory>",
+        extremes: tuple[float, float] | None = None,
     ) -> None:
         self.timestamp = timestamp
         self.open = open
@@ -82,8 +83,11 @@ class CandleTable:
         self.n = int(timestamp.shape[0])
         self.t0 = int(timestamp[0]) if self.n else 0
         self.regular = self.n == 0 or int(timestamp[-1]) - self.t0 == (self.n - 1) * step_ms
-        self.min_low = float(low.min()) if self.n else 0.0
-        self.max_high = float(high.max()) if self.n else 0.0
+        if extremes is not None:  # (min_low, max_high) known, or bounds of them (see `rows`)
+            self.min_low, self.max_high = extremes
+        else:
+            self.min_low = float(low.min()) if self.n else 0.0
+            self.max_high = float(high.max()) if self.n else 0.0
         self._vwap_columns: tuple[memoryview, memoryview, memoryview] | None = None
 
     @classmethod
@@ -109,7 +113,9 @@ class CandleTable:
             raise CandleDataError(f"{origin}: columns have different lengths {lengths}")
         timestamp = as_timestamps(raw_ts, origin, first_row)
         validate_columns(timestamp, floats, step_ms=step_ms, origin=origin, first_row=first_row)
-        table = cls(timestamp, **floats, step_ms=step_ms, origin=origin)
+        table = cls(
+            timestamp, *(floats[name] for name in COLUMNS[1:]), step_ms=step_ms, origin=origin
+        )
         table.report_gaps()
         return table
 
@@ -149,6 +155,25 @@ class CandleTable:
             offset = (ts - self.t0) // self.step_ms + 1
             return 0 if offset < 0 else (offset if offset < self.n else self.n)
         return int(np.searchsorted(self.timestamp, ts, side="right"))
+
+    def rows(self, lo: int, hi: int, origin: str) -> CandleTable:
+        """Rows [lo, hi) as a table sharing this one's memory, VWAP columns included. Its
+        min_low / max_high are this table's: bounds of its own, so a sane parent makes a sane
+        view and the anomaly shortcut stays sound."""
+        typical_volume, volume, close = self.vwap_columns()
+        table = CandleTable(
+            self.timestamp[lo:hi],
+            self.open[lo:hi],
+            self.high[lo:hi],
+            self.low[lo:hi],
+            self.close[lo:hi],
+            self.volume[lo:hi],
+            step_ms=self.step_ms,
+            origin=origin,
+            extremes=(self.min_low, self.max_high),
+        )
+        table._vwap_columns = (typical_volume[lo:hi], volume[lo:hi], close[lo:hi])
+        return table
 
     def view(self, lo: int, hi: int) -> Candles:
         return Candles(self, lo, hi)

@@ -11,6 +11,7 @@ from .payload import (
     install_payload_file,
     run_pooled_job,
     run_strategy_job,
+    schemas_payload,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "install_payload_file",
     "run_pooled_job",
     "run_strategy_job",
+    "schemas_payload",
 ]

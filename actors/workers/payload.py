@@ -47,10 +47,12 @@ __all__ = [
     "WalkerSpec",
     "WorkerPayload",
     "build_worker_payload",
+    "engine_from_file",
     "install_payload",
     "install_payload_file",
     "run_pooled_job",
     "run_strategy_job",
+    "schemas_payload",
 ]
 
 
@@ -86,8 +88,9 @@ def _importable(fn: Callable[..., Any], owner: str) -> None:
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None)
     hint = (
-        f"{owner}: {fn!r} cannot run in a walker worker: it must be a function importable by "
-        "reference (module:function), not a lambda, a closure, a bound method or a function "
+        f"{owner}: {fn!r} cannot run in a worker process (walker, bias analyzer): it must be "
+        "a function importable by reference (module:function), not a lambda, a closure, a "
+        "bound method or a function "
         "defined in __main__; move it to a module level function of an importable module"
     )
     if not module or not qualname or module == "__main__" or "<" in qualname:
@@ -137,7 +140,7 @@ def _check(spec: WalkerSpec) -> None:
             _importable(fn, f"sizing {sizing.name!r} callback {name}")
 
 
-def _pickled(spec: WalkerSpec, walker: str) -> bytes:
+def _pickled(spec: WalkerSpec, owner: str) -> bytes:
     try:
         return pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:
@@ -150,7 +153,7 @@ def _pickled(spec: WalkerSpec, walker: str) -> bytes:
             f"exchange {exchange.name!r}: its candle source {type(exchange.candles).__name__} "
             f"cannot be sent to walker workers (not picklable: {exc})"
         ) from None
-    raise ValueError(f"walker {walker!r}: schemas cannot be pickled ({problem})") from None
+    raise ValueError(f"{owner}: schemas cannot be pickled ({problem})") from None
 
 
 def _load_base_table(candles: object, symbol: str) -> None:
@@ -163,21 +166,37 @@ def _load_base_table(candles: object, symbol: str) -> None:
 
 def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
     """Collect and check the walker's schemas; raises ValueError naming what cannot travel."""
-    strategies = tuple(registry.strategy(name) for name in walker.strategies)
+    return schemas_payload(
+        symbol, walker.strategies, walker.exchange, walker.frame, owner=f"walker {walker.name!r}"
+    )
+
+
+def schemas_payload(
+    symbol: str,
+    strategy_names: Iterable[str],
+    exchange: str,
+    frame: str,
+    *,
+    owner: str,
+    config: GlobalConfig | None = None,
+) -> WorkerPayload:
+    """The registered schemas of these strategies (with their exchange, frame, risks and
+    sizings) and the config, checked and pickled for worker processes."""
+    strategies = tuple(registry.strategy(name) for name in strategy_names)
     risk_names = dict.fromkeys(r for s in strategies for r in s.risk_names)
     sizing_names = dict.fromkeys(s.sizing for s in strategies if s.sizing is not None)
     spec = WalkerSpec(
         symbol=symbol,
         strategies=strategies,
-        exchange=registry.exchange(walker.exchange),
-        frame=registry.frame(walker.frame),
+        exchange=registry.exchange(exchange),
+        frame=registry.frame(frame),
         risks=tuple(registry.risk(name) for name in risk_names),
         sizings=tuple(registry.sizing(name) for name in sizing_names),
-        config=get_config(),
+        config=config if config is not None else get_config(),
     )
     _check(spec)
     _load_base_table(spec.exchange.candles, symbol)
-    blob = _pickled(spec, walker.name)
+    blob = _pickled(spec, owner)
     sys_path = tuple(sys.path)
     digest = hashlib.sha256(blob)
     digest.update("\0".join(sys_path).encode())
@@ -248,6 +267,15 @@ def install_payload_file(path: str) -> None:
     except FileNotFoundError:  # the walk already ended (and removed it): no job will come
         return
     install_payload(payload)
+
+
+def engine_from_file(path: str) -> Engine | None:
+    """The schemas of a payload file in an engine of their own (None: the file is gone)."""
+    try:
+        payload = _read(path)
+    except FileNotFoundError:
+        return None
+    return _engine(_spec(payload.token, lambda: payload))
 
 
 def run_pooled_job(token: str, path: str, strategy: str) -> BacktestStatistics:

@@ -18,6 +18,7 @@ from backtestkit.actors.market import CandleDataError, TableSource
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
+from .analyze import analyze
 from .errors import plain_message
 from .jsonl import JsonlWriter
 from .live_lines import live_line
@@ -154,4 +155,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "walk": walk,
     "live": live,
     "parity": parity_command,
+    "analyze": analyze,
 }

@@ -1,10 +1,11 @@
-"""The argparse parser of `backtestkit backtest | walk | live` (API.md "Command line")."""
+"""The argparse parser of `backtestkit backtest | walk | live | analyze` (API.md "Command line")."""
 
 from __future__ import annotations
 
 import argparse
 from typing import NoReturn
 
+from .analyze_args import add_analyze_parser
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -92,4 +93,5 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--jsonl", metavar="FILE", help="also write each result as one JSON line")
     live.add_argument("--quiet", action="store_true", help="do not print each result")
     add_parity_parser(commands)
+    add_analyze_parser(commands)
     return parser

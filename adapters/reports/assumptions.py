@@ -12,6 +12,19 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+def _visibility(profile: str) -> str:
+    if profile == "safe":
+        return (
+            "Safe profile (CC_LOOKAHEAD_PROFILE = safe): at minute t the strategy and the VWAP "
+            "see only candles closed by t (open time + interval <= t), for every interval."
+        )
+    return (
+        "Reference profile (CC_LOOKAHEAD_PROFILE = reference, as backtest-kit): at minute t the "
+        "strategy and the VWAP see the candle opening at t, still forming (one minute of "
+        "look-ahead; a higher-interval candle is served whole from its open)."
+    )
+
+
 def simulation_assumptions(config: GlobalConfig | None = None) -> list[tuple[str, str]]:
     """(topic, explanation) pairs for the report's "Simulation assumptions" section."""
     c = config if config is not None else get_config()
@@ -36,6 +49,10 @@ def simulation_assumptions(config: GlobalConfig | None = None) -> list[tuple[str
             f"{vwap_n} one-minute candles (CC_AVG_PRICE_CANDLES_COUNT): "
             "Σ(typical × volume) / Σ(volume) with typical = (high + low + close) / 3, the plain "
             "mean of the typical prices when the volume is zero.",
+        ),
+        (
+            "Candle visibility",
+            _visibility(c.CC_LOOKAHEAD_PROFILE),
         ),
         (
             "Market entries",

@@ -11,7 +11,6 @@ import numpy as np
 
 from backtestkit.actors import (
     Backtest,
-    MemoryCandles,
     Signal,
     add_exchange,
     add_frame,
@@ -19,6 +18,7 @@ from backtestkit.actors import (
     get_average_price,
     get_candles,
 )
+from backtestkit.adapters.candles import MemoryCandles
 
 SYMBOLS = ("AAAUSD", "BBBUSD")
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from backtestkit.actors import (
     Backtest,
-    MemoryCandles,
     RiskValidation,
     Signal,
     add_exchange,
@@ -25,6 +24,7 @@ from backtestkit.actors import (
     set_config,
 )
 from backtestkit.actors.backtest import replayer as replayer_module
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import PartialEvent, topics
 

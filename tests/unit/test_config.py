@@ -26,6 +26,7 @@ DEFAULTS = {
     "CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR": 1000,
     "CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN": 5,
     "CC_REPORT_SHOW_SIGNAL_NOTE": False,
+    "CC_LOOKAHEAD_PROFILE": "reference",
 }
 
 POSITIVE_INTEGER_KEYS = [
@@ -190,6 +191,9 @@ def test_unknown_key_raises_value_error_and_changes_nothing() -> None:
         ("CC_AVG_PRICE_CANDLES_COUNT", True),
         ("CC_REPORT_SHOW_SIGNAL_NOTE", "yes"),
         ("CC_REPORT_SHOW_SIGNAL_NOTE", 1),
+        ("CC_LOOKAHEAD_PROFILE", "Safe"),
+        ("CC_LOOKAHEAD_PROFILE", None),
+        ("CC_LOOKAHEAD_PROFILE", 1),
     ],
 )
 def test_wrong_type_raises_value_error(key: str, value: object) -> None:
@@ -203,6 +207,15 @@ def test_wrong_type_raises_value_error(key: str, value: object) -> None:
 def test_report_show_signal_note_takes_a_bool() -> None:
     set_config(CC_REPORT_SHOW_SIGNAL_NOTE=True)
     assert get_config().CC_REPORT_SHOW_SIGNAL_NOTE is True
+
+
+def test_lookahead_profile_names_the_allowed_values() -> None:
+    message = failure(CC_LOOKAHEAD_PROFILE="strict")
+    assert message == (
+        "set_config: CC_LOOKAHEAD_PROFILE must be one of 'reference', 'safe', got 'strict'"
+    )
+    set_config(CC_LOOKAHEAD_PROFILE="safe")
+    assert get_config().CC_LOOKAHEAD_PROFILE == "safe"
 
 
 def test_unsafe_skips_validation() -> None:

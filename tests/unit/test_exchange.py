@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from backtestkit.actors import (
     Candles,
-    MemoryCandles,
     add_exchange,
     format_price,
     format_quantity,
@@ -31,7 +30,7 @@ from backtestkit.actors import (
 from backtestkit.actors.core import CandleAnomalyError, ExchangeActor, ExecutionContext
 from backtestkit.actors.core import exchange as exchange_module
 from backtestkit.actors.core.context import execution_context
-from backtestkit.actors.market import Candle
+from backtestkit.actors.market import Candle, MemoryCandles
 
 SYMBOL = "BTCUSDT"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z

@@ -18,7 +18,6 @@ import pytest
 
 from backtestkit.actors import (
     Live,
-    MemoryCandles,
     Signal,
     VirtualClock,
     add_exchange,
@@ -27,6 +26,7 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.live import RecordingWriter, read_recording
 from backtestkit.actors.live.recording_reader import CandleRevision
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.market.candles import Candles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import ReplayCandles

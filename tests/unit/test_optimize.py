@@ -11,7 +11,8 @@ import anyio
 import pytest
 import walker_strategies as ws
 
-from backtestkit.actors import MemoryCandles, Walker, add_exchange, add_frame, add_sweep, add_walker
+from backtestkit.actors import Walker, add_exchange, add_frame, add_sweep, add_walker
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker import Optimization, optimize
 from backtestkit.actors.walker.optimize import MISSING_OPTUNA

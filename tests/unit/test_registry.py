@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from backtestkit.actors import (
-    MemoryCandles,
     RiskValidation,
     add_exchange,
     add_frame,
@@ -21,6 +20,7 @@ from backtestkit.actors import (
     add_walker,
 )
 from backtestkit.actors.core import ExchangeCallbacks, StrategyCallbacks, registry, reset_registry
+from backtestkit.actors.market import MemoryCandles
 
 JAN1 = datetime(2024, 1, 1, tzinfo=UTC)
 JAN2 = datetime(2024, 1, 2, tzinfo=UTC)

@@ -12,7 +12,6 @@ import pytest
 
 from backtestkit.actors import (
     Backtest,
-    MemoryCandles,
     PositionSize,
     RiskCheck,
     RiskRejections,
@@ -26,6 +25,7 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core import registry
 from backtestkit.actors.core.risk import risk_books
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import RiskEvent, listen_risk, listen_validation, topics
 

@@ -13,8 +13,9 @@ import pytest
 import walker_strategies as ws
 from closed_signals import closed_signal
 
-from backtestkit.actors import MemoryCandles, Walker, add_exchange, add_frame, add_walker
+from backtestkit.actors import Walker, add_exchange, add_frame, add_walker
 from backtestkit.actors.core.registry import registry
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.reports.walker import walker_report
 from backtestkit.actors.reports.walker_models import WalkerResults, WalkerStrategyResult
 from backtestkit.actors.reports.walker_overfitting import daily_returns, walker_overfitting

@@ -14,7 +14,6 @@ import walker_strategies as ws
 
 from backtestkit.actors import (
     Backtest,
-    MemoryCandles,
     Walker,
     add_exchange,
     add_frame,
@@ -22,6 +21,7 @@ from backtestkit.actors import (
     add_walker,
     walk_forward,
 )
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker import WalkForwardResult, walk_forward_folds
 

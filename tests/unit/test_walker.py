@@ -16,7 +16,6 @@ import walker_strategies as ws
 
 from backtestkit.actors import (
     BacktestStatistics,
-    MemoryCandles,
     Walker,
     WalkerProgress,
     WalkerResults,
@@ -27,6 +26,7 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core import WalkerCallbacks
 from backtestkit.actors.core.schemas import WALKER_METRICS, WalkerSchema
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.reports import WalkerStrategyResult
 from backtestkit.actors.reports.ranking import is_better, metric_value, reference_metric_name
 from backtestkit.actors.reports.walker import walker_report

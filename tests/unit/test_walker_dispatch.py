@@ -160,14 +160,8 @@ async def test_a_job_that_cannot_start_fails_alone() -> None:
 def test_in_process_walks_time_their_strategies_too() -> None:
     import walker_strategies as ws
 
-    from backtestkit.actors import (
-        MemoryCandles,
-        Walker,
-        add_exchange,
-        add_frame,
-        add_strategy,
-        add_walker,
-    )
+    from backtestkit.actors import Walker, add_exchange, add_frame, add_strategy, add_walker
+    from backtestkit.actors.market import MemoryCandles
     from backtestkit.actors.walker.durations import expected_seconds
 
     add_exchange("mem", candles=MemoryCandles({"BTCUSDT": ws.make_candles(days=1)}))

@@ -14,7 +14,6 @@ import walker_strategies as ws
 
 from backtestkit.actors import (
     Backtest,
-    MemoryCandles,
     Walker,
     WalkerProgress,
     add_exchange,
@@ -26,6 +25,7 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core import WalkerCallbacks
 from backtestkit.actors.core.schemas import WalkerSchema
+from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker.executor import InProcessExecutor, StrategyJob, StrategyRun
 from backtestkit.bus import topics

@@ -1,0 +1,184 @@
+"""analyze_bias: every opened signal of a backtest asked again on truncated history.
+
+For each signal, get_signal is called again at its time on an exchange cut there (nothing after
+it exists; see `truncation`), once per warm-up length (history from the first candle, or only
+the last N minutes), and the decision is compared field by field with the backtest's.
+
+The check runs under one look-ahead profile, by default "safe": the baseline backtest and the
+re-runs alike. Under "reference" the candle opening at the decision minute is kept (SPEC Q8's
+minute is the profile's convention); a higher-interval candle still open is rebuilt from the
+minutes so far, so a strategy that reads the whole unfinished candle is flagged either way.
+
+The re-runs run in worker processes (concurrent.futures, forkserver where available): the
+walker's pool answers whole backtests with their statistics, these jobs answer decisions, so
+only the walker's payload (schemas shipped once per worker) is shared. Fresh processes matter:
+module state a strategy filled during the baseline (a cache of future candles) is not there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+import structlog
+
+from ..core.config import LOOKAHEAD_PROFILES, get_config
+from ..core.registry import registry
+from ..market.intervals import MINUTE_MS
+from ..market.table_source import TableSource
+from ..workers.payload import WorkerPayload, schemas_payload
+from .baseline import opened_decisions
+from .decisions import Decision, first_difference
+from .report import BiasFinding, BiasReport, StrategyBias
+from .rerun import RerunChunk, RerunJob, ready, rerun_chunk, start_worker
+
+__all__ = ["DEFAULT_WARMUPS", "analyze_bias", "check_bias_request"]
+
+DEFAULT_WARMUPS: tuple[int | None, ...] = (None, 1440)
+_log = structlog.get_logger("backtestkit.analysis")
+
+
+def check_bias_request(
+    strategies: Sequence[str], exchange: str, frame: str, profile: str,
+    warmups: Sequence[int | None], workers: int,
+) -> None:  # fmt: skip
+    """Raise ValueError naming the first bad argument (what analyze_bias checks first)."""
+    if profile not in LOOKAHEAD_PROFILES:
+        raise ValueError(
+            f"analyze_bias: profile must be one of {', '.join(map(repr, LOOKAHEAD_PROFILES))}, "
+            f"got {profile!r}"
+        )
+    if not strategies:
+        raise ValueError("analyze_bias: no strategy given")
+    for name in strategies:
+        registry.strategy(name)
+    registry.frame(frame)
+    for warmup in warmups:
+        if warmup is not None and (isinstance(warmup, bool) or not isinstance(warmup, int)
+                                   or warmup < 1):  # fmt: skip
+            raise ValueError(
+                f"analyze_bias: each warm-up must be a positive number of minutes or None, "
+                f"got {warmup!r}"
+            )
+    if not warmups:
+        raise ValueError("analyze_bias: warmups must hold at least one length (None: all)")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"analyze_bias: workers must be an integer >= 1, got {workers!r}")
+    source = registry.exchange(exchange).candles
+    if not isinstance(source, TableSource):
+        raise ValueError(
+            f"analyze_bias: exchange {exchange!r} serves candles from "
+            f"{type(source).__name__}, which cannot be cut at a time; use a table-backed "
+            "source (CsvCandles, ParquetCandles, MemoryCandles)"
+        )
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Forkserver (the engine imported once, in the server) where available, else spawn;
+    never fork, which would copy module state the strategy filled in this process."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["backtestkit.actors"])  # no effect once the server runs
+    return context
+
+
+@contextmanager
+def _payload_file(payload: WorkerPayload) -> Iterator[str]:
+    handle, path = tempfile.mkstemp(prefix="backtestkit-bias-", suffix=".pickle")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
+        yield path
+    finally:
+        os.unlink(path)
+
+
+def _chunks(jobs: list[RerunJob], count: int) -> list[tuple[RerunJob, ...]]:
+    size = max(1, -(-len(jobs) // count))
+    return [tuple(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+
+
+def _summary(
+    strategy: str, baseline: list[Decision], reruns: dict[tuple[int, int | None], Decision],
+    warmups: Sequence[int | None],
+) -> StrategyBias:  # fmt: skip
+    changed = 0
+    first: BiasFinding | None = None
+    for decision in baseline:
+        findings = []
+        for warmup in warmups:
+            rerun = reruns[(decision.when, warmup)]
+            field = first_difference(decision, rerun)
+            if field is not None:
+                findings.append(
+                    BiasFinding(
+                        decision.when,
+                        field,
+                        warmup,
+                        getattr(decision, field),
+                        getattr(rerun, field),
+                        rerun.error,
+                    )
+                )
+        if findings:
+            changed += 1
+            if first is None:
+                first = findings[0]
+    return StrategyBias(strategy, len(baseline), changed, first)
+
+
+def analyze_bias(
+    symbol: str,
+    *,
+    strategies: Sequence[str] | str,
+    exchange: str,
+    frame: str,
+    warmups: Sequence[int | None] = DEFAULT_WARMUPS,
+    workers: int = 2,
+    profile: str = "safe",
+) -> BiasReport:
+    """Backtest each strategy, then ask get_signal again at each opened signal's time on
+    history cut there (one re-run per warm-up length, in `workers` processes) and report the
+    signals whose decision changed. Strategy functions must be importable by reference."""
+    names = (strategies,) if isinstance(strategies, str) else tuple(strategies)
+    warmups = tuple(warmups)
+    check_bias_request(names, exchange, frame, profile, warmups, workers)
+    config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
+    payload = schemas_payload(symbol, names, exchange, frame, owner="analyze_bias", config=config)
+    with (
+        _payload_file(payload) as path,
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=_context(), initializer=start_worker, initargs=(path,)
+        ) as pool,
+    ):
+        warming = [pool.submit(ready) for _ in range(workers)]  # start-up overlaps the baselines
+        baselines = {
+            name: opened_decisions(symbol, name, exchange, frame, profile) for name in names
+        }
+        jobs = [
+            RerunJob(name, d.when, None if w is None else d.when - w * MINUTE_MS)
+            for name, decisions in baselines.items()
+            for d in decisions
+            for w in warmups
+        ]
+        for future in warming:
+            future.result()
+        safe = profile == "safe"
+        chunks = [RerunChunk(symbol, exchange, safe, part) for part in _chunks(jobs, workers * 2)]
+        answers = [d for part in pool.map(rerun_chunk, chunks) for d in part]
+    reruns: dict[str, dict[tuple[int, int | None], Decision]] = {name: {} for name in names}
+    for job, answer in zip(jobs, answers, strict=True):
+        warmup = None if job.start is None else (job.when - job.start) // MINUTE_MS
+        reruns[job.strategy][(job.when, warmup)] = answer
+    summaries = tuple(_summary(n, baselines[n], reruns[n], warmups) for n in names)
+    for s in summaries:
+        _log.info("bias_checked", strategy=s.strategy, checked=s.signals_checked,
+                  changed=s.signals_changed)  # fmt: skip
+    return BiasReport(symbol, exchange, frame, profile, warmups, summaries)

@@ -1,0 +1,56 @@
+"""The arguments of `backtestkit analyze bias` (the command itself is in `analyze`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["add_analyze_parser"]
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def add_analyze_parser(commands: Any) -> None:
+    """`analyze bias SCRIPT.py --symbol S --strategy NAME [--strategy NAME ...] ...`."""
+    analyze = commands.add_parser("analyze", help="check strategies for look-ahead bias")
+    kinds = analyze.add_subparsers(dest="analysis", metavar="ANALYSIS", parser_class=type(analyze))
+    kinds.required = True
+    bias = kinds.add_parser(
+        "bias",
+        help="ask each opened signal's get_signal again on history cut at its time",
+    )
+    bias.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
+    bias.add_argument("--symbol", required=True, metavar="S", help="symbol, e.g. BTCUSD")
+    bias.add_argument(
+        "--strategy", required=True, action="append", metavar="NAME", help="repeat for several"
+    )
+    bias.add_argument("--exchange", required=True, metavar="NAME")
+    bias.add_argument("--frame", required=True, metavar="NAME")
+    bias.add_argument(
+        "--warmup",
+        type=_count,
+        action="append",
+        metavar="MINUTES",
+        help="also re-run with only this much history (repeatable; default 1440); the full "
+        "history is always checked",
+    )
+    bias.add_argument(
+        "--profile",
+        choices=("safe", "reference"),
+        default="safe",
+        help="look-ahead profile of the check (default safe)",
+    )
+    bias.add_argument("--workers", type=_count, default=2, metavar="N", help="worker processes")
+    bias.add_argument("--jsonl", metavar="FILE", help="one JSON line per strategy ('-': stdout)")
+    bias.add_argument(
+        "--fail-on-bias", action="store_true", help="exit 1 when any strategy's signals change"
+    )
+    bias.add_argument("--quiet", action="store_true", help="warnings only in the logs")
