@@ -6,6 +6,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
+from .config import get_config
+
 if TYPE_CHECKING:
     from .exchange import ExchangeActor
 
@@ -15,13 +17,15 @@ __all__ = ["ExecutionContext", "current_context", "execution_context"]
 class ExecutionContext:
     """Mutable per-run context: the clock moves `when`; a task sees only its own run's context."""
 
-    __slots__ = ("backtest", "exchange", "symbol", "when")
+    __slots__ = ("backtest", "exchange", "safe", "symbol", "when")
 
     def __init__(self, symbol: str, when: int, backtest: bool, exchange: ExchangeActor) -> None:
         self.symbol = symbol
         self.when = when
         self.backtest = backtest
         self.exchange = exchange
+        # the look-ahead profile is read once, when the run starts
+        self.safe = get_config().CC_LOOKAHEAD_PROFILE == "safe"
 
     @property
     def mode(self) -> Literal["backtest", "live"]:

@@ -49,8 +49,9 @@ class ExchangeActor:
         self._is_async = inspect.iscoroutinefunction(getattr(source, "fetch", None))
         self._tables: dict[tuple[str, str], CandleTable] = {}
         self._sane: dict[int, bool] = {}
-        self._fast: dict[tuple[str, str], CandleTable] = {}
-        self._last_price: tuple[tuple[str, int, int, str] | None, float] = (None, 0.0)
+        # regular, sane tables with the window ends (reference, safe) lookback_window gives
+        self._fast: dict[tuple[str, str], tuple[CandleTable, int, int]] = {}
+        self._last_price: tuple[tuple[str, int, int, bool] | None, float] = (None, 0.0)
         callbacks = schema.callbacks
         self._quiet = callbacks is None or callbacks.on_candle_data is None
 
@@ -73,17 +74,20 @@ class ExchangeActor:
     # -- look-back window (SPEC 7.1) -------------------------------------------------------
 
     def lookback(
-        self, symbol: str, interval: str, limit: int, when: int
+        self, symbol: str, interval: str, limit: int, when: int, safe: bool | None = None
     ) -> Candles | Awaitable[Candles]:
         """The `limit` candles of `lookback_window`: never one after `when` (safe: none closing
-        after it)."""
-        safe = get_config().CC_LOOKAHEAD_PROFILE == "safe"
-        table = self._fast.get((symbol, interval))
-        if table is not None and limit >= 2:  # regular, sane table and no callback: index math
+        after it). `safe` is the run's look-ahead profile (None: the config's)."""
+        if safe is None:
+            safe = get_config().CC_LOOKAHEAD_PROFILE == "safe"
+        fast = self._fast.get((symbol, interval))
+        if fast is not None and limit >= 2:  # regular, sane table and no callback: index math
+            table, reference_end, safe_end = fast
             step = table.step_ms
             t0 = table.t0
             n = table.n
-            since, until = lookback_window(when, step, limit, safe)
+            until = when + (safe_end if safe else reference_end)  # lookback_window's bounds
+            since = until - step * (limit - 1)
             lo = (t0 - since) // step  # -ceil((since - t0) / step)
             lo = 0 if lo > 0 else (-lo if -lo < n else n)
             hi = (until - t0) // step + 1
@@ -112,7 +116,11 @@ class ExchangeActor:
             if not self._sane_table(table):
                 check_anomalies(candles, symbol)
             elif table.regular and self._quiet:
-                self._fast[(symbol, interval)] = table
+                self._fast[(symbol, interval)] = (
+                    table,
+                    lookback_window(0, step, 1, False)[1],
+                    lookback_window(0, step, 1, True)[1],
+                )
             return self._deliver(symbol, interval, since, limit, candles)
         if self._is_async:
             return self._lookback_async(symbol, interval, since, limit, until)
@@ -168,13 +176,17 @@ class ExchangeActor:
         since, until = lookback_window(0, MINUTE_MS, count, config.CC_LOOKAHEAD_PROFILE == "safe")
         return table.t0 - until, int(table.timestamp[-1]) - since
 
-    def average_price(self, symbol: str, when: int) -> float | Awaitable[float]:
+    def average_price(
+        self, symbol: str, when: int, safe: bool | None = None
+    ) -> float | Awaitable[float]:
         config = get_config()
         count = config.CC_AVG_PRICE_CANDLES_COUNT
-        key = (symbol, when, count, config.CC_LOOKAHEAD_PROFILE)
+        if safe is None:
+            safe = config.CC_LOOKAHEAD_PROFILE == "safe"
+        key = (symbol, when, count, safe)
         if self._last_price[0] == key:  # the strategy and the engine price the same minute
             return self._last_price[1]
-        candles = self.lookback(symbol, "1m", count, when)
+        candles = self.lookback(symbol, "1m", count, when, safe)
         if isinstance(candles, Candles):
             price = _average(candles, symbol)
             if self._store is not None and self._quiet:  # on_candle_data sees every fetch

@@ -145,7 +145,7 @@ class SignalStateMachine:
         return await self.publish(self._open(row))
 
     async def price(self, when: int) -> float:
-        price = self.exchange.average_price(self.symbol, when)
+        price = self.exchange.average_price(self.symbol, when, self.context.safe)
         if isinstance(price, float):
             return price
         return await price

@@ -25,13 +25,13 @@ def get_candles(symbol: str, interval: str, limit: int) -> Candles | Awaitable[C
     Returns Candles (awaitable too) for in-memory sources, a coroutine for async sources.
     """
     context = execution_context.get() or current_context("get_candles")
-    return context.exchange.lookback(symbol, interval, limit, context.when)
+    return context.exchange.lookback(symbol, interval, limit, context.when, context.safe)
 
 
 def get_average_price(symbol: str) -> float | Awaitable[float]:
     """VWAP of the last CC_AVG_PRICE_CANDLES_COUNT one-minute candles (SPEC 7.3)."""
     context = execution_context.get() or current_context("get_average_price")
-    return context.exchange.average_price(symbol, context.when)
+    return context.exchange.average_price(symbol, context.when, context.safe)
 
 
 def format_price(symbol: str, price: float) -> str:

@@ -22,9 +22,9 @@ class RecordedExchange(ExchangeActor):
         self.recorder = recorder
 
     def lookback(
-        self, symbol: str, interval: str, limit: int, when: int
+        self, symbol: str, interval: str, limit: int, when: int, safe: bool | None = None
     ) -> Candles | Awaitable[Candles]:
-        served = super().lookback(symbol, interval, limit, when)
+        served = super().lookback(symbol, interval, limit, when, safe)
         if isinstance(served, Candles):
             self.recorder.candles(symbol, interval, served)
             return served
