@@ -23,7 +23,7 @@ from backtestkit.bus import (
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
-from ..core.facade_support import in_context, write_report
+from ..core.facade_support import in_context, subscribed, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
@@ -51,9 +51,16 @@ class BacktestInstance(Instance):
         self.closed: list[Closed] = []
         self.machine: SignalStateMachine | None = None
 
-    def record(self, result: Closed) -> None:
-        self.closed.insert(0, result)
-        del self.closed[STORED_SIGNALS:]
+    def record(self, result: TickResult) -> None:
+        """A transition: kept when it closes a backtest signal of this symbol:strategy."""
+        if (
+            type(result) is Closed
+            and result.backtest
+            and result.symbol == self.symbol
+            and result.strategy_name == self.name
+        ):
+            self.closed.insert(0, result)
+            del self.closed[STORED_SIGNALS:]
 
 
 async def _sharing_books(
@@ -99,8 +106,9 @@ class BacktestMode:
             risk=RiskGate([risk_books.get(r) for r in risks], self.bus) if risks else None,
         )
         instance.machine = machine
-        replayer = FrameReplayer(machine, timeline(frame_schema), on_closed=instance.record)
-        return in_context(_sharing_books(replayer.run(), risks), context)
+        replayer = FrameReplayer(machine, timeline(frame_schema))
+        results = _sharing_books(replayer.run(), risks)
+        return in_context(subscribed(results, self.bus.transition, instance.record), context)
 
     def background(
         self, symbol: str, *, strategy: str, exchange: str, frame: str

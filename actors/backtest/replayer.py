@@ -7,11 +7,11 @@ results, progress is published at most ~200 times, and nothing is built that no 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import structlog
 
-from backtestkit.bus import BacktestProgress, Closed, MetricType, PerformanceEvent, TickResult
+from backtestkit.bus import BacktestProgress, MetricType, PerformanceEvent, TickResult
 
 from ..core.strategy import SignalStateMachine
 from .fast_forward import fast_forward
@@ -26,16 +26,9 @@ PROGRESS_EVENTS = 200
 class FrameReplayer:
     """Drives one state machine over a frame timeline; yields fast-forward results."""
 
-    def __init__(
-        self,
-        machine: SignalStateMachine,
-        frames: FrameTimeline,
-        *,
-        on_closed: Callable[[Closed], None] | None = None,
-    ) -> None:
+    def __init__(self, machine: SignalStateMachine, frames: FrameTimeline) -> None:
         self.machine = machine
         self.frames = frames
-        self.on_closed = on_closed
         self._last_perf: int | None = None
 
     def _progress(self, processed: int) -> None:
@@ -108,8 +101,6 @@ class FrameReplayer:
                 self._performance("backtest_timeframe", frame_started)
                 i += 1
                 continue
-            if isinstance(result, Closed) and self.on_closed is not None:
-                self.on_closed(result)
             if result.action not in ("scheduled", "opened"):
                 self._performance("backtest_timeframe", frame_started)
                 i += 1
@@ -130,8 +121,6 @@ class FrameReplayer:
                 i += 1
                 continue
             self._performance("backtest_signal", frame_started)
-            if isinstance(outcome, Closed) and self.on_closed is not None:
-                self.on_closed(outcome)
             close_timestamp = getattr(outcome, "close_timestamp", None)
             if close_timestamp is not None:
                 i = max(i, frames.index_at_or_after(close_timestamp))

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
 
+from backtestkit.bus import Topic
+
 from .context import ExecutionContext, execution_context
 from .engine import current_engine, entered_engine
 
-__all__ = ["in_context", "in_engine", "write_report"]
+__all__ = ["in_context", "in_engine", "subscribed", "write_report"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 _log = structlog.get_logger("backtestkit.reports")
 
 
@@ -49,6 +52,21 @@ async def _iterate(results: AsyncIterator[T], bindings: Bindings) -> AsyncIterat
         if tokens is not None:
             with contextlib.suppress(ValueError):  # finalised from another context
                 _reset(bindings, tokens)
+
+
+async def subscribed(
+    results: AsyncIterator[T], topic: Topic[R], listener: Callable[[R], None]
+) -> AsyncIterator[T]:
+    """Iterate `results` with `listener` on `topic`: how a mode records its run's results."""
+    unsubscribe = topic.subscribe(listener)
+    try:
+        async for result in results:
+            yield result
+    finally:
+        closing = getattr(results, "aclose", None)
+        if closing is not None:  # the clock's own cleanup runs now, not when it is collected
+            await closing()
+        unsubscribe()
 
 
 def _reset(bindings: Bindings, tokens: list[Token[Any]]) -> None:

@@ -13,7 +13,7 @@ from backtestkit.bus import Bus, DoneEvent, TickResult, current_bus, start_detac
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
-from ..core.facade_support import in_context, write_report
+from ..core.facade_support import in_context, subscribed, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
@@ -119,10 +119,14 @@ class LiveMode:
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
-        ticker = MinuteTicker(
-            machine, state, clock, on_result=instance.log.record, recorder=recorder
-        )
-        return in_context(ticker.run(), context)
+        ticker = MinuteTicker(machine, state, clock, recorder=recorder)
+        log = instance.log
+
+        def log_result(result: TickResult) -> None:  # every live result, idle ones too
+            if result.symbol == symbol and result.strategy_name == strategy:
+                log.record(result, clock.now())
+
+        return in_context(subscribed(ticker.run(), self.bus.signal_live, log_result), context)
 
     def background(
         self,

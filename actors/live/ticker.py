@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import structlog
 
@@ -33,13 +33,11 @@ class MinuteTicker:
         state: LiveState,
         clock: Clock,
         *,
-        on_result: Callable[[TickResult, int], None] | None = None,
         recorder: RecordingWriter | None = None,
     ) -> None:
         self.machine = machine
         self.state = state
         self.clock = clock
-        self.on_result = on_result
         self.recorder = recorder
         self._last_tick: int | None = None
 
@@ -134,17 +132,14 @@ class MinuteTicker:
             action = None if result is None else result.action
             self._record(result, ticks)
             state.save_openings(action)
-            if result is not None:
-                if action not in ("idle", "active"):
-                    _log.info(
-                        "signal_" + result.action,
-                        symbol=machine.symbol,
-                        strategy=machine.schema.name,
-                        signal=None if result.signal is None else result.signal.id,
-                        price=result.current_price,
-                    )
-                if self.on_result is not None:
-                    self.on_result(result, clock.now())
+            if result is not None and action not in ("idle", "active"):
+                _log.info(
+                    "signal_" + result.action,
+                    symbol=machine.symbol,
+                    strategy=machine.schema.name,
+                    signal=None if result.signal is None else result.signal.id,
+                    price=result.current_price,
+                )
             self._performance(when, started)
             if action not in ("opened", "closed", "cancelled"):
                 state.save_closings()
