@@ -23,7 +23,7 @@ from backtestkit.bus import (
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
-from ..core.facade_support import in_context, subscribed, write_report
+from ..core.facade_support import in_context, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
@@ -108,7 +108,7 @@ class BacktestMode:
         instance.machine = machine
         replayer = FrameReplayer(machine, timeline(frame_schema))
         results = _sharing_books(replayer.run(), risks)
-        return in_context(subscribed(results, self.bus.transition, instance.record), context)
+        return in_context(results, context, recorder=(self.bus.transition, instance.record))
 
     def background(
         self, symbol: str, *, strategy: str, exchange: str, frame: str

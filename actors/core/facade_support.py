@@ -15,28 +15,35 @@ from backtestkit.bus import Topic
 from .context import ExecutionContext, execution_context
 from .engine import current_engine, entered_engine
 
-__all__ = ["in_context", "in_engine", "subscribed", "write_report"]
+__all__ = ["in_context", "in_engine", "write_report"]
 
 T = TypeVar("T")
-R = TypeVar("R")
 _log = structlog.get_logger("backtestkit.reports")
 
 
 Bindings = tuple[tuple[ContextVar[Any], Any], ...]
+Recorder = tuple[Topic[Any], Callable[[Any], None]]
 
 
-def in_context(results: AsyncIterator[T], context: ExecutionContext) -> AsyncIterator[T]:
+def in_context(
+    results: AsyncIterator[T], context: ExecutionContext, *, recorder: Recorder | None = None
+) -> AsyncIterator[T]:
     """Iterate `results` with `context` and the engine current at this call current, and the
-    consumer's own while it holds a result (it may run other backtests, or engines, between)."""
-    return _iterate(results, ((execution_context, context), (entered_engine, current_engine())))
+    consumer's own while it holds a result (it may run other backtests, or engines, between).
+    `recorder` (topic, listener) listens while the run lasts: how a mode records its results."""
+    bindings = ((execution_context, context), (entered_engine, current_engine()))
+    return _iterate(results, bindings, recorder)
 
 
 def in_engine(results: AsyncIterator[T]) -> AsyncIterator[T]:
     """Iterate `results` on the engine current at this call, whoever iterates it."""
-    return _iterate(results, ((entered_engine, current_engine()),))
+    return _iterate(results, ((entered_engine, current_engine()),), None)
 
 
-async def _iterate(results: AsyncIterator[T], bindings: Bindings) -> AsyncIterator[T]:
+async def _iterate(
+    results: AsyncIterator[T], bindings: Bindings, recorder: Recorder | None
+) -> AsyncIterator[T]:
+    unsubscribe = None if recorder is None else recorder[0].subscribe(recorder[1])
     tokens: list[Token[Any]] | None = [var.set(value) for var, value in bindings]
     try:
         async for result in results:
@@ -49,24 +56,11 @@ async def _iterate(results: AsyncIterator[T], bindings: Bindings) -> AsyncIterat
         closing = getattr(results, "aclose", None)
         if closing is not None:  # the clock's own cleanup (e.g. live slot writes) runs now
             await closing()
+        if unsubscribe is not None:
+            unsubscribe()
         if tokens is not None:
             with contextlib.suppress(ValueError):  # finalised from another context
                 _reset(bindings, tokens)
-
-
-async def subscribed(
-    results: AsyncIterator[T], topic: Topic[R], listener: Callable[[R], None]
-) -> AsyncIterator[T]:
-    """Iterate `results` with `listener` on `topic`: how a mode records its run's results."""
-    unsubscribe = topic.subscribe(listener)
-    try:
-        async for result in results:
-            yield result
-    finally:
-        closing = getattr(results, "aclose", None)
-        if closing is not None:  # the clock's own cleanup runs now, not when it is collected
-            await closing()
-        unsubscribe()
 
 
 def _reset(bindings: Bindings, tokens: list[Token[Any]]) -> None:

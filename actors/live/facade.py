@@ -13,7 +13,7 @@ from backtestkit.bus import Bus, DoneEvent, TickResult, current_bus, start_detac
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
-from ..core.facade_support import in_context, subscribed, write_report
+from ..core.facade_support import in_context, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
@@ -126,7 +126,7 @@ class LiveMode:
             if result.symbol == symbol and result.strategy_name == strategy:
                 log.record(result, clock.now())
 
-        return in_context(subscribed(ticker.run(), self.bus.signal_live, log_result), context)
+        return in_context(ticker.run(), context, recorder=(self.bus.signal_live, log_result))
 
     def background(
         self,
