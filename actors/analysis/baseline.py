@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from ..backtest.facade import Backtest
-from ..core.config import get_config, set_config
-from ..core.registry import registry
+from ..core.config import get_config
+from ..workers.payload import collect_spec
 from .decisions import Decision
 
 __all__ = ["opened_decisions"]
@@ -42,30 +41,19 @@ def _recorder(fn: Callable[..., Any], into: dict[int, Decision]) -> Callable[...
     return record
 
 
-@contextmanager
-def _profile(name: str) -> Iterator[None]:
-    previous = get_config()
-    set_config(unsafe=True, CC_LOOKAHEAD_PROFILE=name)  # the rest as the user set it
-    try:
-        yield
-    finally:
-        set_config(unsafe=True, **dataclasses.asdict(previous))
-
-
 def opened_decisions(
     symbol: str, strategy: str, exchange: str, frame: str, profile: str
 ) -> list[Decision]:
-    """Backtest `strategy` under `profile`; the decisions that opened (or scheduled) a signal,
-    in time order. The registered schema and the config are restored afterwards."""
-    schema = registry.strategy(strategy)
+    """Backtest `strategy` under `profile` in an engine of its own (the caller's schemas,
+    config and reports stay untouched); the decisions that opened (or scheduled) a signal, in
+    time order."""
+    config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
+    spec = collect_spec(symbol, [strategy], exchange, frame, config=config)
     answers: dict[int, Decision] = {}
-    registry.strategies[strategy] = dataclasses.replace(
-        schema, get_signal=_recorder(schema.get_signal, answers)
+    watched = dataclasses.replace(
+        spec.strategies[0], get_signal=_recorder(spec.strategies[0].get_signal, answers)
     )
-    try:
-        with _profile(profile):
-            results = Backtest.run_sync(symbol, strategy=strategy, exchange=exchange, frame=frame)
-    finally:
-        registry.strategies[strategy] = schema
+    with dataclasses.replace(spec, strategies=(watched,)).engine():
+        results = Backtest.run_sync(symbol, strategy=strategy, exchange=exchange, frame=frame)
     times = sorted({r.signal.scheduled_at for r in results if r.signal is not None})
     return [answers[t] for t in times if t in answers]

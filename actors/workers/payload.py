@@ -47,6 +47,7 @@ __all__ = [
     "WalkerSpec",
     "WorkerPayload",
     "build_worker_payload",
+    "collect_spec",
     "engine_from_file",
     "install_payload",
     "install_payload_file",
@@ -67,6 +68,21 @@ class WalkerSpec:
     risks: tuple[RiskSchema, ...]
     sizings: tuple[SizingSchema, ...]
     config: GlobalConfig
+
+    def engine(self) -> Engine:
+        """A fresh engine holding these schemas and this config, and nothing else."""
+        engine = Engine()
+        with engine:
+            set_config(unsafe=True, **dataclasses.asdict(self.config))
+            for strategy in self.strategies:
+                registry.strategies[strategy.name] = strategy
+            registry.exchanges[self.exchange.name] = self.exchange
+            registry.frames[self.frame.name] = self.frame
+            for risk in self.risks:
+                registry.risks[risk.name] = risk
+            for sizing in self.sizings:
+                registry.sizings[sizing.name] = sizing
+        return engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +187,30 @@ def build_worker_payload(symbol: str, walker: WalkerSchema) -> WorkerPayload:
     )
 
 
+def collect_spec(
+    symbol: str,
+    strategy_names: Iterable[str],
+    exchange: str,
+    frame: str,
+    *,
+    config: GlobalConfig | None = None,
+) -> WalkerSpec:
+    """The registered schemas of these strategies, with their exchange, frame, risks and
+    sizings, and the config (the current one unless given)."""
+    strategies = tuple(registry.strategy(name) for name in strategy_names)
+    risk_names = dict.fromkeys(r for s in strategies for r in s.risk_names)
+    sizing_names = dict.fromkeys(s.sizing for s in strategies if s.sizing is not None)
+    return WalkerSpec(
+        symbol=symbol,
+        strategies=strategies,
+        exchange=registry.exchange(exchange),
+        frame=registry.frame(frame),
+        risks=tuple(registry.risk(name) for name in risk_names),
+        sizings=tuple(registry.sizing(name) for name in sizing_names),
+        config=config if config is not None else get_config(),
+    )
+
+
 def schemas_payload(
     symbol: str,
     strategy_names: Iterable[str],
@@ -182,18 +222,7 @@ def schemas_payload(
 ) -> WorkerPayload:
     """The registered schemas of these strategies (with their exchange, frame, risks and
     sizings) and the config, checked and pickled for worker processes."""
-    strategies = tuple(registry.strategy(name) for name in strategy_names)
-    risk_names = dict.fromkeys(r for s in strategies for r in s.risk_names)
-    sizing_names = dict.fromkeys(s.sizing for s in strategies if s.sizing is not None)
-    spec = WalkerSpec(
-        symbol=symbol,
-        strategies=strategies,
-        exchange=registry.exchange(exchange),
-        frame=registry.frame(frame),
-        risks=tuple(registry.risk(name) for name in risk_names),
-        sizings=tuple(registry.sizing(name) for name in sizing_names),
-        config=config if config is not None else get_config(),
-    )
+    spec = collect_spec(symbol, strategy_names, exchange, frame, config=config)
     _check(spec)
     _load_base_table(spec.exchange.candles, symbol)
     blob = _pickled(spec, owner)
@@ -233,22 +262,6 @@ def _spec(token: str, load: Callable[[], WorkerPayload]) -> WalkerSpec:
         return spec
 
 
-def _engine(spec: WalkerSpec) -> Engine:
-    """A fresh engine holding the spec's schemas and config: each job runs alone in its own."""
-    engine = Engine()
-    with engine:
-        set_config(unsafe=True, **dataclasses.asdict(spec.config))
-        for strategy in spec.strategies:
-            registry.strategies[strategy.name] = strategy
-        registry.exchanges[spec.exchange.name] = spec.exchange
-        registry.frames[spec.frame.name] = spec.frame
-        for risk in spec.risks:
-            registry.risks[risk.name] = risk
-        for sizing in spec.sizings:
-            registry.sizings[sizing.name] = sizing
-    return engine
-
-
 def _read(path: str) -> WorkerPayload:
     with open(path, "rb") as handle:
         return cast(WorkerPayload, pickle.load(handle))
@@ -275,7 +288,7 @@ def engine_from_file(path: str) -> Engine | None:
         payload = _read(path)
     except FileNotFoundError:
         return None
-    return _engine(_spec(payload.token, lambda: payload))
+    return _spec(payload.token, lambda: payload).engine()
 
 
 def run_pooled_job(token: str, path: str, strategy: str) -> BacktestStatistics:
@@ -290,7 +303,7 @@ def run_strategy_job(payload: WorkerPayload, strategy: str) -> BacktestStatistic
 
 def _run(spec: WalkerSpec, strategy: str) -> BacktestStatistics:
     try:
-        with _engine(spec):
+        with spec.engine():
             Backtest.run_sync(
                 spec.symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name
             )
