@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from backtesting import Backtest, Strategy
 from backtesting._stats import compute_stats
+from blank_statistics import blank_statistics
 from closed_signals import closed_signal
 
 from backtestkit.actors.reports.research_equity import research_statistics, trades_and_equity
@@ -19,7 +20,7 @@ from backtestkit.actors.reports.research_metrics import (
     TradeRecord,
     research_metrics,
 )
-from backtestkit.bus import BacktestStatistics, Closed
+from backtestkit.bus import Closed
 
 HOUR = 3_600_000
 START = 1_704_067_200_000  # 2024-01-01 00:00 UTC, a Monday
@@ -178,22 +179,7 @@ def test_metrics_of_our_signals_agree_with_backtesting_py() -> None:
     )
     ohlc = pd.DataFrame({"Close": 100.0 + np.arange(len(bars)) % 7}, index=index)
     theirs = compute_stats(trades_df, np.array(equity.values), ohlc, None)
-    stats = BacktestStatistics(
-        signal_list=tuple(closed),
-        total_signals=len(closed),
-        win_count=0,
-        loss_count=0,
-        win_rate=None,
-        avg_pnl=None,
-        total_pnl=None,
-        std_dev=None,
-        sharpe_ratio=None,
-        annualized_sharpe_ratio=None,
-        certainty_ratio=None,
-        expected_yearly_returns=None,
-        max_drawdown=None,
-        total_trades=len(closed),
-    )
+    stats = blank_statistics(*closed)
     ours = research_statistics(stats, bars, capital=10_000.0)
     assert ours.trades == 8
     # Hand values: 4 of 8 trades win; profit factor = (1.8+2.4+3.1+0.9)/(0.7+1.9+0.4+2.2),

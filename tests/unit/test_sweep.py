@@ -11,6 +11,7 @@ import anyio
 import numpy as np
 import pytest
 import walker_strategies as ws
+from blank_statistics import blank_statistics
 from closed_signals import closed_signal
 
 from backtestkit.actors import Walker, add_exchange, add_frame, add_walker
@@ -113,22 +114,7 @@ def test_sweep_runs_identically_on_a_process_pool() -> None:
 
 
 def _stats(*closed: Any) -> BacktestStatistics:
-    return BacktestStatistics(
-        signal_list=tuple(closed),
-        total_signals=len(closed),
-        win_count=0,
-        loss_count=0,
-        win_rate=None,
-        avg_pnl=None,
-        total_pnl=None,
-        std_dev=None,
-        sharpe_ratio=None,
-        annualized_sharpe_ratio=None,
-        certainty_ratio=None,
-        expected_yearly_returns=None,
-        max_drawdown=None,
-        total_trades=len(closed),
-    )
+    return blank_statistics(*closed)
 
 
 def test_overfitting_check_by_hand() -> None:

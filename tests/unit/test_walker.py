@@ -13,6 +13,7 @@ from typing import Any
 import anyio
 import pytest
 import walker_strategies as ws
+from blank_statistics import blank_statistics
 
 from backtestkit.actors import (
     BacktestStatistics,
@@ -46,24 +47,7 @@ def clean() -> Iterator[None]:
 
 
 def stats(**values: Any) -> BacktestStatistics:
-    base: dict[str, Any] = dict(
-        signal_list=(),
-        total_signals=0,
-        win_count=0,
-        loss_count=0,
-        win_rate=None,
-        avg_pnl=None,
-        total_pnl=None,
-        std_dev=None,
-        sharpe_ratio=None,
-        annualized_sharpe_ratio=None,
-        certainty_ratio=None,
-        expected_yearly_returns=None,
-        max_drawdown=None,
-        total_trades=0,
-    )
-    base.update(values)
-    return BacktestStatistics(**base)
+    return blank_statistics(**values)
 
 
 class FakeExecutor:
