@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
+from .arg_types import positive_int
+
 __all__ = ["add_analyze_parser"]
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
 
 
 def add_analyze_parser(commands: Any) -> None:
@@ -36,7 +27,7 @@ def add_analyze_parser(commands: Any) -> None:
     bias.add_argument("--frame", required=True, metavar="NAME")
     bias.add_argument(
         "--warmup",
-        type=_count,
+        type=positive_int,
         action="append",
         metavar="MINUTES",
         help="also re-run with only this much history (repeatable; default 1440); the full "
@@ -48,7 +39,9 @@ def add_analyze_parser(commands: Any) -> None:
         default="safe",
         help="look-ahead profile of the check (default safe)",
     )
-    bias.add_argument("--workers", type=_count, default=2, metavar="N", help="worker processes")
+    bias.add_argument(
+        "--workers", type=positive_int, default=2, metavar="N", help="worker processes"
+    )
     bias.add_argument("--jsonl", metavar="FILE", help="one JSON line per strategy ('-': stdout)")
     bias.add_argument(
         "--fail-on-bias", action="store_true", help="exit 1 when any strategy's signals change"

@@ -6,6 +6,7 @@ import argparse
 from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
+from .arg_types import positive_int
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -22,16 +23,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
-    return value
 
 
 def _common(sub: argparse.ArgumentParser) -> None:
@@ -75,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument("--walker", required=True, metavar="NAME")
     executors = walk.add_mutually_exclusive_group()
     executors.add_argument(
-        "--workers", type=_workers, default=1, metavar="N", help="run in N local processes"
+        "--workers", type=positive_int, default=1, metavar="N", help="run in N local processes"
     )
     executors.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler")
     walk.add_argument(
