@@ -36,13 +36,14 @@ def _is_async(fn: object) -> bool:
 
 
 class _Subscription(Generic[T]):
-    __slots__ = ("draining", "fn", "is_async", "queue", "topic", "where")
+    __slots__ = ("draining", "fn", "is_async", "plain", "queue", "topic", "where")
 
     def __init__(self, topic: Topic[T], fn: Listener[T], where: Predicate[T] | None) -> None:
         self.topic = topic
         self.fn = fn
         self.where = where
         self.is_async = _is_async(fn)
+        self.plain = where is None and not self.is_async  # called inline by publish / emit
         self.queue: deque[tuple[T, anyio.Event | None]] = deque()
         self.draining = False
 
@@ -166,14 +167,25 @@ class Topic(Generic[T]):
     def publish(self, event: T) -> None:
         """Deliver to every listener in subscription order; async listeners are queued."""
         for subscription in self._subscriptions:
-            subscription.deliver(event)
+            if subscription.plain:
+                try:
+                    subscription.fn(event)
+                except Exception as exc:
+                    self.report(exc)
+            else:
+                subscription.deliver(event)
         if self._subject is not None:
             self._notify_observers(event)
 
     async def emit(self, event: T) -> None:
         """Like publish, but returns only once every listener has handled this event."""
         for subscription in self._subscriptions:
-            if subscription.is_async:
+            if subscription.plain:
+                try:
+                    subscription.fn(event)
+                except Exception as exc:
+                    self.report(exc)
+            elif subscription.is_async:
                 await subscription.deliver_and_wait(event)
             else:
                 subscription.deliver(event)
