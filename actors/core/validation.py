@@ -8,7 +8,9 @@ from backtestkit.bus import SignalRow
 
 from .config import GlobalConfig, get_config
 
-__all__ = ["SignalValidationError", "validate_signal"]
+__all__ = ["SignalValidationError", "plainly_valid", "rule_failures", "validate_signal"]
+
+_INF = math.inf
 
 
 class SignalValidationError(ValueError):
@@ -23,6 +25,19 @@ def _finite(value: object) -> bool:
 
 def validate_signal(row: SignalRow, current_price: float, *, scheduled: bool) -> None:
     config = get_config()
+    if plainly_valid(row, current_price, scheduled, config):
+        return
+    lines = rule_failures(row, current_price, scheduled, config)
+    if lines:
+        raise SignalValidationError(
+            f"Invalid signal for {row.position} position:\n" + "\n".join(lines)
+        )
+
+
+def rule_failures(
+    row: SignalRow, current_price: float, scheduled: bool, config: GlobalConfig
+) -> list[str]:
+    """Every SPEC 4 rule the row breaks, in rule order (empty: valid)."""
     lines: list[str] = []
     for field in ("id", "exchange_name", "strategy_name", "symbol"):
         if not getattr(row, field):
@@ -56,10 +71,63 @@ def validate_signal(row: SignalRow, current_price: float, *, scheduled: bool) ->
         lines.append(f"scheduledAt must be > 0, got {row.scheduled_at}")
     if not row.pending_at > 0:
         lines.append(f"pendingAt must be > 0, got {row.pending_at}")
-    if lines:
-        raise SignalValidationError(
-            f"Invalid signal for {row.position} position:\n" + "\n".join(lines)
-        )
+    return lines
+
+
+def plainly_valid(
+    row: SignalRow, current: float, scheduled: bool, config: GlobalConfig
+) -> bool:
+    """True when every rule of `validate_signal` holds, checked at once on float prices; False
+    sends the row through the rule-by-rule check, which names every failure (and decides for
+    int prices, NaN and the like)."""
+    open_, tp, sl, met = (
+        row.price_open,
+        row.price_take_profit,
+        row.price_stop_loss,
+        row.minute_estimated_time,
+    )
+    if not (
+        type(open_) is float
+        and type(tp) is float
+        and type(sl) is float
+        and type(current) is float
+        and type(met) is int
+        and met > 0
+        and 0 < current < _INF
+        and 0 < open_ < _INF
+        and 0 < tp < _INF
+        and 0 < sl < _INF
+        and row.scheduled_at > 0
+        and row.pending_at > 0
+        and row.id
+        and row.exchange_name
+        and row.strategy_name
+        and row.symbol
+    ):
+        return False
+    price = open_ if scheduled else current
+    if row.position == "long":
+        if not (sl < open_ < tp and sl < price < tp):
+            return False
+        tp_distance = ((tp - open_) / open_) * 100
+        sl_distance = ((open_ - sl) / open_) * 100
+    elif row.position == "short":
+        if not (tp < open_ < sl and tp < price < sl):
+            return False
+        tp_distance = ((open_ - tp) / open_) * 100
+        sl_distance = ((sl - open_) / open_) * 100
+    else:
+        return False
+    min_tp = config.CC_MIN_TAKEPROFIT_DISTANCE_PERCENT
+    min_sl = config.CC_MIN_STOPLOSS_DISTANCE_PERCENT
+    max_sl = config.CC_MAX_STOPLOSS_DISTANCE_PERCENT
+    lifetime = config.CC_MAX_SIGNAL_LIFETIME_MINUTES
+    return not (
+        (min_tp and tp_distance < min_tp)
+        or (min_sl and sl_distance < min_sl)
+        or (max_sl and sl_distance > max_sl)
+        or (lifetime and met > lifetime)
+    )
 
 
 def _price_rules(
