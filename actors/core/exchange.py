@@ -49,8 +49,7 @@ class ExchangeActor:
         self._is_async = inspect.iscoroutinefunction(getattr(source, "fetch", None))
         self._tables: dict[tuple[str, str], CandleTable] = {}
         self._sane: dict[int, bool] = {}
-        # regular, sane tables with the window ends (reference, safe) lookback_window gives
-        self._fast: dict[tuple[str, str], tuple[CandleTable, int, int]] = {}
+        self._fast: dict[tuple[str, str], CandleTable] = {}  # regular, sane, no callback
         self._last_price: tuple[tuple[str, int, int, bool] | None, float] = (None, 0.0)
         callbacks = schema.callbacks
         self._quiet = callbacks is None or callbacks.on_candle_data is None
@@ -82,13 +81,12 @@ class ExchangeActor:
             safe = get_config().CC_LOOKAHEAD_PROFILE == "safe"
         fast = self._fast.get((symbol, interval))
         if fast is not None and limit >= 2:  # regular, sane table and no callback: index math
-            table, reference_end, safe_end = fast
+            table = fast
             step = table.step_ms
             t0 = table.t0
             n = table.n
-            until = when + (safe_end if safe else reference_end)  # lookback_window's bounds
-            since = until - step * (limit - 1)
-            lo = (t0 - since) // step  # -ceil((since - t0) / step)
+            until = when - step if safe else when  # lookback_window's bounds, inlined (tested)
+            lo = (t0 - until + step * (limit - 1)) // step  # -ceil((since - t0) / step)
             lo = 0 if lo > 0 else (-lo if -lo < n else n)
             hi = (until - t0) // step + 1
             hi = 0 if hi < 0 else (hi if hi < n else n)
@@ -116,11 +114,7 @@ class ExchangeActor:
             if not self._sane_table(table):
                 check_anomalies(candles, symbol)
             elif table.regular and self._quiet:
-                self._fast[(symbol, interval)] = (
-                    table,
-                    lookback_window(0, step, 1, False)[1],
-                    lookback_window(0, step, 1, True)[1],
-                )
+                self._fast[(symbol, interval)] = table
             return self._deliver(symbol, interval, since, limit, candles)
         if self._is_async:
             return self._lookback_async(symbol, interval, since, limit, until)

@@ -1,4 +1,7 @@
-"""The one place the look-back window's bounds are computed (SPEC 7.1, Q8 and the safe profile)."""
+"""The one place the look-back window's bounds are defined (SPEC 7.1, Q8 and the safe profile).
+
+ExchangeActor.lookback's per-candle path over a cached table inlines the same two lines for
+speed; tests/unit/test_lookahead_profile.py checks it serves what this function's bounds do."""
 
 from __future__ import annotations
 

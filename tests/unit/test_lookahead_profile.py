@@ -172,6 +172,29 @@ def test_no_served_candle_closes_after_the_frame_time(
     assert [int(t) for t in served.timestamp] == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    interval=st.sampled_from(sorted(INTERVALS)),
+    minute=st.integers(min_value=-300, max_value=3300),
+    second=st.sampled_from([0, 0, 0, 1, 59]),
+    limit=st.integers(min_value=2, max_value=40),
+    profile=st.sampled_from(["reference", "safe"]),
+)
+def test_the_cached_table_path_serves_the_same_window(
+    interval: str, minute: int, second: int, limit: int, profile: str
+) -> None:
+    """A regular table's second look-back takes the index-arithmetic path; it must serve what
+    the first (through lookback_window) served, in both profiles."""
+    set_config(CC_LOOKAHEAD_PROFILE=profile)
+    actor = exchange(linear(list(range(3000))))
+    when = T0 + minute * MIN + second * 1000
+    with at(actor, when):
+        first = get_candles(SYMBOL, interval, limit)
+        again = get_candles(SYMBOL, interval, limit)
+    assert actor._fast, "the table was not cached: the second call took the first one's path"
+    assert stamps(again) == stamps(first)
+
+
 @settings(max_examples=150, deadline=None)
 @given(minute=st.integers(min_value=-10, max_value=3010), gappy=st.booleans())
 def test_safe_average_price_uses_the_five_closed_minutes(minute: int, gappy: bool) -> None:
