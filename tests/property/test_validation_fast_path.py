@@ -44,6 +44,33 @@ configs = st.builds(
 )
 
 
+def _row(
+    position: str,
+    price_open: float,
+    take_profit: float,
+    stop_loss: float,
+    minutes: int,
+    *,
+    scheduled: bool = False,
+    symbol: str = "BTCUSDT",
+) -> SignalRow:
+    return SignalRow(
+        id="s:BTCUSDT:1",
+        position=position,  # type: ignore[arg-type]
+        price_open=price_open,
+        price_take_profit=take_profit,
+        price_stop_loss=stop_loss,
+        minute_estimated_time=minutes,
+        note="",
+        scheduled_at=T0,
+        pending_at=T0,
+        symbol=symbol,
+        exchange_name="x",
+        strategy_name="s",
+        is_scheduled=scheduled,
+    )
+
+
 @settings(max_examples=3000, deadline=None)
 @given(
     position=st.sampled_from(["long", "long", "short", "short", "flat"]),
@@ -80,20 +107,8 @@ def test_the_fast_check_accepts_exactly_what_the_rules_accept(
     if odd is not None:  # one price NaN, infinite, zero, negative or an int
         values[odd[0]] = odd[1]
     price_open, take_profit, stop_loss, current = values
-    row = SignalRow(
-        id="s:BTCUSDT:1",
-        position=position,  # type: ignore[arg-type]
-        price_open=price_open,
-        price_take_profit=take_profit,
-        price_stop_loss=stop_loss,
-        minute_estimated_time=minutes,
-        note="",
-        scheduled_at=T0,
-        pending_at=T0,
-        symbol=symbol,
-        exchange_name="x",
-        strategy_name="s",
-        is_scheduled=scheduled,
+    row = _row(
+        position, price_open, take_profit, stop_loss, minutes, scheduled=scheduled, symbol=symbol
     )
     try:
         failures = rule_failures(row, current, scheduled, config)
@@ -108,21 +123,7 @@ def test_the_fast_check_accepts_exactly_what_the_rules_accept(
 
 
 def test_a_typical_signal_takes_the_fast_path() -> None:
-    row = SignalRow(
-        id="s:BTCUSDT:1",
-        position="long",
-        price_open=100.0,
-        price_take_profit=101.0,
-        price_stop_loss=99.3,
-        minute_estimated_time=240,
-        note="",
-        scheduled_at=T0,
-        pending_at=T0,
-        symbol="BTCUSDT",
-        exchange_name="x",
-        strategy_name="s",
-        is_scheduled=False,
-    )
+    row = _row("long", 100.0, 101.0, 99.3, 240)
     assert plainly_valid(row, 100.0, False, GlobalConfig())
     assert not plainly_valid(
         dataclasses.replace(row, price_stop_loss=99.6), 100.0, False, GlobalConfig()
@@ -158,21 +159,7 @@ def test_the_fast_check_at_every_edge(
     scheduled: bool,
     met: int,
 ) -> None:
-    row = SignalRow(
-        id="s:BTCUSDT:1",
-        position=position,  # type: ignore[arg-type]
-        price_open=entry,
-        price_take_profit=tp,
-        price_stop_loss=sl,
-        minute_estimated_time=met,
-        note="",
-        scheduled_at=T0,
-        pending_at=T0,
-        symbol="BTCUSDT",
-        exchange_name="x",
-        strategy_name="s",
-        is_scheduled=scheduled,
-    )
+    row = _row(position, entry, tp, sl, met, scheduled=scheduled)
     config = GlobalConfig()
     failures = rule_failures(row, current, scheduled, config)
     assert plainly_valid(row, current, scheduled, config) == (not failures)
