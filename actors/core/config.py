@@ -42,6 +42,11 @@ class GlobalConfig:
     CC_REPORT_SHOW_SIGNAL_NOTE: bool = False
     CC_LOOKAHEAD_PROFILE: str = "reference"
 
+    @property
+    def lookahead_safe(self) -> bool:
+        """Only candles closed by the frame time are served (the "safe" profile)."""
+        return self.CC_LOOKAHEAD_PROFILE == "safe"
+
 
 _DEFAULT = GlobalConfig()
 _FIELDS = {f.name: f for f in dataclasses.fields(GlobalConfig)}

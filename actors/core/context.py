@@ -25,7 +25,7 @@ class ExecutionContext:
         self.backtest = backtest
         self.exchange = exchange
         # the look-ahead profile is read once, when the run starts
-        self.safe = get_config().CC_LOOKAHEAD_PROFILE == "safe"
+        self.safe = get_config().lookahead_safe
 
     @property
     def mode(self) -> Literal["backtest", "live"]:

@@ -78,7 +78,7 @@ class ExchangeActor:
         """The `limit` candles of `lookback_window`: never one after `when` (safe: none closing
         after it). `safe` is the run's look-ahead profile (None: the config's)."""
         if safe is None:
-            safe = get_config().CC_LOOKAHEAD_PROFILE == "safe"
+            safe = get_config().lookahead_safe
         fast = self._fast.get((symbol, interval))
         if fast is not None and limit >= 2:  # regular, sane table and no callback: index math
             table = fast
@@ -154,7 +154,7 @@ class ExchangeActor:
         if count < 2:
             return False
         table = self.table(symbol, "1m")
-        safe = config.CC_LOOKAHEAD_PROFILE == "safe"
+        safe = config.lookahead_safe
         since, until = lookback_window(when, MINUTE_MS, count, safe)
         return table.first_after(until) > table.first_at_or_after(since)
 
@@ -167,7 +167,7 @@ class ExchangeActor:
         table = self.table(symbol, "1m")
         if not table.regular or table.n == 0:
             return 1, 0
-        since, until = lookback_window(0, MINUTE_MS, count, config.CC_LOOKAHEAD_PROFILE == "safe")
+        since, until = lookback_window(0, MINUTE_MS, count, config.lookahead_safe)
         return table.t0 - until, int(table.timestamp[-1]) - since
 
     def average_price(
@@ -176,7 +176,7 @@ class ExchangeActor:
         config = get_config()
         count = config.CC_AVG_PRICE_CANDLES_COUNT
         if safe is None:
-            safe = config.CC_LOOKAHEAD_PROFILE == "safe"
+            safe = config.lookahead_safe
         key = (symbol, when, count, safe)
         if self._last_price[0] == key:  # the strategy and the engine price the same minute
             return self._last_price[1]

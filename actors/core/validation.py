@@ -74,9 +74,7 @@ def rule_failures(
     return lines
 
 
-def plainly_valid(
-    row: SignalRow, current: float, scheduled: bool, config: GlobalConfig
-) -> bool:
+def plainly_valid(row: SignalRow, current: float, scheduled: bool, config: GlobalConfig) -> bool:
     """True when every rule of `validate_signal` holds, checked at once on float prices; False
     sends the row through the rule-by-rule check, which names every failure (and decides for
     int prices, NaN and the like)."""
