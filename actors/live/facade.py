@@ -10,6 +10,7 @@ import structlog
 
 from backtestkit.bus import Bus, DoneEvent, TickResult, current_bus, start_detached
 
+from ..broker import Broker, BrokerActor, OrderJournal
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
@@ -66,8 +67,12 @@ class LiveMode:
         clock: Clock | None = None,
         state_dir: str | Path | JsonStateStore | None = None,
         record: bool | RecordingWriter = True,
+        broker: Broker | BrokerActor | None = None,
     ) -> AsyncIterator[TickResult]:
         """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
+
+        `broker` (a Broker such as PaperBroker or CcxtBroker, or a ready BrokerActor) places
+        the orders: its write-ahead journal lives in `<state_dir>/broker/<symbol>_<strategy>.jsonl`.
 
         `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
         `record` (default on) appends the ticks, served candles and results to
@@ -119,14 +124,21 @@ class LiveMode:
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
-        ticker = MinuteTicker(machine, state, clock, recorder=recorder)
+        broker_actor: BrokerActor | None = None
+        if isinstance(broker, BrokerActor):
+            broker_actor = broker
+        elif broker is not None:
+            journal = OrderJournal(store.path("broker", f"{symbol_name}_{strategy}.jsonl"))
+            broker_actor = BrokerActor(broker, journal, symbol=symbol, bus=self.bus)
+        ticker = MinuteTicker(machine, state, clock, recorder=recorder, broker=broker_actor)
         log = instance.log
 
         def log_result(result: TickResult) -> None:  # every live result, idle ones too
             if result.symbol == symbol and result.strategy_name == strategy:
                 log.record(result, clock.now())
 
-        return in_context(ticker.run(), context, recorder=(self.bus.signal_live, log_result))
+        results = ticker.run() if broker_actor is None else _closing(ticker.run(), broker_actor)
+        return in_context(results, context, recorder=(self.bus.signal_live, log_result))
 
     def background(
         self,
@@ -220,6 +232,17 @@ class LiveMode:
         """Forget every instance and live risk book (test isolation)."""
         self._instances.clear()
         self.risk_books.clear()
+
+
+async def _closing(
+    results: AsyncIterator[TickResult], broker: BrokerActor
+) -> AsyncIterator[TickResult]:
+    try:
+        async for result in results:
+            yield result
+    finally:
+        await results.aclose()  # type: ignore[attr-defined]
+        await broker.close()
 
 
 Live = engine_bound(EngineLocal("Live", lambda engine: LiveMode(engine.bus)))

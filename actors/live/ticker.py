@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 
@@ -9,6 +10,7 @@ import structlog
 
 from backtestkit.bus import PerformanceEvent, TickResult
 
+from ..broker import BrokerActor
 from ..core.strategy import SignalStateMachine
 from .clock import Clock
 from .persistence import CorruptStateError
@@ -34,7 +36,9 @@ class MinuteTicker:
         clock: Clock,
         *,
         recorder: RecordingWriter | None = None,
+        broker: BrokerActor | None = None,
     ) -> None:
+        self.broker = broker
         self.machine = machine
         self.state = state
         self.clock = clock
@@ -110,6 +114,8 @@ class MinuteTicker:
     async def _tick_forever(self) -> AsyncGenerator[TickResult, None]:
         machine, state, clock = self.machine, self.state, self.clock
         await self.restore()
+        async for refused in self._settle():
+            yield refused
         ticks = 0
         while True:
             ticks += 1
@@ -127,7 +133,8 @@ class MinuteTicker:
                     self.recorder.commit()
                 state.save_openings(None)
                 state.save_closings()
-                await clock.sleep(TICK_TTL_MS)
+                async for refused in self._pause():
+                    yield refused
                 continue
             action = None if result is None else result.action
             self._record(result, ticks)
@@ -144,8 +151,11 @@ class MinuteTicker:
             if action not in ("opened", "closed", "cancelled"):
                 state.save_closings()
                 if machine.stopped and machine.pending is None and machine.scheduled is None:
+                    async for refused in self._settle():  # the last exit goes out before the end
+                        yield refused
                     break
-                await clock.sleep(TICK_TTL_MS)
+                async for refused in self._pause():
+                    yield refused
                 continue
             assert result is not None
             try:
@@ -153,8 +163,43 @@ class MinuteTicker:
             finally:
                 state.save_closings()  # the consumer has the result: clear the slots on disk
             if machine.stopped and machine.pending is None:
+                async for refused in self._settle():
+                    yield refused
                 break  # decision Q7: a stopped instance ends once its position has closed
-            await clock.sleep(TICK_TTL_MS)
+            async for refused in self._pause():
+                yield refused
+
+    async def _pause(self) -> AsyncGenerator[TickResult, None]:
+        """Between two ticks: the broker settles what this tick persisted, then the sleep."""
+        async for refused in self._settle():
+            yield refused
+        await self.clock.sleep(TICK_TTL_MS)
+
+    async def _settle(self) -> AsyncGenerator[TickResult, None]:
+        """Orders for the persisted state; a refused entry closes its signal (yielded, then
+        its cleared slot persisted like any close)."""
+        broker, machine = self.broker, self.machine
+        if broker is None:
+            return
+        when = self.clock.now()
+        refused = await broker.settle(machine.pending, when)
+        if self.recorder is not None:
+            for request, report in broker.take_fills():
+                self.recorder.fill(request, report)
+        row = machine.pending
+        if refused is None or row is None or row.id != refused.signal_id:
+            if self.recorder is not None:
+                self.recorder.flush()
+            return
+        noted = dataclasses.replace(
+            row, note=f"order rejected ({refused.reason}): {refused.message}"
+        )
+        result = await machine.abandon(noted, "order_rejected", when)
+        self._record(result, 0)
+        try:
+            yield result
+        finally:
+            self.state.save_closings()
 
     def _performance(self, when: int, started: float) -> None:
         topic = self.machine.bus.performance

@@ -20,6 +20,7 @@ from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
 from .analyze import analyze
 from .errors import plain_message
+from .exchange_sim import exchange_sim_command
 from .jsonl import JsonlWriter
 from .live_lines import live_line
 from .parity import parity_command
@@ -156,4 +157,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "live": live,
     "parity": parity_command,
     "analyze": analyze,
+    "exchange-sim": exchange_sim_command,
 }
