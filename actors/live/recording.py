@@ -5,8 +5,8 @@ Framing: every record is `<u32 length><u32 crc32><payload>`, the payload's first
 `R` a run started (JSON: names, the restored slots), `T` a tick (`<q` when), `Y` a symbol id
 (JSON), `C` a candle (`<HBq5d`: symbol id, interval index, timestamp, OHLCV), `S` a yielded result
 (JSON of `to_dict()`), `F` a broker fill (JSON: signal id, leg, side, the engine's price, the
-exchange's amount, filled, average price, fee, time). A candle is written the first time it is served and again only when it is
-served with other values (a revised candle).
+exchange's amount, filled, average price, fee, time). A candle is written the first time it is
+served and again only when it is served with other values (a revised candle).
 
 Crash safety: the records of a tick go out in one `write(2)` at its end (the page cache survives
 SIGKILL); they are fsync'd before a transition is persisted or yielded, so a signal never rests on
