@@ -62,7 +62,7 @@ class CcxtBroker:
         config: dict[str, Any] = {
             "apiKey": api_key,
             "secret": api_secret,
-            "enableRateLimit": True,
+            "enableRateLimit": url is None,  # the local exchange has no rate limit to respect
             "timeout": timeout_ms,
             # spot only, and no private currency listing (sapi) while loading markets
             "options": {
