@@ -179,6 +179,9 @@ class BrokerActor:
             return None
         if self.blocked is not None:
             return self._refuse(pending, "entries_blocked", self.blocked)
+        if pending.position == "short" and not rules.shorting:
+            message = f"{rules.symbol} is a spot market: a short would sell what is not held"
+            return self._refuse(pending, "short_not_supported", message)
         price = pending.price_open
         side: OrderSide = "buy" if pending.position == "long" else "sell"
         try:

@@ -45,6 +45,7 @@ class MarketRules:
     amount_step: float  # the amount is a multiple of it
     min_amount: float = 0.0
     min_cost: float = 0.0
+    shorting: bool = False  # a short entry sells what it does not hold (margin, futures, paper)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

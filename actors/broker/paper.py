@@ -41,7 +41,9 @@ class PaperBroker:
         self.orders: dict[str, tuple[OrderRequest, OrderReport]] = {}
 
     async def market(self, symbol: str) -> MarketRules:
-        return MarketRules(symbol=symbol, base=symbol, quote="quote", amount_step=0.0)
+        return MarketRules(
+            symbol=symbol, base=symbol, quote="quote", amount_step=0.0, shorting=True
+        )
 
     async def place(self, request: OrderRequest) -> OrderReport:
         report = OrderReport(

@@ -29,6 +29,10 @@ async def retrying(
     attempt = 0
     while True:
         try:
+            if attempt and before_retry is not None:
+                found = await before_retry()
+                if found is not None:
+                    return found
             return await call()
         except TransientOrderError as exc:
             if attempt >= retries:
@@ -36,7 +40,3 @@ async def retrying(
             wait = exc.retry_after if exc.retry_after is not None else delay_ms * 2**attempt / 1000
             attempt += 1
             await sleep(wait)
-            if before_retry is not None:
-                found = await before_retry()
-                if found is not None:
-                    return found

@@ -138,6 +138,7 @@ class CcxtBroker:
             amount_step=float(market["precision"].get("amount") or 0.0),
             min_amount=float((limits.get("amount") or {}).get("min") or 0.0),
             min_cost=float((limits.get("cost") or {}).get("min") or 0.0),
+            shorting=not market.get("spot", False),
         )
 
     def _report(self, order: dict[str, Any], client_id: str) -> OrderReport:
