@@ -8,7 +8,9 @@ from dataclasses import replace
 from typing import Literal
 
 from ..core.config import get_config
-from ..market.candles import Candle
+from ..core.exchange import exchange_actor
+from ..core.registry import registry
+from ..market.candles import Candle, Candles
 from .orders import MarketRules, OrderReport, OrderRequest
 
 __all__ = ["NextCandle", "PaperBroker"]
@@ -39,6 +41,27 @@ class PaperBroker:
         self.fee_percent = fee_percent
         self.slippage_percent = slippage_percent
         self.orders: dict[str, tuple[OrderRequest, OrderReport]] = {}
+
+    @classmethod
+    def for_exchange(
+        cls,
+        exchange: str,
+        *,
+        fill: Literal["open", "vwap"] = "open",
+        fee_percent: float | None = None,
+        slippage_percent: float | None = None,
+    ) -> PaperBroker:
+        """Fills from a registered exchange's one-minute candles (as served at the time)."""
+        actor = exchange_actor(registry.exchange(exchange))
+
+        async def next_candle(symbol: str, since: int) -> Candle | None:
+            served = actor.forward(symbol, since, 1)
+            candles = served if isinstance(served, Candles) else await served
+            return candles[0] if len(candles) else None
+
+        return cls(
+            next_candle, fill=fill, fee_percent=fee_percent, slippage_percent=slippage_percent
+        )
 
     async def market(self, symbol: str) -> MarketRules:
         return MarketRules(
