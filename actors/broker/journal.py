@@ -116,4 +116,4 @@ class OrderJournal:
 
 
 def _fields(item: OrderRequest | OrderReport) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in item.__slots__}  # type: ignore[union-attr]
+    return {name: getattr(item, name) for name in item.__slots__}

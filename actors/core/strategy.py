@@ -289,7 +289,9 @@ class SignalStateMachine:
             self.risk.remove(self.schema.name, self.symbol)
         self._set_pending(None)
         flat = Pnl(pnl_percentage=0.0, price_open=price, price_close=price)
-        return await self.publish(self.outbox.closed(row, reason, price, when, flat))
+        closed = self.outbox.closed(row, reason, price, when, flat)
+        await self.publish(closed)
+        return closed
 
     def cancel(self, row: SignalRow, price: float, when: int) -> Cancelled:
         self._set_scheduled(None)
