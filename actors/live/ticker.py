@@ -144,7 +144,8 @@ class MinuteTicker:
                     self.recorder.commit()
                 state.save_openings(None)
                 state.save_closings()
-                await self._pause(when)
+                if not await self._pause(when):
+                    break
                 continue
             action = None if result is None else result.action
             self._record(result, ticks)
@@ -162,7 +163,8 @@ class MinuteTicker:
                 state.save_closings()
                 if machine.stopped and machine.pending is None and machine.scheduled is None:
                     break
-                await self._pause(when)
+                if not await self._pause(when):
+                    break
                 continue
             assert result is not None
             try:
@@ -171,7 +173,8 @@ class MinuteTicker:
                 state.save_closings()  # the consumer has the result: clear the slots on disk
             if machine.stopped and machine.pending is None:
                 break  # decision Q7: a stopped instance ends once its position has closed
-            await self._pause(when)
+            if not await self._pause(when):
+                break
 
     def _ends_before(self, when: int) -> bool:
         """Before the tick at `when`: past `stop_at` with nothing open, or past a replay's data
@@ -195,11 +198,15 @@ class MinuteTicker:
             return True
         return False
 
-    async def _pause(self, when: int) -> None:
-        """After the tick at `when`: a feed that stopped is an error; else sleep TICK_TTL."""
+    async def _pause(self, when: int) -> bool:
+        """After the tick at `when`: a feed that stopped is an error; a next tick that would
+        end the run ends it now (False: a replay's clock stays at its last tick); else sleep."""
         if self.watch is not None:
             self.watch.check(when, self.machine.pending)
+        if self._ends_before(self.clock.now() + TICK_TTL_MS):
+            return False
         await self.clock.sleep(TICK_TTL_MS)
+        return True
 
     def _performance(self, when: int, started: float) -> None:
         topic = self.machine.bus.performance

@@ -75,9 +75,7 @@ def paper_session(args: argparse.Namespace) -> PaperSession | None:
     if not first <= start <= last:
         raise UsageError(f"--replay-from {iso_ms(start)}: outside the data; the {span}")
     if stop is not None and stop <= start:
-        raise UsageError(
-            f"--replay-to {iso_ms(stop)} must be after --replay-from {iso_ms(start)}"
-        )
+        raise UsageError(f"--replay-to {iso_ms(stop)} must be after --replay-from {iso_ms(start)}")
     clock = VirtualClock(start)
     replay = dataclasses.replace(schema, candles=ReplayCandles(source, clock))  # type: ignore[arg-type]
     registry.exchanges[schema.name] = replay

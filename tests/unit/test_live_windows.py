@@ -86,7 +86,7 @@ async def live_windows(tmp_path: Path, interval: str) -> dict[str, list[Window]]
         stop_at=T0 + DAY,
     )  # fmt: skip
     assert [result async for result in run] == []  # no signal; the run ends at stop_at
-    assert clock.now() == T0 + 1440 * 60_001  # the tick that found the stop did not run
+    assert clock.now() == T0 + 1439 * 60_001  # the last tick: the next one would reach stop_at
     return seen
 
 
