@@ -85,6 +85,6 @@ class CandleWatch:
         )
         return (
             f"live {self.symbol} on exchange {exchange.name!r}: no new one-minute candle for "
-            f"{minutes} minutes (CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES); last candle seen: {last}; "
-            f"{held}"
+            f"{minutes} minute{'' if minutes == 1 else 's'} (CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES)"
+            f"; last candle seen: {last}; {held}"
         )
