@@ -3,9 +3,10 @@
 Run: `python examples/live_paper.py` (from the command line: `backtestkit live
 examples/schemas.py ... --replay-from ISO --replay-to ISO`, see the README). The live loop
 ticks every 60 001 ms of *virtual* time (VirtualClock: sleeping advances the clock at once);
-ReplayCandles serves the CSV as an exchange would, only candles that have opened by now. State goes to a temporary directory; the report
-to dump/live/sma-cross-live.md. At the end `parity_async` replays the run's recording as a
-backtest of the same strategy and prints whether every signal matched.
+ReplayCandles serves the CSV as an exchange would, only candles that have opened by now. State
+goes to a temporary directory; the report to dump/live/sma-cross-live.md. At the end
+`parity_async` replays the run's recording as a backtest of the same strategy and prints
+whether every signal matched.
 """
 
 from __future__ import annotations
