@@ -144,12 +144,18 @@ class LiveMode:
         exchange: str,
         clock: Clock | None = None,
         state_dir: str | Path | JsonStateStore | None = None,
+        stop_at: int | datetime | None = None,
     ) -> Callable[[], None]:
         """Run in the background; returns cancel() (a graceful stop, SPEC 11.2 + Q7)."""
         instance = self._instances.get(symbol, strategy)
         if instance.status != "pending":
             results = self.run(
-                symbol, strategy=strategy, exchange=exchange, clock=clock, state_dir=state_dir
+                symbol,
+                strategy=strategy,
+                exchange=exchange,
+                clock=clock,
+                state_dir=state_dir,
+                stop_at=stop_at,
             )
             instance.status = "pending"
             instance.done = False

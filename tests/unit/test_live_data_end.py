@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio
 import pytest
+from hand_market import minute_candles
 from structlog.testing import capture_logs
 
 from backtestkit.actors import (
@@ -40,20 +41,7 @@ LAST = T0 + 29 * MIN
 
 
 def market() -> MemoryCandles:
-    stamps = list(range(FIRST, LAST + MIN, MIN))
-    closes = [100.0 + k % 3 for k in range(len(stamps))]
-    return MemoryCandles(
-        {
-            SYMBOL: {
-                "timestamp": stamps,
-                "open": closes,
-                "high": [c + 1 for c in closes],
-                "low": [c - 1 for c in closes],
-                "close": closes,
-                "volume": [1.0] * len(stamps),
-            }
-        }
-    )
+    return minute_candles(SYMBOL, FIRST, [100.0 + k % 3 for k in range(40)])
 
 
 def hold(symbol: str, when: datetime) -> Signal:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hand_market import minute_candles
 
 from backtestkit.actors import (
     Backtest,
@@ -46,21 +47,7 @@ Window = tuple[int, int, int, int, int]  # (minute, limit, count, first stamp, l
 
 
 def market() -> MemoryCandles:
-    minutes = 4 * 1440
-    stamps = FIRST + MIN * np.arange(minutes, dtype=np.int64)
-    close = 100.0 + np.sin(np.arange(minutes) / 50.0)
-    return MemoryCandles(
-        {
-            SYMBOL: {
-                "timestamp": stamps,
-                "open": close,
-                "high": close + 0.5,
-                "low": close - 0.5,
-                "close": close,
-                "volume": np.full(minutes, 1.0),
-            }
-        }
-    )
+    return minute_candles(SYMBOL, FIRST, 100.0 + np.sin(np.arange(4 * 1440) / 50.0))
 
 
 def watcher(seen: dict[str, list[Window]]):  # type: ignore[no-untyped-def]
