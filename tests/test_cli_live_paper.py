@@ -167,3 +167,17 @@ def test_live_on_a_feed_that_stopped_exits_1_with_one_line(tmp_path: Path) -> No
         "started (the exchange's data ends at 2026-08-30T23:59:00.000Z); no open position"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_live_help_describes_the_paper_session(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["live", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for part in (
+        "--replay-from ISO paper-trade on a virtual clock from this instant",
+        "--replay-to ISO with --replay-from: no new entry from this instant on",
+        "CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES minutes, default 15: exit 1",
+        "'backtestkit parity STATE_DIR --script SCRIPT.py'",
+    ):
+        assert part in text, part

@@ -79,8 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         "live",
         help="trade in real time, one tick a minute, until Ctrl-C; or paper-trade a replay",
         description="Run a strategy live: one tick every 60 001 ms on the wall clock until "
-        "Ctrl-C, or with --replay-from a paper session on a virtual clock over the exchange's "
-        "own candles that ends by itself (then check it with 'backtestkit parity STATE_DIR').",
+        "Ctrl-C (or until the feed served no new candle for CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES "
+        "minutes, default 15: exit 1), or with --replay-from a paper session on a virtual "
+        "clock over the exchange's own candles that ends by itself (then check it with "
+        "'backtestkit parity STATE_DIR --script SCRIPT.py').",
     )
     _common(live)
     live.add_argument("--strategy", required=True, metavar="NAME")
