@@ -49,6 +49,11 @@ def hold(symbol: str, when: datetime) -> Signal:
     return Signal("long", price * 1.1, price * 0.9, 1000)
 
 
+async def hold_async(symbol: str, when: datetime) -> Signal:
+    price = await get_average_price(symbol)  # type: ignore[misc]
+    return Signal("long", price * 1.1, price * 0.9, 1000)
+
+
 def short_lived(symbol: str, when: datetime) -> Signal:
     price = float(get_average_price(symbol))  # type: ignore[arg-type]
     return Signal("long", price * 1.1, price * 0.9, 10)
@@ -61,6 +66,13 @@ class Feed:
         self.replay = ReplayCandles(market(), clock)
 
     def fetch(self, symbol: str, interval: str, since_ms: int, limit: int) -> Candles:
+        return self.replay.fetch(symbol, interval, since_ms, limit)
+
+
+class AsyncFeed(Feed):
+    """The same feed behind a coroutine fetch, as CcxtCandles serves."""
+
+    async def fetch(self, symbol: str, interval: str, since_ms: int, limit: int) -> Candles:  # type: ignore[override]
         return self.replay.fetch(symbol, interval, since_ms, limit)
 
 
@@ -146,12 +158,13 @@ async def test_stop_at_with_nothing_open_ends_before_the_tick_that_reaches_it(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(("feed", "strategy"), [(Feed, hold), (AsyncFeed, hold_async)])
 async def test_a_feed_without_new_candles_is_one_clear_error_and_the_position_stays(
-    tmp_path: Path,
+    tmp_path: Path, feed: type[Feed], strategy: Any
 ) -> None:
     clock = VirtualClock(T0)
-    add_exchange("feed", candles=Feed(clock))
-    add_strategy("hold", interval="1m", get_signal=hold)
+    add_exchange("feed", candles=feed(clock))
+    add_strategy("hold", interval="1m", get_signal=strategy)
     with capture_logs() as logs, pytest.raises(LiveDataStopped) as raised:
         await run_live(tmp_path, clock, "feed", "hold")
     # tick k reads minute T0 + k min; the last candle is LAST = T0 + 29 min: tick 44 is the
