@@ -181,3 +181,34 @@ def test_live_help_describes_the_paper_session(capsys: pytest.CaptureFixture[str
         "'backtestkit parity STATE_DIR --script SCRIPT.py'",
     ):
         assert part in text, part
+
+
+def test_a_position_open_when_the_data_ends_stays_for_the_next_start(tmp_path: Path) -> None:
+    (tmp_path / "hold.py").write_text(
+        "from backtestkit.actors import Signal, add_exchange, add_strategy, get_average_price\n"
+        "from backtestkit.adapters.candles import CsvCandles\n"
+        f"add_exchange('bitstamp', candles=CsvCandles({str(ROOT / 'examples' / 'data' / 'bitstamp_BTCUSD_1m.csv')!r}))\n"  # noqa: E501
+        "def hold(symbol, when):\n"
+        "    price = get_average_price(symbol)\n"
+        "    return Signal('long', price * 1.1, price * 0.9, 1000)\n"
+        "add_strategy('hold', interval='1m', get_signal=hold)\n"
+    )
+    args = ["--symbol", "BTCUSD", "--strategy", "hold", "--exchange", "bitstamp"]
+    first = run("live", "hold.py", *args, "--state-dir", "state", "--replay-from",
+                "2026-08-30T23:00Z", cwd=tmp_path)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    opened = "hold:BTCUSD:1788130800000"  # the first tick, 2026-08-30T23:00Z
+    assert first.stdout.splitlines()[0].startswith(f"opened    {opened} long BTCUSD open ")
+    assert first.stdout.splitlines()[1] == (
+        f"run ended: 0 closed signals; {opened} stays open in the state dir for the next start"
+    )
+    # the next start restores it (no new entry) and again ends at the data with it open
+    again = run("live", "hold.py", *args, "--state-dir", "state", "--replay-from",
+                "2026-08-30T23:30Z", cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[0] == (
+        f"run ended: 0 closed signals; {opened} stays open in the state dir for the next start"
+    )
+    checked = run("parity", "state", "--script", "hold.py", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[0] == "parity: 1 signals, 0 mismatches"

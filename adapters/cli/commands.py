@@ -15,6 +15,7 @@ from backtestkit.actors import Backtest, Live, Walker
 from backtestkit.actors.core import registry
 from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
+from backtestkit.bus import listen_signal_live
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
@@ -143,12 +144,13 @@ def live(args: argparse.Namespace) -> int:
     with JsonlWriter(args.jsonl) as jsonl:
         stream = sys.stderr if jsonl.to_stdout else sys.stdout
 
-        held: list[Any] = [None]  # the position the last result left open
+        held: list[Any] = [None]  # the position the last tick left open (restored ones too)
+
+        def track(result: Any) -> None:
+            held[0] = result.signal if result.action in ("opened", "active") else None
 
         def show(result: Any) -> None:
-            held[0] = result.signal if result.action == "opened" else None
-            if not args.quiet:
-                print(live_line(result), file=stream, flush=True)
+            print(live_line(result), file=stream, flush=True)
 
         if not args.quiet:
             how = (
@@ -161,11 +163,16 @@ def live(args: argparse.Namespace) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+        stop_tracking = listen_signal_live(
+            track, where=lambda r: r.symbol == symbol and r.strategy_name == strategy
+        )
         try:
-            _consume(results, jsonl, show)
+            _consume(results, jsonl, _ignore if args.quiet else show)
         except LiveDataStopped as exc:
             print(f"{PROG}: error: {exc}", file=sys.stderr, flush=True)
             return 1
+        finally:
+            stop_tracking()
     if session is not None or args.report is not None:
         path = Live.dump(symbol, strategy, args.report)
         if not args.quiet:
