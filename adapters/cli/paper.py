@@ -19,6 +19,7 @@ from backtestkit.actors.reports.live_statistics import LiveStatistics
 from backtestkit.bus import SignalRow
 
 from ..candles import ReplayCandles
+from ..candles.replay import TableProvider
 from .errors import plain_message
 from .parser import UsageError
 
@@ -55,16 +56,16 @@ def paper_session(args: argparse.Namespace) -> PaperSession | None:
         schema = registry.exchange(args.exchange)
     except ValueError as exc:
         raise UsageError(plain_message(exc)) from None
-    source = schema.candles
+    source: object = schema.candles
     if isinstance(source, ReplayCandles):
         source = source.source
-    if not callable(getattr(source, "table", None)):
+    if not isinstance(source, TableProvider):
         raise UsageError(
             f"--replay-from: exchange {args.exchange!r} serves {type(source).__name__}; a replay "
             "needs candles from a file or table (CsvCandles, ParquetCandles, MemoryCandles)"
         )
     try:
-        table = source.table(args.symbol, "1m")  # type: ignore[attr-defined]
+        table = source.table(args.symbol, "1m")
     except (CandleDataError, KeyError, OSError, ValueError) as exc:
         raise UsageError(plain_message(exc)) from None
     where = f"one-minute candles of {args.symbol} on {args.exchange!r}"
@@ -77,7 +78,7 @@ def paper_session(args: argparse.Namespace) -> PaperSession | None:
     if stop is not None and stop <= start:
         raise UsageError(f"--replay-to {iso_ms(stop)} must be after --replay-from {iso_ms(start)}")
     clock = VirtualClock(start)
-    replay = dataclasses.replace(schema, candles=ReplayCandles(source, clock))  # type: ignore[arg-type]
+    replay = dataclasses.replace(schema, candles=ReplayCandles(source, clock))
     registry.exchanges[schema.name] = replay
     return PaperSession(schema.name, clock, start, stop, last)
 
