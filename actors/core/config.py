@@ -10,6 +10,7 @@ from typing import Any, Final
 from .engine import EngineLocal, current_engine, entered_engine
 
 __all__ = [
+    "LIVE_ONLY_KEYS",
     "LOOKAHEAD_PROFILES",
     "GlobalConfig",
     "get_config",
@@ -21,6 +22,8 @@ __all__ = [
 # "reference": SPEC Q8, the candle opening at the execution minute is served (one minute of
 # look-ahead); "safe": only candles whose close time (timestamp + interval) <= that minute.
 LOOKAHEAD_PROFILES: Final = ("reference", "safe")
+# keys that change nothing a backtest computes (walker resume identities leave them out)
+LIVE_ONLY_KEYS: Final = ("CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES",)
 _TEXT_KEYS: Final = ("CC_REPORT_SHOW_SIGNAL_NOTE", "CC_LOOKAHEAD_PROFILE")
 
 
@@ -44,6 +47,7 @@ class GlobalConfig:
     CC_BROKER_QUOTE_AMOUNT: float = 100  # quote currency per entry for a strategy without sizing
     CC_BROKER_RETRY_COUNT: int = 3  # retries of a transient order error, then an error event
     CC_BROKER_RETRY_DELAY_MS: int = 500  # first backoff, doubled per retry (or Retry-After)
+    CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES: int = 15  # live on a feed that stopped: then an error
 
     @property
     def lookahead_safe(self) -> bool:
@@ -98,6 +102,7 @@ def _problems(c: GlobalConfig) -> list[str]:
         "CC_AVG_PRICE_CANDLES_COUNT",
         "CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR",
         "CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN",
+        "CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES",
     ):
         value = getattr(c, key)
         if not (_is_int(value) and value > 0):

@@ -13,6 +13,8 @@ from backtestkit.bus import PerformanceEvent, TickResult
 from ..broker import BrokerActor
 from ..core.strategy import SignalStateMachine
 from .clock import Clock
+from .data_watch import CandleWatch
+from .live_exchange import LiveExchange
 from .persistence import CorruptStateError
 from .recording import RecordingWriter
 from .state import LiveState
@@ -36,6 +38,7 @@ class MinuteTicker:
         clock: Clock,
         *,
         recorder: RecordingWriter | None = None,
+        stop_at: int | None = None,
         broker: BrokerActor | None = None,
     ) -> None:
         self.broker = broker
@@ -43,7 +46,19 @@ class MinuteTicker:
         self.state = state
         self.clock = clock
         self.recorder = recorder
+        self.stop_at = stop_at  # no new signal from this instant on (Live.stop semantics)
         self._last_tick: int | None = None
+        exchange = machine.exchange
+        self.watch = (
+            CandleWatch(exchange, machine.symbol, clock.now(), machine.context.safe)
+            if isinstance(exchange, LiveExchange)
+            else None
+        )
+
+    def stop(self) -> None:
+        """No new signal from now on; an open position is monitored until it closes (Q7)."""
+        self.machine.stop()
+        self.state.save_openings(None)  # the dropped scheduled slot is written now
 
     async def restore(self) -> None:
         """SPEC 11.3 restore, before the first tick: adopt persisted slots, reconcile books."""
@@ -122,6 +137,8 @@ class MinuteTicker:
             if ticks % WARNING_SUMMARY_TICKS == 0:
                 machine.warnings.flush()
             when = clock.now()
+            if self._ends_before(when):
+                break
             started = time.perf_counter()
             if self.recorder is not None:
                 self.recorder.tick(when)
@@ -133,8 +150,10 @@ class MinuteTicker:
                     self.recorder.commit()
                 state.save_openings(None)
                 state.save_closings()
-                async for refused in self._pause():
+                async for refused in self._settle():
                     yield refused
+                if not await self._pause(when):
+                    break
                 continue
             action = None if result is None else result.action
             self._record(result, ticks)
@@ -150,30 +169,56 @@ class MinuteTicker:
             self._performance(when, started)
             if action not in ("opened", "closed", "cancelled"):
                 state.save_closings()
-                if machine.stopped and machine.pending is None and machine.scheduled is None:
-                    async for refused in self._settle():  # the last exit goes out before the end
-                        yield refused
-                    break
-                async for refused in self._pause():
+                async for refused in self._settle():  # orders for what is now on disk
                     yield refused
+                if machine.stopped and machine.pending is None and machine.scheduled is None:
+                    break
+                if not await self._pause(when):
+                    break
                 continue
             assert result is not None
             try:
                 yield result  # Q18: opened, closed and cancelled
             finally:
                 state.save_closings()  # the consumer has the result: clear the slots on disk
-            if machine.stopped and machine.pending is None:
-                async for refused in self._settle():
-                    yield refused
-                break  # decision Q7: a stopped instance ends once its position has closed
-            async for refused in self._pause():
+            async for refused in self._settle():
                 yield refused
+            if machine.stopped and machine.pending is None:
+                break  # decision Q7: a stopped instance ends once its position has closed
+            if not await self._pause(when):
+                break
 
-    async def _pause(self) -> AsyncGenerator[TickResult, None]:
-        """Between two ticks: the broker settles what this tick persisted, then the sleep."""
-        async for refused in self._settle():
-            yield refused
+    def _ends_before(self, when: int) -> bool:
+        """Before the tick at `when`: past `stop_at` with nothing open, or past a replay's data
+        (an open position stays on disk), the run ends without ticking."""
+        machine = self.machine
+        if self.stop_at is not None and when >= self.stop_at and not machine.stopped:
+            self.stop()
+            _log.info("live_stop_reached", symbol=machine.symbol, strategy=machine.schema.name)
+            if machine.pending is None:
+                return True
+        watch = self.watch
+        if watch is not None and watch.past_data(when):
+            pending = machine.pending
+            _log.info(
+                "replay_ended",
+                symbol=machine.symbol,
+                strategy=machine.schema.name,
+                last_candle=watch.data_end,
+                open_signal=None if pending is None else pending.id,
+            )
+            return True
+        return False
+
+    async def _pause(self, when: int) -> bool:
+        """After the tick at `when`: a feed that stopped is an error; a next tick that would
+        end the run ends it now (False: a replay's clock stays at its last tick); else sleep."""
+        if self.watch is not None:
+            self.watch.check(when, self.machine.pending)
+        if self._ends_before(self.clock.now() + TICK_TTL_MS):
+            return False
         await self.clock.sleep(TICK_TTL_MS)
+        return True
 
     async def _settle(self) -> AsyncGenerator[TickResult, None]:
         """Orders for the persisted state; a refused entry closes its signal (yielded, then
