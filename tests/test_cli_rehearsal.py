@@ -41,7 +41,7 @@ def test_exchange_sim_then_live_with_the_ccxt_broker(tmp_path: Path) -> None:
         done = subprocess.run(
             [*CLI, "live", str(SCHEMAS), "--symbol", "BTCUSD", "--strategy", "sma-cross",
              "--exchange", "bitstamp", "--state-dir", "state",
-             "--replay-from", "2026-08-17T01:00Z", "--replay-to", "2026-08-17T09:00Z",
+             "--replay-from", "2026-08-17T01:00Z", "--replay-to", "2026-08-18T01:00Z",
              "--broker", "ccxt:binance", "--broker-url", url, "--jsonl", "results.jsonl"],
             cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
