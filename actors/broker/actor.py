@@ -73,6 +73,7 @@ class BrokerActor:
         self.sleep = sleep
         self.blocked: str | None = None  # why new entries are refused, when they are
         self.rules: MarketRules | None = None
+        self._held: dict[str, float] | None = None  # built from the journal on first use
         self.last_price: float | None = None
         self.signal_prices: dict[str, float] = {}  # signal id -> the engine's price per leg
         self.fills: list[tuple[OrderRequest, OrderReport]] = []  # final, since take_fills()
@@ -116,6 +117,10 @@ class BrokerActor:
         if report.client_id != request.client_id:
             report = dataclasses.replace(report, client_id=request.client_id)
         known = self.journal.answers.get(request.client_id)
+        if known != report and self.rules is not None:
+            if known is not None:
+                self._hold(request, known, self.rules.base, -1)
+            self._hold(request, report, self.rules.base, 1)
         self.journal.answer(report)
         if report.final and known != report:
             self.fills.append((request, report))
@@ -207,21 +212,31 @@ class BrokerActor:
         return None
 
     def held(self, rules: MarketRules) -> dict[str, float]:
-        """Signal id -> the base amount its filled orders hold (signed: buys add)."""
-        held: dict[str, float] = {}
-        for cid, request in self.journal.intents.items():
-            report = self.journal.answers.get(cid)
-            if report is None or report.filled == 0:
-                continue
-            filled = report.filled
-            if report.fee_currency == rules.base:  # a fee taken from what was bought
-                filled -= report.fee if request.side == "buy" else -report.fee
-            signed = filled if request.side == "buy" else -filled
-            held[request.signal_id] = held.get(request.signal_id, 0.0) + signed
-        return held
+        """Signal id -> the base amount its filled orders hold (signed: buys add); kept up to
+        date answer by answer, so a tick costs nothing however long the journal grows."""
+        if self._held is None:
+            self._held = {}
+            for cid, report in self.journal.answers.items():
+                self._hold(self.journal.intents[cid], report, rules.base, 1)
+        return self._held
+
+    def _hold(self, request: OrderRequest, report: OrderReport, base: str, sign: int) -> None:
+        held = self._held
+        if held is None or report.filled == 0:
+            return
+        filled = report.filled
+        if report.fee_currency == base:  # a fee taken from what was bought
+            filled -= report.fee if request.side == "buy" else -report.fee
+        amount = held.get(request.signal_id, 0.0) + sign * (
+            filled if request.side == "buy" else -filled
+        )
+        if abs(amount) < 1e-12:
+            held.pop(request.signal_id, None)
+        else:
+            held[request.signal_id] = amount
 
     async def _exit(self, pending: SignalRow | None, rules: MarketRules, when: int) -> None:
-        for signal_id, amount in self.held(rules).items():
+        for signal_id, amount in list(self.held(rules).items()):
             if pending is not None and signal_id == pending.id:
                 continue
             size = round_down(abs(amount), rules.amount_step)

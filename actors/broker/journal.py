@@ -1,5 +1,7 @@
 """The write-ahead order journal: an fsync'd line per intent before its request is sent, and
-one per answer after it, so a restart knows every order it may have placed.
+one per answer after it, so a restart knows every order it may have placed. An answer is
+written (the page cache keeps it through a kill) but not fsync'd: one lost to a power cut
+leaves its intent unanswered, and the restart looks the order up by its client id.
 
 One append-only JSON-lines file per (symbol, strategy) in the state dir. A torn last line
 (killed mid-write) was never fsync'd, so its request was never sent: it is cut off on open.
@@ -34,6 +36,7 @@ class OrderJournal:
         self.answers: dict[str, OrderReport] = {}
         self.rejections: dict[str, str] = {}  # client id -> reason
         self.baselines: dict[str, float] = {}  # market -> base held before the first order
+        self._waiting: dict[str, None] = {}  # client ids without a final answer, in order
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._load()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -64,19 +67,25 @@ class OrderJournal:
         if kind == "intent":
             request = OrderRequest(**record["order"])
             self.intents[request.client_id] = request
+            if request.client_id not in self.answers and request.client_id not in self.rejections:
+                self._waiting[request.client_id] = None
         elif kind == "answer":
             report = OrderReport(**record["order"])
             self.answers[report.client_id] = report
+            if report.final:
+                self._waiting.pop(report.client_id, None)
         elif kind == "rejected":
             self.rejections[record["cid"]] = record["reason"]
+            self._waiting.pop(record["cid"], None)
         elif kind == "baseline":
             self.baselines[record["market"]] = float(record["base"])
         else:
             raise ValueError(f"unknown record kind {kind!r}")
 
-    def _append(self, record: dict[str, Any]) -> None:
+    def _append(self, record: dict[str, Any], *, durable: bool = True) -> None:
         os.write(self._fd, orjson.dumps(record) + b"\n")
-        os.fsync(self._fd)
+        if durable:
+            os.fdatasync(self._fd)
         self._apply(record)
 
     def intent(self, request: OrderRequest) -> None:
@@ -88,7 +97,7 @@ class OrderJournal:
         if self.answers.get(report.client_id) == report:
             return
         self.phase("before_answer", report.client_id)
-        self._append({"k": "answer", "order": _fields(report)})
+        self._append({"k": "answer", "order": _fields(report)}, durable=False)
         self.phase("after_answer", report.client_id)
 
     def reject(self, client_id: str, reason: str) -> None:
@@ -99,12 +108,7 @@ class OrderJournal:
 
     def unanswered(self) -> list[OrderRequest]:
         """Intents whose order is not known to be final (no answer, or an open one)."""
-        return [
-            request
-            for cid, request in self.intents.items()
-            if cid not in self.rejections
-            and (cid not in self.answers or not self.answers[cid].final)
-        ]
+        return [self.intents[cid] for cid in self._waiting]
 
     def legs(self, signal_id: str) -> list[OrderRequest]:
         return [r for r in self.intents.values() if r.signal_id == signal_id]
