@@ -5,8 +5,9 @@ each round opens a signal (one entry order) and closes it (one exit order), with
 reconciliation (unanswered lookups, holdings, the position check) around each. Per order:
 the journal's fsync'd intent line (before the request), its answer line (written, not
 fsync'd: a lost answer is looked up on restart) and the bookkeeping.
-Median over 500 orders, best of 3 rounds, with a journal already 2000 orders long (a long-running bot), on the
-temporary directory's disk; the same with fsync skipped shows the bookkeeping alone.
+Median over 500 orders, best of 3 rounds, with a journal already 2000 orders long (a
+long-running bot), on the temporary directory's disk; the same with fsync skipped shows the
+bookkeeping alone.
 Target <= 1 ms per order.
 
 Run: `python benchmarks/bench_broker.py`. Always exits 0 (benchmarks report, tests assert).
@@ -130,7 +131,8 @@ def main() -> int:
     print(
         f"broker.order_overhead: median {with_fsync:.3f} ms per order, best of 3 (1 "
         "fdatasync'd intent, 1 answer line, reconciliation; network excluded; journal "
-        f"{WARM_ORDERS}+ orders long; target <= {TARGET_MS:g} ms) {verdict}; bookkeeping alone (fsync skipped) {bookkeeping:.3f} ms; "
+        f"{WARM_ORDERS}+ orders long; target <= {TARGET_MS:g} ms) {verdict}; "
+        f"bookkeeping alone (fsync skipped) {bookkeeping:.3f} ms; "
         f"one bare append + fdatasync on this disk: {disk:.3f} ms (reference: none, "
         "backtest-kit places no orders)"
     )
