@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from backtestkit.actors.market.candle_checks import COLUMNS, CandleDataError
 
-__all__ = ["ColumnMap", "TIMESTAMP_NAMES"]
+__all__ = ["TIMESTAMP_NAMES", "ColumnMap"]
 
 TIMESTAMP_NAMES = ("timestamp", "time", "date", "datetime")
 IGNORE_ALL = "*"

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from backtestkit.actors.market.candle_checks import COLUMNS, CandleDataError, FloatArray
+from backtestkit.actors.market.candle_checks import COLUMNS, CandleDataError, FloatArray, plain
 from backtestkit.actors.market.candles import CandleTable
 
 from .time_units import epoch_ms
@@ -17,9 +17,7 @@ from .time_units import epoch_ms
 __all__ = ["numeric_column", "table_from_fields"]
 
 
-def numeric_column(
-    raw: npt.NDArray[Any], *, origin: str, first_row: int, name: str
-) -> FloatArray:
+def numeric_column(raw: npt.NDArray[Any], *, origin: str, first_row: int, name: str) -> FloatArray:
     """A price or volume column as float64; NaN stays for validate_columns to report."""
     kind = raw.dtype.kind
     if kind in "iuf":
@@ -27,7 +25,9 @@ def numeric_column(
     if kind == "O":
         for row, value in enumerate(raw.tolist()):
             if value is None:
-                raise CandleDataError(f"{origin}: row {row + first_row}: field {name}: missing value")
+                raise CandleDataError(
+                    f"{origin}: row {row + first_row}: field {name}: missing value"
+                )
             if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
                 raise _not_numeric(origin, row + first_row, name, f"{type(value).__name__}", value)
         return np.asarray(raw.tolist(), dtype=np.float64)
@@ -38,7 +38,7 @@ def numeric_column(
 
 def _not_numeric(origin: str, row: int, name: str, what: str, value: Any) -> CandleDataError:
     return CandleDataError(
-        f"{origin}: row {row}: field {name}: {what} ({value!r}), not a number; "
+        f"{origin}: row {row}: field {name}: {what} ({plain(value)!r}), not a number; "
         "prices and volume must be numeric columns"
     )
 

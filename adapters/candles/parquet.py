@@ -47,7 +47,9 @@ def read_parquet_table(
             row = int(np.flatnonzero(np.asarray(column.is_null()))[0])
             raise CandleDataError(f"{path}: row {row}: field {name}: missing value")
         raw[name] = column.to_numpy()
-    return table_from_fields(raw, step_ms=step_ms, origin=str(path), first_row=0, time_unit=time_unit)
+    return table_from_fields(
+        raw, step_ms=step_ms, origin=str(path), first_row=0, time_unit=time_unit
+    )
 
 
 class ParquetCandles(FileCandles):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Generic, TypeVar
 
+from backtestkit.actors.market.candle_checks import UnservedSymbolError
+
 __all__ = ["SymbolSources", "check_symbol"]
 
 T = TypeVar("T")
@@ -18,8 +20,9 @@ def check_symbol(symbol: object, owner: str) -> str:
 
 
 class SymbolSources(Generic[T]):
-    """`get(symbol)` returns the source serving `symbol` or raises KeyError naming the symbols
-    there are; an undeclared single source (declared_symbol None, `any_symbol`) serves all."""
+    """`get(symbol)` returns the source serving `symbol` or raises UnservedSymbolError (a
+    KeyError) naming the symbols there are; an undeclared single source (`any_symbol`)
+    serves all."""
 
     def __init__(
         self,
@@ -80,7 +83,9 @@ class SymbolSources(Generic[T]):
             if len(self._by_symbol) == 1:
                 shown = self._describe(next(iter(self._by_symbol.values())))
                 serves += f" ({shown})" if shown else ""
-            raise KeyError(f"{self._owner}: no candles for symbol {symbol!r}; it serves {serves}")
+            raise UnservedSymbolError(
+                f"{self._owner}: no candles for symbol {symbol!r}; it serves {serves}"
+            )
         return found
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from backtestkit.actors.market.candle_checks import CandleDataError, IntArray
+from backtestkit.actors.market.candle_checks import CandleDataError, IntArray, plain
 
 __all__ = [
     "LATEST_MS",
@@ -84,10 +84,12 @@ def epoch_ms(
             return _from_iso(raw, where)
         return _refuse_text(raw, where)
     if kind == "b" or kind not in "iuf":
-        value = raw[0] if raw.size else None
+        value = plain(raw[0]) if raw.size else None
         raise where.error(0, f"a {raw.dtype} column ({value!r}); open times must be numbers")
     if time_unit == "iso":
-        raise where.error(0, f"numbers ({raw[0]!r}), not ISO-8601 text: drop time_unit='iso'")
+        raise where.error(
+            0, f"numbers ({plain(raw[0])!r}), not ISO-8601 text: drop time_unit='iso'"
+        )
     return _from_numbers(raw, time_unit, where, step_ms)
 
 
@@ -100,26 +102,26 @@ def _from_numbers(
         bad = np.flatnonzero(~np.isfinite(values) | (values != np.floor(values)))
         if bad.size:
             row = int(bad[0])
-            raise where.error(row, f"not an integer number of {_WORDS[unit]} ({raw[row]!r})")
+            raise where.error(row, f"not an integer number of {_WORDS[unit]} ({plain(raw[row])!r})")
     negative = np.flatnonzero(values < 0)
     if negative.size:
         row = int(negative[0])
-        raise where.error(row, f"negative timestamp ({raw[row]!r}), before 1970-01-01")
+        raise where.error(row, f"negative timestamp ({plain(raw[row])!r}), before 1970-01-01")
     ms = _scaled(raw, values, unit, where)
     # a value in another unit lands after 2100 or (seconds read as ms) off the candle grid
     suspects = np.flatnonzero((ms >= LATEST_MS) | (ms % step_ms != 0))
     if suspects.size:
         row = int(suspects[0])
         value = float(values[row])
-        guess = _guess(value)
+        guess, shown = _guess(value), plain(raw[row])
         if guess != unit:
             raise where.error(
                 row,
-                f"{raw[row]!r} looks like {_WORDS[guess]} since 1970 ({_when(value, guess)}), "
+                f"{shown!r} looks like {_WORDS[guess]} since 1970 ({_when(value, guess)}), "
                 f"not {_WORDS[unit]}: pass time_unit={guess!r}",
             )
         if ms[row] >= LATEST_MS:
-            raise where.error(row, f"{raw[row]!r} is after 2100-01-01 as {_WORDS[unit]}")
+            raise where.error(row, f"{shown!r} is after 2100-01-01 as {_WORDS[unit]}")
     return ms
 
 
@@ -131,7 +133,7 @@ def _scaled(
         bad = ~np.isfinite(ms) | (ms != np.floor(ms))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise where.error(row, f"not a whole millisecond ({raw[row]!r} seconds)")
+            raise where.error(row, f"not a whole millisecond ({plain(raw[row])!r} seconds)")
         return ms.astype(np.int64)
     ints = raw.astype(np.int64) if raw.dtype.kind in "iu" else values.astype(np.int64)
     per_ms = 1_000_000 // _NS_PER[unit]
@@ -140,7 +142,7 @@ def _scaled(
     bad = ints % per_ms != 0
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise where.error(row, f"not a whole millisecond ({raw[row]!r} {_WORDS[unit]})")
+        raise where.error(row, f"not a whole millisecond ({plain(raw[row])!r} {_WORDS[unit]})")
     return ints // per_ms
 
 
@@ -175,7 +177,7 @@ def _from_datetimes(raw: npt.NDArray[Any], time_unit: str | None, where: _Where)
             raise where.error(row, f"not a whole millisecond ({np.datetime_as_string(raw[row])})")
         ms = ints // step
     else:
-        ms = ints * int(round(1 / per_ms))
+        ms = ints * round(1 / per_ms)
     _check_range(ms, where, lambda row: np.datetime_as_string(raw[row]))
     return np.ascontiguousarray(ms, dtype=np.int64)
 
@@ -200,7 +202,7 @@ def _from_iso(raw: npt.NDArray[Any], where: _Where) -> IntArray:
         if rest:
             raise where.error(row, f"not a whole millisecond ({text!r})")
         ms[row] = whole_ms
-    _check_range(ms, where, lambda row: repr(raw[row]))
+    _check_range(ms, where, lambda row: repr(plain(raw[row])))
     return ms
 
 
