@@ -29,17 +29,18 @@ def numeric_column(raw: npt.NDArray[Any], *, origin: str, first_row: int, name: 
                     f"{origin}: row {row + first_row}: field {name}: missing value"
                 )
             if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
-                raise _not_numeric(origin, row + first_row, name, f"{type(value).__name__}", value)
+                what = "a text" if isinstance(value, str) else f"a {type(value).__name__}"
+                raise _not_numeric(origin, row + first_row, name, f"{what} value", value)
         return np.asarray(raw.tolist(), dtype=np.float64)
     value = raw[0] if raw.size else None
     what = {"b": "bool", "U": "text", "S": "bytes"}.get(kind, str(raw.dtype))
-    raise _not_numeric(origin, first_row, name, what, value)
+    raise _not_numeric(origin, first_row, name, f"a {what} column", value)
 
 
 def _not_numeric(origin: str, row: int, name: str, what: str, value: Any) -> CandleDataError:
     return CandleDataError(
-        f"{origin}: row {row}: field {name}: {what} ({plain(value)!r}), not a number; "
-        "prices and volume must be numeric columns"
+        f"{origin}: row {row}: field {name}: {what} ({plain(value)!r}); prices and volume "
+        "must be numbers (convert the column first)"
     )
 
 

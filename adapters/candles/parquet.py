@@ -29,6 +29,7 @@ def read_parquet_table(
 ) -> CandleTable:
     """Load and validate one Parquet file; errors name the file, the row (from 0), the field."""
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ImportError(
@@ -46,7 +47,10 @@ def read_parquet_table(
         if column.null_count:
             row = int(np.flatnonzero(np.asarray(column.is_null()))[0])
             raise CandleDataError(f"{path}: row {row}: field {name}: missing value")
-        raw[name] = column.to_numpy()
+        values = column.to_numpy()
+        # a string column arrives as Python objects; as text it is refused as a column
+        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        raw[name] = values.astype(str) if text else values
     return table_from_fields(
         raw, step_ms=step_ms, origin=str(path), first_row=0, time_unit=time_unit
     )
