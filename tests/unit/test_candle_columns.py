@@ -68,12 +68,16 @@ def test_standard_headers_in_any_case(tmp_path: Path, header: str) -> None:
 
 def test_columns_in_another_order_are_read_by_name(tmp_path: Path) -> None:
     order = ("timestamp", "high", "open", "low", "close", "volume")
-    assert_standard(CsvCandles(write(tmp_path, rows("timestamp,high,open,low,close,volume", order))))
+    assert_standard(
+        CsvCandles(write(tmp_path, rows("timestamp,high,open,low,close,volume", order)))
+    )
 
 
 def test_bom_before_the_header_is_not_part_of_the_name(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + rows("Timestamp,Open,High,Low,Close,Volume", STANDARD).encode())
+    path.write_bytes(
+        b"\xef\xbb\xbf" + rows("Timestamp,Open,High,Low,Close,Volume", STANDARD).encode()
+    )
     assert_standard(CsvCandles(path))
 
 
@@ -110,9 +114,7 @@ def test_a_row_with_a_missing_field_is_found_when_columns_are_ignored(tmp_path: 
 
 def test_mapping_names_the_columns(tmp_path: Path) -> None:
     header = "Open time,o,h,l,c,Volume BTC,Volume USD"
-    lines = [header] + [
-        ",".join([str(STAMPS[i]), *map(str, VALUES[i]), "1.5"]) for i in range(3)
-    ]
+    lines = [header] + [",".join([str(STAMPS[i]), *map(str, VALUES[i]), "1.5"]) for i in range(3)]
     path = write(tmp_path, "\n".join(lines) + "\n")
     mapping = {"timestamp": "Open time", "open": "o", "high": "h", "low": "l", "close": "c",
                "volume": "Volume BTC"}  # fmt: skip
@@ -136,8 +138,7 @@ def test_two_candidate_timestamp_columns_are_ambiguous(tmp_path: Path) -> None:
     ]
     path = write(tmp_path, "\n".join(lines) + "\n")
     assert refusal(CsvCandles(path)).endswith(
-        "columns 'time', 'date' could each be timestamp: pick one with "
-        "columns={'timestamp': ...}"
+        "columns 'time', 'date' could each be timestamp: pick one with columns={'timestamp': ...}"
     )
     assert_standard(CsvCandles(path, columns={"timestamp": "time"}, ignore=["date"]))
 
