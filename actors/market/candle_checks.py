@@ -96,6 +96,7 @@ def validate_columns(
     body_bottom = np.minimum(floats["open"], floats["close"])
     first(high < body_top, "high", "high below max(open, close)", high)
     first(low > body_bottom, "low", "low above min(open, close)", low)
+    first(timestamp < 0, "timestamp", "negative timestamp, before 1970-01-01", timestamp)
     first(timestamp % step_ms != 0, "timestamp", f"not aligned to {step_ms} ms", timestamp)
     if timestamp.size > 1:
         diff = np.diff(timestamp)

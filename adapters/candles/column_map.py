@@ -42,6 +42,14 @@ class ColumnMap:
         bad = [name for name, source in self.columns.items() if not isinstance(source, str)]
         if bad:
             raise ValueError(f"columns: the column name for {_listing(bad)} must be a string")
+        taken: dict[str, str] = {}
+        for field_name, source in self.columns.items():
+            if source.strip() in taken:
+                raise ValueError(
+                    f"columns: {source!r} is mapped to both {taken[source.strip()]} and "
+                    f"{field_name}"
+                )
+            taken[source.strip()] = field_name
         ignored = self.ignored()
         if ignored is not None:
             clash = sorted(set(self.columns.values()) & ignored)

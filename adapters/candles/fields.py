@@ -4,6 +4,7 @@ times through `epoch_ms`; every refusal names the origin, the row and the field.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ __all__ = ["numeric_column", "table_from_fields"]
 
 
 def numeric_column(raw: npt.NDArray[Any], *, origin: str, first_row: int, name: str) -> FloatArray:
-    """A price or volume column as float64; NaN stays for validate_columns to report."""
+    """A price or volume column as float64 (Python numbers and Decimals of an object column
+    too); NaN stays for validate_columns to report."""
     kind = raw.dtype.kind
     if kind in "iuf":
         return np.ascontiguousarray(raw, dtype=np.float64)
@@ -28,7 +30,7 @@ def numeric_column(raw: npt.NDArray[Any], *, origin: str, first_row: int, name: 
                 raise CandleDataError(
                     f"{origin}: row {row + first_row}: field {name}: missing value"
                 )
-            if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
                 what = "a text" if isinstance(value, str) else f"a {type(value).__name__}"
                 raise _not_numeric(origin, row + first_row, name, f"{what} value", value)
         return np.asarray(raw.tolist(), dtype=np.float64)

@@ -15,19 +15,17 @@ import numpy.typing as npt
 
 from backtestkit.actors.market.candle_checks import plain
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
-from backtestkit.actors.market.table_source import TableSource
 
 from .column_map import TIMESTAMP_NAMES, ColumnMap
+from .declared import DeclaredSource
 from .fields import table_from_fields
-from .symbols import SymbolSources
-from .time_units import check_time_unit
 
 __all__ = ["DataFrameCandles", "read_frame_table"]
 
 INDEX = "<index>"
 
 
-class DataFrameCandles(TableSource):
+class DataFrameCandles(DeclaredSource):
     """`DataFrameCandles(df, symbol="BTCUSDT")` or `DataFrameCandles({"BTCUSDT": df, ...})`.
 
     A single DataFrame must be declared for its symbol: asking for another symbol is a
@@ -35,55 +33,28 @@ class DataFrameCandles(TableSource):
     CsvCandles; higher intervals are aggregated from the 1-minute rows.
     """
 
-    def __init__(
-        self,
-        frame: Any,
-        *,
-        symbol: str | None = None,
-        columns: Mapping[str, str] | None = None,
-        ignore: Collection[str] | str = (),
-        time_unit: str | None = None,
-    ) -> None:
-        super().__init__()
-        check_time_unit(time_unit)
+    def __init__(self, frame: Any, *, symbol: str | None = None, **options: Any) -> None:
         if symbol is None and not isinstance(frame, Mapping):
             raise TypeError(
                 "DataFrameCandles: say which symbol the DataFrame holds: "
                 "DataFrameCandles(df, symbol='BTCUSDT') or DataFrameCandles({'BTCUSDT': df})"
             )
-        self._layout = ColumnMap(dict(columns or {}), ignore)
-        self._time_unit = time_unit
-        self._frames: SymbolSources[Any] = SymbolSources.of(
-            frame,
-            symbol=symbol,
-            owner="DataFrameCandles",
-            convert=_checked_frame,
-            describe=lambda _frame: None,
-        )
+        super().__init__(frame, symbol=symbol, **options)
 
-    def symbols(self) -> list[str]:
-        return self._frames.symbols()
+    def _item(self, item: Any) -> Any:
+        if not (hasattr(item, "columns") and hasattr(item, "index") and hasattr(item, "iloc")):
+            raise TypeError(
+                f"DataFrameCandles: expected a pandas DataFrame, got {type(item).__name__}"
+            )
+        return item
 
     def _load(self, symbol: str) -> CandleTable:
-        return read_frame_table(
-            self._frames.get(symbol),
-            step_ms=self.base_step_ms,
-            origin=f"DataFrameCandles[{symbol}]",
-            columns=self._layout.columns,
-            ignore=self._layout.ignore,
-            time_unit=self._time_unit,
-        )
+        frame = self._sources.get(symbol)
+        origin = f"DataFrameCandles[{symbol}]"
+        return read_frame_table(frame, origin=origin, **self._read_options())
 
     def __repr__(self) -> str:
         return f"DataFrameCandles(symbols={self.symbols()!r})"
-
-
-def _checked_frame(frame: Any) -> Any:
-    if not (hasattr(frame, "columns") and hasattr(frame, "index") and hasattr(frame, "iloc")):
-        raise TypeError(
-            f"DataFrameCandles: expected a pandas DataFrame, got {type(frame).__name__}"
-        )
-    return frame
 
 
 def read_frame_table(

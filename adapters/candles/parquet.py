@@ -39,7 +39,10 @@ def read_parquet_table(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"candle file not found: {path}")
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except pa.ArrowException as exc:
+        raise CandleDataError(f"{path}: not a readable Parquet file ({exc})") from None
     fields = ColumnMap(dict(columns or {}), ignore).resolve(table.column_names, str(path))
     raw: dict[str, Any] = {}
     for name in COLUMNS:

@@ -25,6 +25,8 @@ TimeUnit = Literal["s", "ms", "us", "ns", "iso"]
 TIME_UNITS: tuple[str, ...] = ("s", "ms", "us", "ns", "iso")
 LATEST_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z: no real candle opens later
 _NS_PER = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+_TICK_NS = {"W": 604_800 * 10**9, "D": 86_400 * 10**9, "h": 3_600 * 10**9, "m": 60 * 10**9,
+            **_NS_PER}  # fmt: skip
 _WORDS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 
 
@@ -98,8 +100,12 @@ def _from_numbers(
 ) -> IntArray:
     unit = time_unit or "ms"
     values = raw.astype(np.float64)
+    infinite = np.flatnonzero(~np.isfinite(values))
+    if infinite.size:
+        row = int(infinite[0])
+        raise where.error(row, f"not a finite number ({plain(raw[row])!r})")
     if raw.dtype.kind == "f" and unit != "s":
-        bad = np.flatnonzero(~np.isfinite(values) | (values != np.floor(values)))
+        bad = np.flatnonzero(values != np.floor(values))
         if bad.size:
             row = int(bad[0])
             raise where.error(row, f"not an integer number of {_WORDS[unit]} ({plain(raw[row])!r})")
@@ -167,17 +173,19 @@ def _from_datetimes(raw: npt.NDArray[Any], time_unit: str | None, where: _Where)
     missing = np.flatnonzero(np.isnat(raw))
     if missing.size:
         raise where.error(int(missing[0]), "missing value (NaT)")
-    per_ms = np.timedelta64(1, "ms") / np.timedelta64(count, unit)
+    tick_ns = _TICK_NS.get(unit, 0) * count
+    if not tick_ns:
+        raise where.error(0, f"a {raw.dtype} column: its unit is not a fixed length of time")
     ints = raw.view(np.int64)
-    if per_ms > 1:
-        step = int(per_ms)
-        bad = np.flatnonzero(ints % step != 0)
+    if tick_ns < 1_000_000:
+        per_ms = 1_000_000 // tick_ns
+        bad = np.flatnonzero(ints % per_ms != 0)
         if bad.size:
             row = int(bad[0])
             raise where.error(row, f"not a whole millisecond ({np.datetime_as_string(raw[row])})")
-        ms = ints // step
+        ms = ints // per_ms
     else:
-        ms = ints * round(1 / per_ms)
+        ms = ints * (tick_ns // 1_000_000)
     _check_range(ms, where, lambda row: np.datetime_as_string(raw[row]))
     return np.ascontiguousarray(ms, dtype=np.int64)
 

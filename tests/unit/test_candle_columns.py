@@ -230,3 +230,25 @@ def test_parquet_columns_by_any_case_with_mapping_and_ignore(tmp_path: Path) -> 
         "or map the candle fields with columns={...}"
     )
     assert_standard(ParquetCandles(path, columns={"volume": "Vol"}, ignore=["trades"]))
+
+
+def test_one_column_mapped_to_two_fields_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as info:
+        CsvCandles(tmp_path / "x.csv", columns={"open": "price", "close": "price"})
+    assert str(info.value) == "columns: 'price' is mapped to both open and close"
+
+
+def test_a_file_that_is_not_parquet_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "candles.parquet"
+    path.write_text(rows("timestamp,open,high,low,close,volume", STANDARD))
+    message = refusal(ParquetCandles(path))
+    assert message.startswith(f"{path}: not a readable Parquet file (")
+
+
+def test_parquet_decimal_prices_are_numbers(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    import pyarrow as pa
+
+    closes = [Decimal(str(row[3])) for row in VALUES]
+    assert_standard(ParquetCandles(parquet(tmp_path, close=pa.array(closes, pa.decimal128(8, 2)))))

@@ -243,3 +243,21 @@ def test_loaded_timestamps_are_int64(tmp_path: Path) -> None:
         "BTCUSD", "1m"
     )
     assert table.timestamp.dtype == np.int64
+
+
+def test_memory_and_exchange_candles_refuse_a_negative_timestamp_too() -> None:
+    from backtestkit.adapters.candles import MemoryCandles
+
+    columns = {"timestamp": [-MIN, 0, MIN], "open": [1.0] * 3, "high": [1.0] * 3,
+               "low": [1.0] * 3, "close": [1.0] * 3, "volume": [1.0] * 3}  # fmt: skip
+    assert refusal(MemoryCandles({"BTCUSD": columns})) == (
+        "MemoryCandles[BTCUSD]: row 0: field timestamp: negative timestamp, before 1970-01-01 "
+        "(-60000; 1 row(s) in all)"
+    )
+
+
+def test_nan_seconds_are_not_a_finite_number(tmp_path: Path) -> None:
+    path = csv_file(tmp_path, [S0, "nan", S0 + 120])
+    assert refusal(CsvCandles(path, time_unit="s")) == (
+        f"{path}: row 3: field timestamp: not a finite number (nan)"
+    )
