@@ -3,7 +3,6 @@ case and order, or mapped with `columns=`), then one candle per line."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,22 +34,26 @@ def read_csv_table(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"candle file not found: {path}")
-    text = _decode(path.read_bytes(), path)
-    header, _, body = text.partition("\n")
+    raw = path.read_bytes()
+    header = _decode(raw[: raw.find(b"\n") if b"\n" in raw else len(raw)], raw, path)
     names = header.rstrip("\r").split(",")
     where = f"{path}: row 1: header must be {HEADER!r}, got {header.strip()!r}"
     fields = ColumnMap(dict(columns or {}), ignore).resolve(names, where)
-    body = body.rstrip()  # trailing blank lines are fine; blank lines between rows are not
-    raw = _parse(path, body, names, fields, time_unit)
+    csv = _CsvFile(path, raw, names, fields, time_unit)
     return table_from_fields(
-        raw, step_ms=step_ms, origin=str(path), first_row=2, time_unit=time_unit
+        csv.parse(), step_ms=step_ms, origin=str(path), first_row=2, time_unit=time_unit
     )
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    """UTF-8 (a leading byte-order mark is dropped); a bad byte is named by row and field."""
+def _decode(part: bytes, raw: bytes, path: Path) -> str:
+    """`part` of the file as UTF-8 (without a byte-order mark); a bad byte in the file is
+    named by row and field."""
     try:
-        return raw.decode("utf-8-sig")
+        return part.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = raw.count(b"\n", 0, exc.start) + 1
         line_start = raw.rfind(b"\n", 0, exc.start) + 1
@@ -60,73 +63,92 @@ def _decode(raw: bytes, path: Path) -> str:
         raise CandleDataError(
             f"{path}: row {row}: {field}not UTF-8 text (byte {raw[exc.start]:#04x})"
         ) from None
+    raise AssertionError("unreachable: a part of valid UTF-8 did not decode")  # pragma: no cover
 
 
-def _field_counts_differ(body: str, expected: int) -> bool:
-    if not body:
-        return False
-    buffer = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
-    ends = np.append(np.flatnonzero(buffer == 10), buffer.size)
-    commas = np.flatnonzero(buffer == 44)
-    per_line = np.diff(np.searchsorted(commas, ends), prepend=0)
-    return bool((per_line != expected - 1).any())
+class _CsvFile:
+    """One CSV's bytes and resolved header; `parse()` returns the raw candle columns."""
 
+    def __init__(
+        self,
+        path: Path,
+        raw: bytes,
+        names: list[str],
+        fields: dict[str, int],
+        time_unit: str | None,
+    ) -> None:
+        self.path, self.raw, self.names, self.fields = path, raw, names, fields
+        self.time_unit = time_unit
+        self.body_start = raw.find(b"\n") + 1 if b"\n" in raw else len(raw)
+        # trailing blank lines are fine; blank lines between rows are not
+        self.body_end = max(len(raw.rstrip()), self.body_start)
+        self.rows = raw.count(b"\n", self.body_start, self.body_end) + 1
+        if self.body_end == self.body_start:
+            self.rows = 0
 
-def _parse(
-    path: Path, body: str, names: list[str], fields: dict[str, int], time_unit: str | None
-) -> dict[str, Any]:
-    """The candle columns, the timestamp as int64 when every value is an integer."""
-    if not body:
-        return {name: np.zeros(0, dtype=np.int64 if name == "timestamp" else np.float64)
-                for name in COLUMNS}  # fmt: skip
-    every_column = len(names) == len(COLUMNS)
-    # with every column read, loadtxt itself refuses a row with another field count
-    if not every_column and _field_counts_differ(body, len(names)):
-        _locate_bad_row(path, body, names, fields, time_unit)
-    order = sorted(COLUMNS, key=fields.__getitem__)
-    stamp_types: tuple[str, ...] = ("U64",) if time_unit == "iso" else ("i8", "f8")
-    for stamp in stamp_types:
-        dtype = [(name, stamp if name == "timestamp" else "f8") for name in order]
-        try:
-            data = np.loadtxt(
-                io.StringIO(body), delimiter=",", dtype=dtype, comments=None, ndmin=1,
-                usecols=None if every_column else [fields[name] for name in order],
-            )  # fmt: skip
-        except ValueError:
-            continue
-        # loadtxt skips blank lines, which would shift the row number of any later error
-        if data.shape[0] != body.count("\n") + 1:
-            break
-        return {name: data[name] for name in COLUMNS}
-    _locate_bad_row(path, body, names, fields, time_unit)
-    raise CandleDataError(f"{path}: cannot be parsed as candles")  # pragma: no cover
-
-
-def _locate_bad_row(
-    path: Path, body: str, names: list[str], fields: dict[str, int], time_unit: str | None
-) -> None:
-    """Slow path after a parse failure: find the first malformed line and say what is wrong."""
-    in_file_order = sorted(fields.items(), key=lambda item: item[1])
-    for line_no, line in enumerate(body.split("\n"), start=2):
-        text = line.strip()
-        if not text:
-            raise CandleDataError(f"{path}: row {line_no}: empty line")
-        values = text.split(",")
-        if len(values) != len(names):
-            raise CandleDataError(
-                f"{path}: row {line_no}: expected {len(names)} fields, got {len(values)}"
-            )
-        for name, index in in_file_order:
-            if name == "timestamp" and time_unit == "iso":
-                continue
+    def parse(self) -> dict[str, Any]:
+        """The candle columns, the timestamp as int64 when every value is an integer."""
+        if not self.rows:
+            return {name: np.zeros(0, dtype=np.int64 if name == "timestamp" else np.float64)
+                    for name in COLUMNS}  # fmt: skip
+        every_column = len(self.names) == len(COLUMNS)
+        # with every column read, loadtxt itself refuses a row with another field count
+        if not every_column and self._field_counts_differ():
+            self.locate_bad_row()
+        order = sorted(COLUMNS, key=self.fields.__getitem__)
+        stamp_types: tuple[str, ...] = ("U64",) if self.time_unit == "iso" else ("i8", "f8")
+        for stamp in stamp_types:
+            dtype = [(name, stamp if name == "timestamp" else "f8") for name in order]
             try:
-                float(values[index])
+                data = np.loadtxt(
+                    self.path, delimiter=",", dtype=dtype, comments=None, ndmin=1, skiprows=1,
+                    usecols=None if every_column else [self.fields[name] for name in order],
+                    encoding="utf-8-sig",
+                )  # fmt: skip
+            except UnicodeDecodeError:
+                _decode(self.raw, self.raw, self.path)
+                raise
             except ValueError:
-                hint = iso_hint(values[index]) if name == "timestamp" else None
+                continue
+            # loadtxt skips blank lines, which would shift the row number of any later error
+            if data.shape[0] != self.rows:
+                break
+            return {name: data[name] for name in COLUMNS}
+        self.locate_bad_row()
+        raise CandleDataError(f"{self.path}: cannot be parsed as candles")  # pragma: no cover
+
+    def _field_counts_differ(self) -> bool:
+        buffer = np.frombuffer(self.raw, dtype=np.uint8)[self.body_start : self.body_end]
+        ends = np.append(np.flatnonzero(buffer == 10), buffer.size)
+        commas = np.flatnonzero(buffer == 44)
+        per_line = np.diff(np.searchsorted(commas, ends), prepend=0)
+        return bool((per_line != len(self.names) - 1).any())
+
+    def locate_bad_row(self) -> None:
+        """Slow path after a parse failure: find the first malformed line, say what is wrong."""
+        path, names = self.path, self.names
+        body = self.raw[self.body_start : self.body_end].decode("utf-8")
+        in_file_order = sorted(self.fields.items(), key=lambda item: item[1])
+        for line_no, line in enumerate(body.split("\n"), start=2):
+            text = line.strip()
+            if not text:
+                raise CandleDataError(f"{path}: row {line_no}: empty line")
+            values = text.split(",")
+            if len(values) != len(names):
                 raise CandleDataError(
-                    f"{path}: row {line_no}: field {name}: "
-                    + (hint or f"not a number ({values[index]!r})")
-                ) from None
+                    f"{path}: row {line_no}: expected {len(names)} fields, got {len(values)}"
+                )
+            for name, index in in_file_order:
+                if name == "timestamp" and self.time_unit == "iso":
+                    continue
+                try:
+                    float(values[index])
+                except ValueError:
+                    hint = iso_hint(values[index]) if name == "timestamp" else None
+                    raise CandleDataError(
+                        f"{path}: row {line_no}: field {name}: "
+                        + (hint or f"not a number ({values[index]!r})")
+                    ) from None
 
 
 class CsvCandles(FileCandles):
