@@ -252,3 +252,21 @@ def test_parquet_decimal_prices_are_numbers(tmp_path: Path) -> None:
 
     closes = [Decimal(str(row[3])) for row in VALUES]
     assert_standard(ParquetCandles(parquet(tmp_path, close=pa.array(closes, pa.decimal128(8, 2)))))
+
+
+def test_parquet_with_the_pandas_index_column_loads(tmp_path: Path) -> None:
+    """pandas stores a non-range index as `__index_level_0__`: metadata, not an extra column."""
+    pd = pytest.importorskip("pandas")
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame(
+        {
+            "timestamp": STAMPS,
+            **{name: [row[j] for row in VALUES] for j, name in enumerate(FIELDS)},
+        },
+        index=[10, 20, 30],
+    )
+    path = tmp_path / "indexed.parquet"
+    frame.to_parquet(path)
+    assert "__index_level_0__" in pq.read_schema(path).names
+    assert_standard(ParquetCandles(path))

@@ -261,3 +261,11 @@ def test_nan_seconds_are_not_a_finite_number(tmp_path: Path) -> None:
     assert refusal(CsvCandles(path, time_unit="s")) == (
         f"{path}: row 3: field timestamp: not a finite number (nan)"
     )
+
+
+def test_off_grid_seconds_show_plain_numbers(tmp_path: Path) -> None:
+    """The message shows 1786924861000, not np.int64(1786924861000) (issue 26)."""
+    path = csv_file(tmp_path, [S0, S0 + 61, S0 + 120])
+    assert refusal(CsvCandles(path, time_unit="s")) == (
+        f"{path}: row 3: field timestamp: not aligned to 60000 ms (1786924861000; 1 row(s) in all)"
+    )
