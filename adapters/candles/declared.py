@@ -3,7 +3,7 @@ how its columns and open times are read."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from backtestkit.actors.market.table_source import TableSource
@@ -12,7 +12,12 @@ from .column_map import ColumnMap
 from .symbols import SymbolSources
 from .time_units import check_time_unit
 
-__all__ = ["DeclaredSource"]
+__all__ = ["DeclaredSource", "no_label"]
+
+
+def no_label(item: Any) -> None:
+    """Items not named in messages (a DataFrame)."""
+    return None
 
 
 class DeclaredSource(TableSource):
@@ -37,16 +42,14 @@ class DeclaredSource(TableSource):
             symbol=symbol,
             owner=type(self).__name__,
             convert=self._item,
-            describe=self._describe,
+            describe=type(self).label,  # a plain function: the source pickles to stable bytes
         )
 
     def _item(self, item: Any) -> Any:
         """The item as kept (a Path, a DataFrame); TypeError when it is none."""
         return item
 
-    def _describe(self, item: Any) -> str | None:
-        """How an item is named in messages (a path), or None."""
-        return None
+    label: Callable[[Any], str | None] = staticmethod(no_label)  # how messages name an item
 
     @property
     def declared_symbol(self) -> str | None:

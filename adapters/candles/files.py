@@ -22,8 +22,7 @@ class FileCandles(DeclaredSource):
     def _item(self, item: Any) -> Path:
         return Path(item)
 
-    def _describe(self, item: Any) -> str:
-        return str(item)
+    label = staticmethod(str)
 
     def _load(self, symbol: str) -> CandleTable:
         file = self._sources.get(symbol)
