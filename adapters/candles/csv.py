@@ -14,7 +14,7 @@ from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTa
 from .column_map import ColumnMap
 from .fields import table_from_fields
 from .files import FileCandles
-from .time_units import check_time_unit, iso_hint
+from .time_units import TimeUnit, check_time_unit, iso_hint
 
 __all__ = ["CsvCandles", "read_csv_table"]
 
@@ -27,7 +27,7 @@ def read_csv_table(
     step_ms: int = 60_000,
     columns: Mapping[str, str] | None = None,
     ignore: Collection[str] | str = (),
-    time_unit: str | None = None,
+    time_unit: TimeUnit | None = None,
 ) -> CandleTable:
     """Load and validate one CSV; errors name the file, the row (file line) and the field."""
     check_time_unit(time_unit)

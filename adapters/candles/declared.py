@@ -10,7 +10,7 @@ from backtestkit.actors.market.table_source import TableSource
 
 from .column_map import ColumnMap
 from .symbols import SymbolSources
-from .time_units import check_time_unit
+from .time_units import TimeUnit, check_time_unit
 
 __all__ = ["DeclaredSource", "no_label"]
 
@@ -31,7 +31,7 @@ class DeclaredSource(TableSource):
         symbol: str | None = None,
         columns: Mapping[str, str] | None = None,
         ignore: Collection[str] | str = (),
-        time_unit: str | None = None,
+        time_unit: TimeUnit | None = None,
     ) -> None:
         super().__init__()
         check_time_unit(time_unit)

@@ -19,6 +19,7 @@ from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTa
 from .column_map import TIMESTAMP_NAMES, ColumnMap
 from .declared import DeclaredSource
 from .fields import table_from_fields
+from .time_units import TimeUnit
 
 __all__ = ["DataFrameCandles", "read_frame_table"]
 
@@ -64,7 +65,7 @@ def read_frame_table(
     origin: str = "DataFrame",
     columns: Mapping[str, str] | None = None,
     ignore: Collection[str] | str = (),
-    time_unit: str | None = None,
+    time_unit: TimeUnit | None = None,
 ) -> CandleTable:
     """Validate one DataFrame's candles; errors name `origin`, the row position, the field."""
     layout = ColumnMap(dict(columns or {}), ignore)

@@ -14,7 +14,7 @@ from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTa
 from .column_map import ColumnMap
 from .fields import table_from_fields
 from .files import FileCandles
-from .time_units import check_time_unit
+from .time_units import TimeUnit, check_time_unit
 
 __all__ = ["ParquetCandles", "read_parquet_table"]
 
@@ -25,7 +25,7 @@ def read_parquet_table(
     step_ms: int = 60_000,
     columns: Mapping[str, str] | None = None,
     ignore: Collection[str] | str = (),
-    time_unit: str | None = None,
+    time_unit: TimeUnit | None = None,
 ) -> CandleTable:
     """Load and validate one Parquet file; errors name the file, the row (from 0), the field."""
     try:
