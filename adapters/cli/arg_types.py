@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["iso_instant", "positive_int"]
+__all__ = ["iso_instant", "positive_int", "symbol_name"]
 
 
 def positive_int(text: str) -> int:
@@ -30,3 +30,12 @@ def iso_instant(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+def symbol_name(text: str) -> str:
+    """A market symbol: not empty, no surrounding spaces (a file source names its symbol)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a symbol such as BTCUSD, got {text!r}")
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(f"has surrounding spaces: {text!r}")
+    return text
