@@ -71,3 +71,20 @@ def test_exchange_sim_then_live_with_the_ccxt_broker(tmp_path: Path) -> None:
         assert entry["filled"] == exit_["filled"] > 0
     assert len(orders) == 2 * len(traded)  # nothing else was sent
     assert btc == 0  # the run ended flat: no position left on the exchange
+
+    # parity adds what the exchange filled beside what each signal said
+    subprocess.run(
+        [*CLI, "parity", "state", "--script", str(SCHEMAS), "--report", "parity.md", "--quiet"],
+        cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    report = (tmp_path / "parity.md").read_text()
+    section = report.split("## Fills: signal vs exchange")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| sma-cross")]
+    assert len(rows) == len(traded)
+    for line, result in zip(rows, traded, strict=True):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        entry = by_id[client_order_id(result["signal"]["id"], "entry")]
+        assert cells[0] == result["signal"]["id"]
+        assert cells[2] == f"{result['signal']['price_open']:.8g} / {entry['average']:.8g}"
+        gap, timing, slippage, fees = map(float, cells[6:10])
+        assert gap == pytest.approx(timing + slippage + fees, abs=2e-4)
