@@ -193,10 +193,27 @@ class BrokerActor:
             amount = checked_amount(self.sizing(pending, price, rules), price, rules)
         except OrderRejected as exc:
             return self._refuse(pending, exc.reason, str(exc))
+        try:
+            await self._order(pending.id, "entry", side, amount, price, when, rules)
+        except OrderRejected as exc:
+            return self._refuse(pending, exc.reason, str(exc))
+        return None
+
+    async def _order(
+        self,
+        signal_id: str,
+        leg: str,
+        side: OrderSide,
+        amount: float,
+        price: float,
+        when: int,
+        rules: MarketRules,
+    ) -> OrderReport:
+        """Journal the intent, then send; a refusal is journaled too (never sent again)."""
         request = OrderRequest(
-            client_id=client_order_id(pending.id, "entry"),
-            signal_id=pending.id,
-            leg="entry",
+            client_id=client_order_id(signal_id, leg),
+            signal_id=signal_id,
+            leg=leg,
             market=rules.symbol,
             side=side,
             amount=amount,
@@ -205,11 +222,10 @@ class BrokerActor:
         )
         self.journal.intent(request)
         try:
-            await self._send(request)
+            return await self._send(request)
         except OrderRejected as exc:
             self.journal.reject(request.client_id, exc.reason)
-            return self._refuse(pending, exc.reason, str(exc))
-        return None
+            raise
 
     def held(self, rules: MarketRules) -> dict[str, float]:
         """Signal id -> the base amount its filled orders hold (signed: buys add); kept up to
@@ -249,21 +265,10 @@ class BrokerActor:
             price = self.last_price
             if price is None:
                 price = self.journal.intents[client_order_id(signal_id, "entry")].price
-            request = OrderRequest(
-                client_id=client_order_id(signal_id, leg),
-                signal_id=signal_id,
-                leg=leg,
-                market=rules.symbol,
-                side="sell" if amount > 0 else "buy",
-                amount=size,
-                price=price,
-                at=when,
-            )
-            self.journal.intent(request)
+            side: OrderSide = "sell" if amount > 0 else "buy"
             try:
-                await self._send(request)
+                await self._order(signal_id, leg, side, size, price, when, rules)
             except OrderRejected as exc:
-                self.journal.reject(request.client_id, exc.reason)
                 self.blocked = f"exit of signal {signal_id} refused: {exc}"
                 await self._error(exc)
 

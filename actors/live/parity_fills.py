@@ -65,12 +65,12 @@ def fill_gaps(
     out = []
     for result in closed:
         signal = result["signal"]
-        legs = by_signal.get(signal["id"])
-        if legs is None or not legs["entry"] or not legs["exit"]:
+        found = by_signal.get(signal["id"])
+        if found is None or not found["entry"] or not found["exit"]:
             continue
         sign = 1.0 if signal["position"] == "long" else -1.0
-        amount, entry, entry_fee, entry_at = _average(legs["entry"])
-        _, exit_, exit_fee, exit_at = _average(legs["exit"])
+        amount, entry, entry_fee, entry_at = _average(found["entry"])
+        _, exit_, exit_fee, exit_at = _average(found["exit"])
         opened, closed_at = float(signal["price_open"]), float(result["current_price"])
         gross_engine = sign * (closed_at - opened) / opened * 100
         gross_fill = sign * (exit_ - entry) / entry * 100

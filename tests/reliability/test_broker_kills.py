@@ -20,7 +20,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 import traceback
 from collections import Counter
 from pathlib import Path
@@ -34,6 +33,7 @@ from backtestkit.adapters.candles.ccxt import import_ccxt
 
 from . import broker_worker
 from .exchange_server import START_MS, ExchangeServer, exchange_server
+from .test_crash_injection import _wait
 
 PER_STEP = int(os.environ.get("BACKTESTKIT_BROKER_KILLS", "50"))
 RANDOM_KILLS = int(os.environ.get("BACKTESTKIT_BROKER_RANDOM_KILLS", "60"))
@@ -94,18 +94,6 @@ class Bot:
         path = self.state_dir / "signal" / f"BTCUSD_{broker_worker.STRATEGY}" / "BTCUSD.json"
         value: dict[str, Any] | None = orjson.loads(path.read_bytes()) if path.exists() else None
         return value
-
-
-def _wait(pid: int, kill_after_s: float | None) -> int:
-    if kill_after_s is not None:
-        deadline = time.monotonic() + kill_after_s
-        while time.monotonic() < deadline:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return status
-            time.sleep(0.002)
-        os.kill(pid, signal.SIGKILL)
-    return os.waitpid(pid, 0)[1]
 
 
 def test_sigkill_at_every_journal_step_and_at_random(tmp_path: Path) -> None:
