@@ -68,6 +68,9 @@ class InstantExchange:
     async def cancel(self, market: str, client_id: str) -> OrderReport | None:
         return self.orders.get(client_id)
 
+    async def balance(self, asset: str) -> float | None:
+        return None
+
     async def position(self, rules: MarketRules) -> float | None:
         return self.base
 

@@ -23,6 +23,8 @@ import structlog
 from backtestkit.bus import Bus, SignalRow, TickResult
 
 from ..core.config import get_config
+from ..core.registry import registry
+from ..core.sizing import PositionSize
 from .errors import BrokerError, OrderRejected, PositionMismatch, TransientOrderError
 from .journal import OrderJournal
 from .orders import MarketRules, OrderReport, OrderRequest, OrderSide, client_order_id
@@ -60,7 +62,7 @@ class BrokerActor:
         *,
         symbol: str,
         bus: Bus,
-        sizing: Sizing | None = None,
+        sizing: Sizing | str | None = None,
         block_on_mismatch: bool = True,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
@@ -68,7 +70,16 @@ class BrokerActor:
         self.journal = journal
         self.symbol = symbol
         self.bus = bus
-        self.sizing = sizing or quote_amount_sizing
+        self.sizing: Sizing | None = None if isinstance(sizing, str) else sizing
+        self.sizing_name = sizing if isinstance(sizing, str) else None
+        if self.sizing_name is not None:
+            method = registry.sizing(self.sizing_name).method
+            if method != "fixed_percentage":
+                raise ValueError(
+                    f"sizing {self.sizing_name!r} uses {method}: the broker sizes orders with "
+                    "fixed_percentage (balance and stop-loss known at entry); pass "
+                    "sizing=callable(row, price, rules) -> amount for other methods"
+                )
         self.block_on_mismatch = block_on_mismatch
         self.sleep = sleep
         self.blocked: str | None = None  # why new entries are refused, when they are
@@ -190,9 +201,11 @@ class BrokerActor:
         price = pending.price_open
         side: OrderSide = "buy" if pending.position == "long" else "sell"
         try:
-            amount = checked_amount(self.sizing(pending, price, rules), price, rules)
+            amount = checked_amount(await self._quantity(pending, price, rules), price, rules)
         except OrderRejected as exc:
             return self._refuse(pending, exc.reason, str(exc))
+        except ValueError as exc:  # the sizing schema's own checks
+            return self._refuse(pending, "sizing_failed", str(exc))
         try:
             await self._order(pending.id, "entry", side, amount, price, when, rules)
         except OrderRejected as exc:
@@ -226,6 +239,20 @@ class BrokerActor:
         except OrderRejected as exc:
             self.journal.reject(request.client_id, exc.reason)
             raise
+
+    async def _quantity(self, row: SignalRow, price: float, rules: MarketRules) -> float:
+        """The sizing callable's amount, the sizing schema's (fixed_percentage of the free
+        quote balance), or CC_BROKER_QUOTE_AMOUNT of quote."""
+        if self.sizing is not None:
+            return self.sizing(row, price, rules)
+        if self.sizing_name is None:
+            return quote_amount_sizing(row, price, rules)
+        balance = await self._retrying(lambda: self.broker.balance(rules.quote))
+        if balance is None:
+            raise OrderRejected("sizing_failed", f"{rules.symbol}: no {rules.quote} balance known")
+        return PositionSize.fixed_percentage(
+            self.symbol, balance, price, row.price_stop_loss, sizing=self.sizing_name
+        )
 
     def held(self, rules: MarketRules) -> dict[str, float]:
         """Signal id -> the base amount its filled orders hold (signed: buys add); kept up to

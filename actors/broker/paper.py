@@ -32,6 +32,7 @@ class PaperBroker:
         fill: Literal["open", "vwap"] = "open",
         fee_percent: float | None = None,
         slippage_percent: float | None = None,
+        notional_balance: float = 100_000.0,
     ) -> None:
         if fill not in ("open", "vwap"):
             raise ValueError(f"PaperBroker: fill must be 'open' or 'vwap', got {fill!r}")
@@ -41,6 +42,7 @@ class PaperBroker:
         self.fee_percent = fee_percent
         self.slippage_percent = slippage_percent
         self.orders: dict[str, tuple[OrderRequest, OrderReport]] = {}
+        self.notional_balance = notional_balance  # what a sizing schema sizes against
 
     @classmethod
     def for_exchange(
@@ -122,6 +124,9 @@ class PaperBroker:
         canceled = replace(report, status="canceled")
         self.orders[client_id] = (request, canceled)
         return canceled
+
+    async def balance(self, asset: str) -> float | None:
+        return self.notional_balance
 
     async def position(self, rules: MarketRules) -> float | None:
         return None

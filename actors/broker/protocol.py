@@ -23,6 +23,10 @@ class Broker(Protocol):
 
     async def cancel(self, market: str, client_id: str) -> OrderReport | None: ...
 
+    async def balance(self, asset: str) -> float | None:
+        """The free amount of `asset` (sizing reads the quote's); None when unknown."""
+        ...
+
     async def position(self, rules: MarketRules) -> float | None:
         """The base asset held (free + locked); None when the broker cannot tell."""
         ...

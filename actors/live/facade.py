@@ -134,7 +134,9 @@ class LiveMode:
             broker_actor = broker
         elif broker is not None:
             journal = OrderJournal(store.path("broker", f"{symbol_name}_{strategy}.jsonl"))
-            broker_actor = BrokerActor(broker, journal, symbol=symbol, bus=self.bus)
+            broker_actor = BrokerActor(
+                broker, journal, symbol=symbol, bus=self.bus, sizing=strategy_schema.sizing
+            )
         ticker = MinuteTicker(
             machine,
             state,

@@ -190,6 +190,13 @@ class CcxtBroker:
             raise self._typed(exc) from exc
         return self._report(order, client_id)
 
+    async def balance(self, asset: str) -> float | None:
+        try:
+            balance = await self.exchange.fetch_balance()
+        except self._ccxt.BaseError as exc:
+            raise self._typed(exc) from exc
+        return float((balance.get(asset) or {}).get("free") or 0.0)
+
     async def position(self, rules: MarketRules) -> float | None:
         try:
             balance = await self.exchange.fetch_balance()

@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from reliability.exchange_server import ExchangeServer, exchange_server
 
-from backtestkit.actors import set_config
+from backtestkit.actors import add_sizing, set_config
 from backtestkit.actors.broker import (
     BrokerActor,
     OrderJournal,
     OrderRejected,
+    PaperBroker,
     PositionMismatch,
     TransientOrderError,
     client_order_id,
@@ -48,7 +49,9 @@ def own_server() -> Iterator[ExchangeServer]:
 
 
 class Harness:
-    def __init__(self, server: ExchangeServer, root: Path, secret: str = "secret") -> None:
+    def __init__(
+        self, server: ExchangeServer, root: Path, secret: str = "secret", sizing: str | None = None
+    ) -> None:
         self.server = server
         self.bus = Bus()
         self.errors: list[BaseException] = []
@@ -58,7 +61,12 @@ class Harness:
         self.secret = secret
         self.broker = self._broker()
         self.actor = BrokerActor(
-            self.broker, self.journal, symbol="BTCUSD", bus=self.bus, sleep=self._sleep
+            self.broker,
+            self.journal,
+            symbol="BTCUSD",
+            bus=self.bus,
+            sleep=self._sleep,
+            sizing=sizing,
         )
 
     def _broker(self) -> CcxtBroker:  # one per event loop: each settle runs in its own
@@ -226,3 +234,25 @@ def test_a_wrong_secret_is_refused_by_the_server(server: ExchangeServer, tmp_pat
     assert len(h.errors) == 1 and not isinstance(h.errors[0], OrderRejected | TransientOrderError)
     assert "Signature for this request is not valid" in str(h.errors[0])
     assert h.orders("forged") == {}
+
+
+def test_a_sizing_schema_sizes_from_the_free_quote_balance(
+    own_server: ExchangeServer, tmp_path: Path
+) -> None:
+    add_sizing("tenth", method="fixed_percentage", risk_percentage=0.1)
+    h = Harness(own_server, tmp_path, sizing="tenth")
+    assert h.settle(long_row("sized")) is None
+    # 100 000 USD x 0.1 % / |8300 - 8217| = 1.2048192... BTC, down to the step 0.00001
+    assert h.orders("sized")["entry"]["filled"] == 1.20481
+
+
+def test_a_sizing_method_the_broker_cannot_feed_is_refused_at_start(tmp_path: Path) -> None:
+    add_sizing("kelly", method="kelly_criterion")
+    with pytest.raises(ValueError, match="sizing 'kelly' uses kelly_criterion"):
+        BrokerActor(
+            PaperBroker(lambda s, t: None),  # type: ignore[arg-type,return-value]
+            OrderJournal(tmp_path / "o.jsonl"),
+            symbol="BTCUSD",
+            bus=Bus(),
+            sizing="kelly",
+        )
