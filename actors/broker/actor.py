@@ -153,7 +153,7 @@ class BrokerActor:
             await self._error(exc)
             return None
         try:
-            if not await self._resolve():
+            if not await self._resolve(pending):
                 return None  # an intent is still unknown: act once the exchange answers
             refused = await self._enter(pending, rules, when)
             await self._exit(pending, rules, when)
@@ -163,12 +163,17 @@ class BrokerActor:
             return None
         return refused
 
-    async def _resolve(self) -> bool:
-        """Adopt every unanswered intent; True when each has a final answer now."""
+    async def _resolve(self, pending: SignalRow | None) -> bool:
+        """Adopt every unanswered intent; True when each has a final answer now. An entry the
+        exchange never saw is sent again only while its signal is still the pending one."""
         for request in self.journal.unanswered():
             report = await self._retrying(
                 lambda r=request: self.broker.lookup(r.market, r.client_id)  # type: ignore[misc]
             )
+            gone = pending is None or pending.id != request.signal_id
+            if report is None and request.leg == "entry" and gone:
+                self.journal.reject(request.client_id, "signal_closed_before_entry")
+                continue
             if report is None:
                 _log.warning("order_resent", client_id=request.client_id, leg=request.leg)
                 try:

@@ -256,3 +256,18 @@ def test_a_sizing_method_the_broker_cannot_feed_is_refused_at_start(tmp_path: Pa
             bus=Bus(),
             sizing="kelly",
         )
+
+
+def test_an_entry_never_sent_is_not_sent_once_its_signal_closed(
+    server: ExchangeServer, tmp_path: Path
+) -> None:
+    set_config(CC_BROKER_RETRY_COUNT=0)
+    server.faults("order:503")
+    h = Harness(server, tmp_path)
+    assert h.settle(long_row("closed-early")) is None  # the entry failed: an error event
+    assert [type(e) for e in h.errors] == [TransientOrderError]
+    assert h.settle(None) is None  # the signal closed meanwhile: no entry, so no exit either
+    assert h.orders("closed-early") == {}
+    cid = client_order_id("closed-early", "entry")
+    assert h.journal.rejections == {cid: "signal_closed_before_entry"}
+    assert h.journal.unanswered() == []
