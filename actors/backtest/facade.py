@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import anyio
 import structlog
 
 from backtestkit.bus import (
@@ -17,6 +16,7 @@ from backtestkit.bus import (
     DoneEvent,
     TickResult,
     current_bus,
+    run_blocking,
     start_detached,
 )
 
@@ -239,14 +239,15 @@ class BacktestMode:
     def run_sync(
         self, symbol: str, *, strategy: str, exchange: str, frame: str
     ) -> builtins.list[TickResult]:
-        """Run to the end in a fresh event loop (scripts, notebooks without a running loop)."""
+        """Run to the end in a fresh event loop: here in a script, on a helper thread when a loop
+        already runs in this one (Jupyter, IPython, `python -m asyncio`)."""
         results: builtins.list[TickResult] = []
 
         async def collect() -> None:
             async for result in self.run(symbol, strategy=strategy, exchange=exchange, frame=frame):
                 results.append(result)
 
-        anyio.run(collect)
+        run_blocking(collect)
         return results
 
     def reset(self) -> None:

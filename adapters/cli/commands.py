@@ -8,13 +8,13 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import anyio
 from rich.console import Console
 
 from backtestkit.actors import Backtest, Live, Walker
 from backtestkit.actors.core import registry
 from backtestkit.actors.live.facade import DEFAULT_STATE_DIR
 from backtestkit.actors.market import CandleDataError, TableSource
+from backtestkit.bus import run_blocking
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
@@ -56,7 +56,7 @@ def _consume(results: AsyncIterator[Any], jsonl: JsonlWriter, each: Callable[[An
         finally:
             await results.aclose()  # type: ignore[attr-defined]
 
-    anyio.run(loop)
+    run_blocking(loop)
 
 
 def _ignore(_result: Any) -> None:
