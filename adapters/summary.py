@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from backtestkit.actors import BacktestStatistics, WalkerResults
+from backtestkit.actors.core import SignalRejections
 
 __all__ = ["backtest_summary", "walker_summary"]
 
@@ -14,10 +17,15 @@ def _fmt(value: float | None, suffix: str = "", sign: str = "+", digits: int = 2
 
 
 def backtest_summary(
-    stats: BacktestStatistics, *, title: str | None = None, results: int | None = None
-) -> Table:
+    stats: BacktestStatistics,
+    *,
+    title: str | None = None,
+    results: int | None = None,
+    rejections: SignalRejections | None = None,
+) -> RenderableType:
     """Closed-signal statistics; PnL figures are net of fees and slippage. `results` is the
-    number of results the run yielded (closed + cancelled), shown when given."""
+    number of results the run yielded (closed + cancelled), shown when given; `rejections`
+    (`Backtest.get_rejections`) adds "signals rejected: N" and the first reasons below."""
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -30,7 +38,9 @@ def backtest_summary(
     table.add_row("average PnL", _fmt(stats.avg_pnl, " %"))
     table.add_row("sharpe ratio", _fmt(stats.sharpe_ratio))
     table.add_row("max drawdown", _fmt(stats.max_drawdown, " pp", ""))
-    return table
+    if not rejections:
+        return table
+    return Group(table, Text(rejections.summary(), style="yellow"))
 
 
 def _sort_key(value: float | None, metric: str) -> float:

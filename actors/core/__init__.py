@@ -26,6 +26,7 @@ from .registry import (
     registry,
     reset_registry,
 )
+from .rejections import SignalRejections
 from .risk import ActivePosition, RiskCheck
 from .schemas import (
     ExchangeCallbacks,
@@ -74,6 +75,7 @@ __all__ = [
     "RiskSchema",
     "RiskValidation",
     "Signal",
+    "SignalRejections",
     "SignalStateMachine",
     "SizingCallbacks",
     "SizingParams",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from importlib import metadata
 from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
@@ -46,11 +47,19 @@ def _outputs(sub: argparse.ArgumentParser, *, html: bool) -> None:
     )
 
 
+def _version() -> str:
+    try:
+        return metadata.version("backtestkit")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Backtest, compare (walk) or run live the strategies a script registers.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -59,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--strategy", required=True, metavar="NAME")
     backtest.add_argument("--exchange", required=True, metavar="NAME")
     backtest.add_argument("--frame", required=True, metavar="NAME")
+    backtest.add_argument(
+        "--allow-rejected",
+        action="store_true",
+        help="exit 0 even when the run rejected signals and closed none (default: exit 3)",
+    )
     _outputs(backtest, html=True)
 
     walk = commands.add_parser("walk", help="backtest a walker's strategies and rank them")

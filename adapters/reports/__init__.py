@@ -1,7 +1,8 @@
 """Report writers beyond the engine's Markdown: the self-contained HTML report and PNG chart.
 
-`write_html` / `write_png` need matplotlib (extra `plot`); it is imported only when a chart is
-drawn, and a missing matplotlib raises ImportError with the install command.
+`write_html` draws interactive charts with plotly (extra `plot`), inlined so the page opens
+offline, and falls back to a matplotlib PNG (extra `png`) or to tables alone; `write_png`
+needs matplotlib. Both are imported only when a chart is drawn.
 """
 
 from .assumptions import simulation_assumptions
