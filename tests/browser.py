@@ -68,17 +68,20 @@ window.addEventListener('load', function () { setTimeout(function () {
 </script>"""
 
 _FRAME = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
-<iframe src="{src}" style="border:0;display:block;width:{width}px;height:{height}px"></iframe>
+{frames}
 <script>
 window.addEventListener('message', function (e) {{
   var pre = document.createElement('pre');
-  pre.id = 'btk-probe';
+  pre.className = 'btk-probe';
   pre.textContent = e.data;
   document.body.appendChild(pre);
 }});
 </script></body></html>"""
+_IFRAME = (
+    '<iframe src="{src}" style="border:0;display:block;width:{width}px;height:{height}px"></iframe>'
+)
 
-_PROBE = re.compile(r'<pre id="btk-probe"[^>]*>(.*?)</pre>', re.S)
+_PROBE = re.compile(r'<pre class="btk-probe"[^>]*>(.*?)</pre>', re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +134,17 @@ def _run(args: list[str], profile: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def probe(page: Path, width: int, height: int = 900) -> BrowserProbe:
-    """Open `page` at `width` x `height` and report errors, overflow and the charts."""
+def _frames(src: str, widths: tuple[int, ...], height: int) -> str:
+    return _FRAME.format(
+        frames="\n".join(_IFRAME.format(src=src, width=w, height=height) for w in widths)
+    )
+
+
+def probe(
+    page: Path, widths: tuple[int, ...] = (1280, 390), height: int = 900
+) -> dict[int, BrowserProbe]:
+    """Open `page` at each window width (one iframe each, `height` px tall) in one Chromium;
+    per width: errors, overflow and the charts."""
     html = page.read_text(encoding="utf-8")
     head = html.index("<head>") + len("<head>")
     body_end = html.rindex("</body>")
@@ -141,25 +153,28 @@ def probe(page: Path, width: int, height: int = 900) -> BrowserProbe:
         copy = Path(scratch, page.name)
         copy.write_text(probed, encoding="utf-8")
         frame = Path(scratch, "frame.html")
-        frame.write_text(_FRAME.format(src=page.name, width=width, height=height), "utf-8")
-        window = _flags(max(width, 500), height + 40)
+        frame.write_text(_frames(page.name, widths, height), "utf-8")
+        window = _flags(max(*widths, 500) + 20, height * len(widths) + 40)
         done = _run([*window, "--dump-dom", frame.as_uri()], scratch)
-    found = _PROBE.search(done.stdout)
-    if found is None:
-        raise AssertionError(
-            f"chromium printed no probe for {page} (rc {done.returncode}): {done.stderr[-2000:]}"
-        )
     import html as html_module
 
-    data = json.loads(html_module.unescape(found.group(1)))
-    return BrowserProbe(
-        width=width,
-        errors=data["errors"],
-        inner_width=data["innerWidth"],
-        scroll_width=data["scrollWidth"],
-        wide=data["wide"],
-        charts=data["charts"],
-    )
+    found: dict[int, BrowserProbe] = {}
+    for match in _PROBE.finditer(done.stdout):
+        data = json.loads(html_module.unescape(match.group(1)))
+        found[data["innerWidth"]] = BrowserProbe(
+            width=data["innerWidth"],
+            errors=data["errors"],
+            inner_width=data["innerWidth"],
+            scroll_width=data["scrollWidth"],
+            wide=data["wide"],
+            charts=data["charts"],
+        )
+    if sorted(found) != sorted(widths):
+        raise AssertionError(
+            f"chromium reported widths {sorted(found)} of {sorted(widths)} for {page} "
+            f"(rc {done.returncode}): {done.stderr[-2000:]}"
+        )
+    return found
 
 
 def screenshot(page: Path, target: Path, width: int, height: int) -> Path:
@@ -168,9 +183,28 @@ def screenshot(page: Path, target: Path, width: int, height: int) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="btk-browser-") as scratch:
         frame = Path(scratch, "frame.html")
-        frame.write_text(_FRAME.format(src=page.resolve().as_uri(), width=width, height=height))
+        frame.write_text(_frames(page.resolve().as_uri(), (width,), height), "utf-8")
         window = _flags(max(width, 500), height)
         done = _run([*window, f"--screenshot={target}", frame.as_uri()], scratch)
     if not target.is_file():
         raise RuntimeError(f"chromium wrote no screenshot of {page}: {done.stderr[-2000:]}")
     return target
+
+
+def main(pages: list[str], out: Path = Path("dump", "screenshots")) -> int:
+    """`python tests/browser.py PAGE.html...`: a 1280 px and a 390 px screenshot of each."""
+    if chromium() is None:
+        print("screenshot: skipped, no chromium on PATH (apt-get install -y chromium)")
+        return 0
+    for name in pages:
+        page = Path(name).resolve()
+        for width in (1280, 390):
+            target = screenshot(page, (out / f"{page.stem}-{width}.png").resolve(), width, 4000)
+            print(f"screenshot: {target.relative_to(Path.cwd().resolve())}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,5 +1,7 @@
-"""The HTML report (adapters/reports): sections, the embedded chart, one row per trade,
-simulation assumptions from the config, self-containment; the PNG export and the equity curve."""
+"""The HTML report (adapters/reports): sections, the charts (plotly, or the static fallback),
+one row per trade, prices by the exchange's format_price, research metrics on a short run,
+simulation assumptions from the config, self-containment; the PNG export and the equity curve.
+(tests/test_browser_reports.py opens the pages in Chromium.)"""
 
 from __future__ import annotations
 
@@ -84,17 +86,25 @@ def aaa() -> None:
     Backtest.run_sync("AAA", strategy="plan", exchange="hand", frame="f")
 
 
-def test_sections_chart_and_one_row_per_trade(aaa: None, tmp_path: Path) -> None:
-    path = write_html("AAA", "plan", tmp_path / "report.html")
+SECTIONS = ["summary", "research", "price", "equity", "trades", "assumptions"]
+TITLES = [
+    "Summary statistics",
+    "Research metrics",
+    "Price, entries and exits",
+    "Equity curve and drawdown",
+    "Trades (oldest first)",
+    "Simulation assumptions",
+]
+
+
+def test_static_fallback_sections_chart_and_one_row_per_trade(aaa: None, tmp_path: Path) -> None:
+    """Without plotly (interactive=False): the equity chart is a PNG, no script at all."""
+    path = write_html("AAA", "plan", tmp_path / "report.html", interactive=False)
     html = path.read_text(encoding="utf-8")
     outline = _outline(html)
-    assert outline.sections == ["summary", "equity", "trades", "assumptions"]
-    assert outline.titles == [
-        "Summary statistics",
-        "Equity curve and drawdown",
-        "Trades (oldest first)",
-        "Simulation assumptions",
-    ]
+    assert outline.sections == SECTIONS
+    assert outline.titles == TITLES
+    assert "The interactive price chart needs plotly: pip install 'backtestkit[plot]'." in html
     [image] = outline.images
     prefix = "data:image/png;base64,"
     assert image.startswith(prefix)
@@ -163,11 +173,23 @@ def test_equity_curve_oldest_first(aaa: None) -> None:
     assert list(curve.timestamps) == sorted(curve.timestamps)
 
 
-def test_missing_matplotlib_is_a_clear_error(aaa: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+def _without(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
+    for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
         monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    monkeypatch.setitem(sys.modules, package, None)  # import package -> ImportError
+
+
+def test_without_plotly_and_matplotlib_tables_only(
+    aaa: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _without(monkeypatch, "plotly")
+    _without(monkeypatch, "matplotlib")
+    html = write_html("AAA", "plan", tmp_path / "plain.html").read_text(encoding="utf-8")
+    outline = _outline(html)
+    assert outline.sections == SECTIONS and outline.images == [] and outline.trade_rows == 3
+    assert "Charts need plotly: pip install 'backtestkit[plot]'." in html
+    assert "<script" not in html
     with pytest.raises(ImportError) as caught:
-        render_html(Backtest.get_data("AAA", "plan"), strategy="plan")
+        write_png("AAA", "plan", tmp_path / "equity.png")
     assert str(caught.value) == MISSING_MATPLOTLIB
-    assert "pip install 'backtestkit[plot]'" in MISSING_MATPLOTLIB
+    assert "pip install 'backtestkit[png]'" in MISSING_MATPLOTLIB

@@ -72,13 +72,6 @@ def _console(*, stderr: bool) -> Console:
 
 
 def backtest(args: argparse.Namespace) -> int:
-    if args.html is not None:
-        from ..reports import require_matplotlib
-
-        try:
-            require_matplotlib()
-        except ImportError as exc:
-            raise UsageError(f"--html: {exc}") from None
     symbol, strategy = args.symbol, args.strategy
     results = _configured(
         lambda: Backtest.run(symbol, strategy=strategy, exchange=args.exchange, frame=args.frame)
@@ -140,6 +133,12 @@ def walk(args: argparse.Namespace) -> int:
         path = Walker.dump(symbol, name, args.report)
         if not args.quiet:
             console.print(f"Markdown report: {path}")
+    if args.html is not None:
+        from ..reports import write_walker_html
+
+        path = write_walker_html(symbol, name, args.html)
+        if not args.quiet:
+            console.print(f"HTML report: {path}")
     return 0
 
 

@@ -31,17 +31,18 @@ def _common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--symbol", required=True, metavar="S", help="symbol to trade, e.g. BTCUSD")
 
 
-def _outputs(sub: argparse.ArgumentParser, *, html: bool) -> None:
+def _outputs(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--jsonl",
         metavar="FILE",
         help="write each result's to_dict() as one JSON line, flushed as it goes ('-': stdout)",
     )
     sub.add_argument("--report", metavar="FILE.md", help="write the Markdown report")
-    if html:
-        sub.add_argument(
-            "--html", metavar="FILE.html", help="write the HTML report (needs extra 'plot')"
-        )
+    sub.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="write the HTML report (interactive charts with extra 'plot', else tables)",
+    )
     sub.add_argument(
         "--quiet", action="store_true", help="no progress bar, no summary, warnings only in logs"
     )
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 even when the run rejected signals and closed none (default: exit 3)",
     )
-    _outputs(backtest, html=True)
+    _outputs(backtest)
 
     walk = commands.add_parser("walk", help="backtest a walker's strategies and rank them")
     _common(walk)
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument(
         "--resume", metavar="DIR", help="keep finished strategies' results; a re-run skips them"
     )
-    _outputs(walk, html=False)
+    _outputs(walk)
 
     live = commands.add_parser("live", help="trade in real time, one tick a minute, until Ctrl-C")
     _common(live)

@@ -12,6 +12,7 @@ from .html import render_html, write_html, write_png
 from .notebook import BacktestView, show
 from .parity_html import render_parity_html, write_parity_html
 from .research_rows import research_rows
+from .walker_html import render_walker_html, write_walker_html
 
 __all__ = [
     "MISSING_MATPLOTLIB",
@@ -21,6 +22,7 @@ __all__ = [
     "equity_png",
     "render_html",
     "render_parity_html",
+    "render_walker_html",
     "require_matplotlib",
     "research_rows",
     "show",
@@ -28,4 +30,5 @@ __all__ = [
     "write_html",
     "write_parity_html",
     "write_png",
+    "write_walker_html",
 ]

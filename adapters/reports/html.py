@@ -136,6 +136,7 @@ def _trades(stats: BacktestStatistics, columns: Sequence[Column], price: PriceFo
         "trades",
         row_classes=["win" if r.pnl.pnl_percentage > 0 else "loss" for r in rows],
         cell_classes=[c.key for c in shown],
+        labelled=True,
     )
 
 

@@ -46,14 +46,17 @@ def table_html(
     *,
     row_classes: Sequence[str] | None = None,
     cell_classes: Sequence[str] | None = None,
+    labelled: bool = False,
 ) -> str:
-    """A table whose cells carry their column label (`data-label`) for the narrow layout."""
+    """A table; `labelled` cells carry their column label (`data-label`), which the narrow
+    layout of a wide table ("trades" class) shows beside each value."""
     head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
     lines = []
     for number, row in enumerate(rows):
         cells = "".join(
-            f'<td{_class(cell_classes[i] if cell_classes else "")} '
-            f'data-label="{escape(header[i])}">{escape(cell)}</td>'
+            f"<td{_class(cell_classes[i] if cell_classes else '')}"
+            + (f' data-label="{escape(header[i])}"' if labelled else "")
+            + f">{escape(cell)}</td>"
             for i, cell in enumerate(row)
         )
         lines.append(f"<tr{_class(row_classes[number] if row_classes else '')}>{cells}</tr>")

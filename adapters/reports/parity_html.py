@@ -35,7 +35,7 @@ def render_parity_html(result: ParityResult) -> str:
     verdict_css = "ok" if result.ok else "diverges"
     sections = [
         f'<section id="{_slug(name)}"><h2>{escape(name)}</h2>'
-        + (table_html(header, rows, "trades") if rows else "<p>(none)</p>")
+        + (table_html(header, rows, "trades", labelled=True) if rows else "<p>(none)</p>")
         + "</section>"
         for name, header, rows in parity_sections(result)
     ]

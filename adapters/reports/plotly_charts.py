@@ -205,6 +205,7 @@ def overlay_equity_plotly(curves: Sequence[tuple[str, EquityCurve]], title: str)
                 mode="lines",
                 line_shape="hv",
                 name=name,
+                meta=f"equity:{name}",
                 hovertemplate=f"{name}<br>%{{x}}<br>%{{y:+.2f}} %<extra></extra>",
             )
         )
