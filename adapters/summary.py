@@ -38,9 +38,10 @@ def backtest_summary(
     table.add_row("average PnL", _fmt(stats.avg_pnl, " %"))
     table.add_row("sharpe ratio", _fmt(stats.sharpe_ratio))
     table.add_row("max drawdown", _fmt(stats.max_drawdown, " pp", ""))
-    if not rejections:
+    if rejections is None:
         return table
-    return Group(table, Text(rejections.summary(), style="yellow"))
+    reasons = Text(rejections.summary(), style="yellow" if rejections else "")
+    return Group(table, reasons)  # print with soft_wrap=True: one reason a line
 
 
 def _sort_key(value: float | None, metric: str) -> float:

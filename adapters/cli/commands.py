@@ -84,7 +84,7 @@ def backtest(args: argparse.Namespace) -> int:
     rejections = Backtest.get_rejections(symbol, strategy)
     if not args.quiet:
         title = f"{strategy} on {symbol}, frame {args.frame}"
-        console.print(backtest_summary(stats, title=title, rejections=rejections))
+        console.print(backtest_summary(stats, title=title, rejections=rejections), soft_wrap=True)
     if args.report is not None:
         path = Backtest.dump(symbol, strategy, args.report)
         if not args.quiet:
