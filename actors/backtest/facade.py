@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 

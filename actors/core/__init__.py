@@ -54,6 +54,7 @@ from .strategy_api import (
     get_date,
     get_mode,
 )
+from .validation import SignalValidationError
 
 __all__ = [
     "ActivePosition",
@@ -77,6 +78,7 @@ __all__ = [
     "Signal",
     "SignalRejections",
     "SignalStateMachine",
+    "SignalValidationError",
     "SizingCallbacks",
     "SizingParams",
     "SizingSchema",
