@@ -71,6 +71,22 @@ def _levels(marks: Sequence[TradeMark], price: str) -> tuple[list[Any], list[Any
     return xs, ys
 
 
+def _markers(name: str, points: Sequence[tuple[int, float, str]], marker: dict[str, Any]) -> Any:
+    """One marker per point (time, price, hover text); `meta` names the trace for tests."""
+    import plotly.graph_objects as go
+
+    return go.Scatter(
+        x=_dates([p[0] for p in points]),
+        y=[p[1] for p in points],
+        mode="markers",
+        name=name,
+        meta=name,
+        hovertext=[p[2] for p in points],
+        hoverinfo="text",
+        marker={**marker, "line": {"color": "white", "width": 1}},
+    )
+
+
 def price_chart_plotly(bars: PriceBars | None, marks: Sequence[TradeMark], title: str) -> str:
     """Candles (or nothing when no candles are at hand) with the take-profit / stop-loss level
     of each trade while it was open, a triangle at each entry and a cross at each exit."""
@@ -106,40 +122,16 @@ def price_chart_plotly(bars: PriceBars | None, marks: Sequence[TradeMark], title
             )
         )
     long = [m.position == "long" for m in marks]
+    entries = {
+        "symbol": ["triangle-up" if up else "triangle-down" for up in long],
+        "color": [_BLUE if up else "#8250df" for up in long],
+        "size": 11,
+    }
+    exits = {"symbol": "x", "color": [_GREEN if m.pnl_pct > 0 else _RED for m in marks], "size": 10}
     fig.add_trace(
-        go.Scatter(
-            x=_dates([m.entry_ms for m in marks]),
-            y=[m.entry_price for m in marks],
-            mode="markers",
-            name="entries",
-            meta="entries",
-            hovertext=[m.entry_text for m in marks],
-            hoverinfo="text",
-            marker={
-                "symbol": ["triangle-up" if up else "triangle-down" for up in long],
-                "color": [_BLUE if up else "#8250df" for up in long],
-                "size": 11,
-                "line": {"color": "white", "width": 1},
-            },
-        )
+        _markers("entries", [(m.entry_ms, m.entry_price, m.entry_text) for m in marks], entries)
     )
-    fig.add_trace(
-        go.Scatter(
-            x=_dates([m.exit_ms for m in marks]),
-            y=[m.exit_price for m in marks],
-            mode="markers",
-            name="exits",
-            meta="exits",
-            hovertext=[m.exit_text for m in marks],
-            hoverinfo="text",
-            marker={
-                "symbol": "x",
-                "color": [_GREEN if m.pnl_pct > 0 else _RED for m in marks],
-                "size": 10,
-                "line": {"color": "white", "width": 1},
-            },
-        )
-    )
+    fig.add_trace(_markers("exits", [(m.exit_ms, m.exit_price, m.exit_text) for m in marks], exits))
     fig.update_layout(meta=title)
     fig.update_xaxes(rangeslider_visible=False, title_text="time (UTC)")
     fig.update_yaxes(title_text="price", tickformat=",.2f", nticks=8)

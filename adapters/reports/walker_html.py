@@ -11,9 +11,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-import structlog
-
 from backtestkit.actors import Walker, WalkerResults
+from backtestkit.actors.core.facade_support import write_report
 from backtestkit.actors.reports import WalkerOverfitting
 from backtestkit.actors.reports.ranking import rank_by_metric
 from backtestkit.actors.walker import WalkerMode
@@ -29,7 +28,6 @@ from .plotly_charts import (
 
 __all__ = ["render_walker_html", "write_walker_html"]
 
-_log = structlog.get_logger("backtestkit.reports")
 _NA = "N/A"
 _NO_PLOTLY = "<p class=\"note\">Charts need plotly: pip install 'backtestkit[plot]'.</p>"
 
@@ -164,10 +162,4 @@ def write_walker_html(
         overfitting=walker_mode.get_overfitting(symbol, walker),
         interactive=interactive,
     )
-    target = Path(path) if path is not None else Path("dump", "walker", f"{walker}.html")
-    if target.suffix != ".html":
-        target = target / f"{walker}.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(html, encoding="utf-8")
-    _log.info("report_saved", path=str(target))
-    return target
+    return write_report(html, "walker", walker, path, ".html")
