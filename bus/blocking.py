@@ -5,6 +5,7 @@ under the caller and cannot be re-entered)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import sys
 import threading
@@ -46,12 +47,16 @@ class _Helper:
         self.error: BaseException | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.scope: anyio.CancelScope | None = None
+        self.cancelled = False
         self.ready = threading.Lock()
+        self.done = threading.Event()  # not Thread.join: an interrupted join marks it stopped
 
     async def main(self) -> None:
         with anyio.CancelScope() as scope:
             with self.ready:
                 self.loop, self.scope = asyncio.get_running_loop(), scope
+                if self.cancelled:  # interrupted before this loop was up
+                    scope.cancel()
             self.value = await self.job()
 
     def run(self) -> None:
@@ -59,11 +64,15 @@ class _Helper:
             anyio.run(self.main)
         except BaseException as exc:
             self.error = exc
+        finally:
+            self.done.set()
 
     def cancel(self) -> None:
         with self.ready:
+            self.cancelled = True
             if self.loop is not None and self.scope is not None:
-                self.loop.call_soon_threadsafe(self.scope.cancel)
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: done
+                    self.loop.call_soon_threadsafe(self.scope.cancel)
 
 
 def run_blocking(job: Callable[[], Awaitable[T]]) -> T:
@@ -77,13 +86,14 @@ def run_blocking(job: Callable[[], Awaitable[T]]) -> T:
     thread = threading.Thread(
         target=context.run, args=(helper.run,), name="backtestkit-run-sync", daemon=True
     )
-    thread.start()
     try:
-        while thread.is_alive():
-            thread.join(0.25)
+        thread.start()
+        while not helper.done.wait(0.25):
+            pass
     except BaseException:
         helper.cancel()
-        thread.join()
+        if thread.ident is not None:
+            helper.done.wait()
         raise
     if helper.error is not None:
         raise helper.error

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import anyio
 import pytest
 from test_readme import ROOT, blocks
 
@@ -134,3 +135,32 @@ def test_run_blocking_in_a_running_loop_keeps_the_callers_engine_and_errors() ->
     with pytest.raises(LookupError, match="from the helper thread"):
         asyncio.run(inside_failing())
     assert not loop_running()
+
+
+def test_interrupting_the_wait_cancels_the_helper_run() -> None:
+    """Ctrl-C (a notebook's stop button) while run_sync waits: the helper thread's run is
+    cancelled, not left running, and the interrupt reaches the caller."""
+    import _thread
+    import signal
+    import threading
+
+    started = threading.Event()
+    finished: list[str] = []
+
+    async def long_job() -> None:
+        started.set()
+        try:
+            await anyio.sleep(30)
+        finally:
+            finished.append("cancelled")
+
+    async def inside() -> None:
+        # as in a Jupyter kernel: SIGINT raises KeyboardInterrupt where the main thread is
+        # (asyncio.run's own handler would only cancel its task)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        threading.Thread(target=lambda: (started.wait(5), _thread.interrupt_main())).start()
+        run_blocking(long_job)
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(inside())
+    assert finished == ["cancelled"]
