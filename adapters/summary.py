@@ -8,6 +8,7 @@ from rich.text import Text
 
 from backtestkit.actors import BacktestStatistics, WalkerResults
 from backtestkit.actors.core import SignalRejections
+from backtestkit.actors.reports.ranking import rank_by_metric
 
 __all__ = ["backtest_summary", "walker_summary"]
 
@@ -44,12 +45,6 @@ def backtest_summary(
     return Group(table, reasons)  # print with soft_wrap=True: one reason a line
 
 
-def _sort_key(value: float | None, metric: str) -> float:
-    if value is None:
-        return float("inf")
-    return value if metric == "max_drawdown" else -value  # a smaller drawdown ranks better
-
-
 def walker_summary(results: WalkerResults) -> Table:
     """The walker's strategies, best first by its metric."""
     table = Table(title=f"{results.walker_name} on {results.symbol}, ranked by {results.metric}")
@@ -63,10 +58,8 @@ def walker_summary(results: WalkerResults) -> Table:
         ("max drawdown", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    ranked = sorted(  # stored newest first: reversed, ties keep the walker's order
-        reversed(results.strategy_results),
-        key=lambda r: _sort_key(r.metric_value, results.metric),
-    )
+    tested = list(reversed(results.strategy_results))  # stored newest first
+    ranked = rank_by_metric(tested, [r.metric_value for r in tested], results.metric)
     for rank, row in enumerate(ranked, 1):
         stats = row.stats
         table.add_row(

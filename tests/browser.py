@@ -58,8 +58,11 @@ window.addEventListener('load', function () { setTimeout(function () {
       if (trace && trace.meta) { traces[trace.meta] = g.querySelectorAll('path.point').length; }
     });
     var box = gd.getBoundingClientRect();
+    var ticks = {};
+    gd.querySelectorAll('.yaxislayer-above .ytick, .yaxislayer-above .y2tick').forEach(
+      function (t) { var axis = t.classList[0]; ticks[axis] = (ticks[axis] || 0) + 1; });
     out.charts[gd.id] = {width: Math.round(box.width), height: Math.round(box.height),
-                         drawn_points: traces,
+                         drawn_points: traces, y_ticks: ticks,
                          data_points: gd.data.reduce(function (acc, t) {
                            if (t.meta) { acc[t.meta] = (t.x || []).length; } return acc; }, {})};
   });

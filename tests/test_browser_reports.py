@@ -56,7 +56,9 @@ def test_hand_market_report_marks_its_three_trades(tmp_path: Path) -> None:
         price = charts[width]["price-chart"]
         assert price["data_points"] == {"entries": 3, "exits": 3}  # type: ignore[index]
         assert price["drawn_points"] == {"entries": 3, "exits": 3}  # type: ignore[index]
-        assert "equity-chart" in charts[width]
+        # the drawdown axis (y2: 0 down to -1.40 pp) is readable: several labelled ticks
+        assert charts[width]["equity-chart"]["y_ticks"]["y2tick"] >= 3  # type: ignore[index]
+        assert charts[width]["equity-chart"]["y_ticks"]["ytick"] >= 3  # type: ignore[index]
 
 
 def test_sma_report_marks_every_entry_and_exit(
