@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio
+from backtestkit.bus import run_blocking
 
 from ..core.registry import registry
 from ..market.candle_sources import CandleSource
@@ -127,5 +127,5 @@ def parity(
             )
         )
 
-    anyio.run(run)
+    run_blocking(run)
     return holder[0]

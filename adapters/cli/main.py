@@ -1,5 +1,6 @@
 """`backtestkit` entry point: exit 0 on success, 2 on a usage or configuration error (one line
-on stderr, no traceback), 1 on a failure while running, 130 when interrupted."""
+on stderr, no traceback), 1 on a failure while running, 3 when a backtest rejected signals and
+closed none, 130 when interrupted."""
 
 from __future__ import annotations
 
