@@ -65,43 +65,26 @@ class CandleWatch:
         if self.data_end is not None:
             return
         limit = get_config().CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES
-        minute = on_minute(when)
         seen = self.exchange.newest_candle.get(self.symbol)
-        stored = self._stored_before(minute) if seen is None else None
-        if seen is not None:
-            since = seen
-        elif stored is not None:  # a table holds all it will ever have: count from its last
-            since = stored
-        else:
-            since = self.started - MINUTE_MS
-        minutes = (minute - since) // MINUTE_MS
+        since = seen if seen is not None else self.started - MINUTE_MS
+        minutes = (on_minute(when) - since) // MINUTE_MS
         if minutes >= limit:
-            raise LiveDataStopped(self._message(minutes, seen, stored, pending))
+            raise LiveDataStopped(self._message(minutes, seen, pending))
 
-    def _stored_before(self, minute: int) -> int | None:
-        """A table-backed exchange's newest one-minute candle at or before `minute`."""
-        if not self.exchange.is_table_backed:
-            return None
-        try:
-            table = self.exchange.table(self.symbol, "1m")
-        except Exception:  # a table that cannot load: every tick's fetch reports why
-            return None
-        index = table.first_after(minute) - 1
-        return int(table.timestamp[index]) if index >= 0 else None
-
-    def _message(
-        self, minutes: int, seen: int | None, stored: int | None, pending: SignalRow | None
-    ) -> str:
+    def _message(self, minutes: int, seen: int | None, pending: SignalRow | None) -> str:
+        exchange = self.exchange
         last = "none since the run started" if seen is None else iso_ms(seen)
-        if stored is not None:
-            last += f" (the exchange's data holds none after {iso_ms(stored)})"
+        if seen is None and exchange.is_table_backed:
+            table = exchange.table(self.symbol, "1m")
+            if table.n:
+                last += f" (the exchange's data ends at {iso_ms(int(table.timestamp[-1]))})"
         held = (
             "no open position"
             if pending is None
             else f"open position {pending.id} stays in the state dir for the next start"
         )
         return (
-            f"live {self.symbol} on exchange {self.exchange.name!r}: no new one-minute candle for "
+            f"live {self.symbol} on exchange {exchange.name!r}: no new one-minute candle for "
             f"{minutes} minute{'' if minutes == 1 else 's'} (CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES)"
             f"; last candle seen: {last}; {held}"
         )

@@ -202,30 +202,3 @@ async def test_the_minutes_without_candles_are_configurable_and_count_from_the_s
         "(CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES); last candle seen: none since the run started; "
         "no open position"
     )
-
-
-@pytest.mark.anyio
-async def test_a_table_holds_all_it_will_have_so_the_minutes_count_from_its_last_candle(
-    tmp_path: Path,
-) -> None:
-    """A table-backed exchange (not a replay) on a clock past its data: the minutes without a
-    candle count from its last one, not from the run's start."""
-    start = LAST + 10 * MIN
-    clock = VirtualClock(start)
-    add_exchange("table", candles=market())
-    add_strategy("hold", interval="1m", get_signal=hold)
-    with capture_logs() as logs, pytest.raises(LiveDataStopped) as raised:
-        await run_live(tmp_path, clock, "table", "hold")
-    assert clock.now() == start + 5 * TTL  # minute LAST + 15
-    assert str(raised.value) == (
-        f"live {SYMBOL} on exchange 'table': no new one-minute candle for 15 minutes "
-        "(CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES); last candle seen: none since the run started "
-        "(the exchange's data holds none after 2024-01-01T00:29:00.000Z); no open position"
-    )
-    warnings = [(e["event"], e.get("count")) for e in logs if e["log_level"] == "warning"]
-    assert warnings == [  # ticks 0 .. 5: each warning once, then its count
-        ("get_signal_failed", None),
-        ("tick_failed", None),
-        ("get_signal_failed", 6),
-        ("tick_failed", 6),
-    ]
