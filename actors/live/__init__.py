@@ -2,6 +2,7 @@
 what live ticked and was served, and `parity` (that recording replayed as a backtest)."""
 
 from .clock import Clock, VirtualClock, WallClock
+from .data_watch import BoundedFeed, LiveDataStopped
 from .facade import DEFAULT_STATE_DIR, Live, LiveMode
 from .parity import ParityResult, parity, parity_async
 from .parity_model import FieldDifference, SignalComparison
@@ -12,11 +13,13 @@ from .ticker import MinuteTicker
 
 __all__ = [
     "DEFAULT_STATE_DIR",
+    "BoundedFeed",
     "Clock",
     "CorruptStateError",
     "FieldDifference",
     "JsonStateStore",
     "Live",
+    "LiveDataStopped",
     "LiveMode",
     "MinuteTicker",
     "ParityResult",

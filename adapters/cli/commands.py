@@ -12,9 +12,9 @@ from rich.console import Console
 
 from backtestkit.actors import Backtest, Live, Walker
 from backtestkit.actors.core import SignalRejections, registry
-from backtestkit.actors.live.facade import DEFAULT_STATE_DIR
+from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
-from backtestkit.bus import run_blocking
+from backtestkit.bus import listen_signal_live, run_blocking
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
@@ -22,6 +22,7 @@ from .analyze import analyze
 from .errors import plain_message
 from .jsonl import JsonlWriter
 from .live_lines import live_line
+from .paper import paper_session, run_summary
 from .parity import parity_command
 from .parser import PROG, UsageError
 
@@ -144,9 +145,15 @@ def walk(args: argparse.Namespace) -> int:
 
 def live(args: argparse.Namespace) -> int:
     symbol, strategy = args.symbol, args.strategy
+    session = paper_session(args)
     results = _configured(
         lambda: Live.run(
-            symbol, strategy=strategy, exchange=args.exchange, state_dir=args.state_dir
+            symbol,
+            strategy=strategy,
+            exchange=args.exchange,
+            state_dir=args.state_dir,
+            clock=None if session is None else session.clock,
+            stop_at=None if session is None else session.stop_ms,
         )
     )
     _preflight(args.exchange, symbol)
@@ -154,17 +161,40 @@ def live(args: argparse.Namespace) -> int:
     with JsonlWriter(args.jsonl) as jsonl:
         stream = sys.stderr if jsonl.to_stdout else sys.stdout
 
+        held: list[Any] = [None]  # the position the last tick left open (restored ones too)
+
+        def track(result: Any) -> None:
+            held[0] = result.signal if result.action in ("opened", "active") else None
+
         def show(result: Any) -> None:
             print(live_line(result), file=stream, flush=True)
 
         if not args.quiet:
+            how = (
+                "Ctrl-C stops (open signals stay on disk for the next start)"
+                if session is None
+                else session.describe()
+            )
             print(
-                f"live: {strategy} on {symbol} via {args.exchange}, state in {state}; "
-                "Ctrl-C stops (open signals stay on disk for the next start)",
+                f"live: {strategy} on {symbol} via {args.exchange}, state in {state}; {how}",
                 file=sys.stderr,
                 flush=True,
             )
-        _consume(results, jsonl, _ignore if args.quiet else show)
+        stop_tracking = listen_signal_live(
+            track, where=lambda r: r.symbol == symbol and r.strategy_name == strategy
+        )
+        try:
+            _consume(results, jsonl, _ignore if args.quiet else show)
+        except LiveDataStopped as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            stop_tracking()
+    if session is not None or args.report is not None:
+        path = Live.dump(symbol, strategy, args.report)
+        if not args.quiet:
+            print(run_summary(Live.get_data(symbol, strategy), held[0]), file=stream)
+            print(f"Markdown report: {path}", file=stream, flush=True)
     return 0
 
 

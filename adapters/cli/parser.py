@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
 from .arg_types import positive_int, symbol_name
+from .live_args import add_replay_arguments
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -96,14 +97,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _outputs(walk)
 
-    live = commands.add_parser("live", help="trade in real time, one tick a minute, until Ctrl-C")
+    live = commands.add_parser(
+        "live",
+        help="trade in real time, one tick a minute, until Ctrl-C; or paper-trade a replay",
+        description="Run a strategy live: one tick every 60 001 ms on the wall clock until "
+        "Ctrl-C (or until the feed served no new candle for CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES "
+        "minutes, default 15: exit 1), or with --replay-from a paper session on a virtual "
+        "clock over the exchange's own candles that ends by itself (then check it with "
+        "'backtestkit parity STATE_DIR --script SCRIPT.py').",
+    )
     _common(live)
     live.add_argument("--strategy", required=True, metavar="NAME")
     live.add_argument("--exchange", required=True, metavar="NAME")
     live.add_argument(
         "--state-dir", metavar="DIR", help="where live state is persisted (default ./dump/data)"
     )
+    add_replay_arguments(live)
     live.add_argument("--jsonl", metavar="FILE", help="also write each result as one JSON line")
+    live.add_argument(
+        "--report",
+        metavar="FILE.md",
+        help="when the run ends: the Markdown report (default for a replay: "
+        "./dump/live/<strategy>.md)",
+    )
     live.add_argument("--quiet", action="store_true", help="do not print each result")
     add_parity_parser(commands)
     add_analyze_parser(commands)
