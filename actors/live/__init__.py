@@ -8,6 +8,8 @@ from .parity_model import FieldDifference, SignalComparison
 from .persistence import CorruptStateError, JsonStateStore
 from .recording import RecordingWriter
 from .recording_reader import Recording, read_recording
+from .restore_checks import ForeignStateError
+from .state_lock import StateDirLock, StateDirLockedError, hold_state_dir
 from .ticker import MinuteTicker
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "Clock",
     "CorruptStateError",
     "FieldDifference",
+    "ForeignStateError",
     "JsonStateStore",
     "Live",
     "LiveMode",
@@ -23,8 +26,11 @@ __all__ = [
     "Recording",
     "RecordingWriter",
     "SignalComparison",
+    "StateDirLock",
+    "StateDirLockedError",
     "VirtualClock",
     "WallClock",
+    "hold_state_dir",
     "parity",
     "parity_async",
     "read_recording",

@@ -66,13 +66,16 @@ class LiveMode:
         clock: Clock | None = None,
         state_dir: str | Path | JsonStateStore | None = None,
         record: bool | RecordingWriter = True,
+        adopt: bool = False,
     ) -> AsyncIterator[TickResult]:
         """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
 
         `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
         `record` (default on) appends the ticks, served candles and results to
         `<state_dir>/recording/<symbol>_<strategy>.rec` for `parity`; a RecordingWriter may be
-        given instead (e.g. with a phase hook).
+        given instead (e.g. with a phase hook). The run holds the state dir's lock (one process
+        at a time); a persisted row naming another exchange, strategy or symbol stops it with
+        ForeignStateError unless `adopt` takes that row over under this run's names.
         """
         configure_logging()  # unless the user configured structlog first
         strategy_schema = registry.strategy(strategy)
@@ -119,7 +122,7 @@ class LiveMode:
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
-        ticker = MinuteTicker(machine, state, clock, recorder=recorder)
+        ticker = MinuteTicker(machine, state, clock, recorder=recorder, adopt=adopt)
         log = instance.log
 
         def log_result(result: TickResult) -> None:  # every live result, idle ones too
