@@ -128,7 +128,11 @@ def live(args: argparse.Namespace) -> int:
     symbol, strategy = args.symbol, args.strategy
     results = _configured(
         lambda: Live.run(
-            symbol, strategy=strategy, exchange=args.exchange, state_dir=args.state_dir
+            symbol,
+            strategy=strategy,
+            exchange=args.exchange,
+            state_dir=args.state_dir,
+            adopt=args.adopt,
         )
     )
     _preflight(args.exchange, symbol)

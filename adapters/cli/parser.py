@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument("--jsonl", metavar="FILE", help="also write each result as one JSON line")
     live.add_argument("--quiet", action="store_true", help="do not print each result")
+    live.add_argument(
+        "--adopt",
+        action="store_true",
+        help="take over persisted signals saved under another exchange, strategy or symbol name",
+    )
     add_parity_parser(commands)
     add_analyze_parser(commands)
     return parser
