@@ -112,6 +112,7 @@ class WalkerMode:
             executor=chosen,
             bus=self.bus,
             record=instance.storage.record,
+            record_failure=instance.storage.record_failure,
             resume=ResumeStore(resume_dir) if resume_dir is not None else None,
         )
         return in_engine(supervisor.run())
