@@ -33,7 +33,9 @@ class ForeignStateError(ValueError):
         self.differences = differences
 
 
-def ownership_differences(row: SignalRow, *, exchange: str, strategy: str, symbol: str) -> list[str]:
+def ownership_differences(
+    row: SignalRow, *, exchange: str, strategy: str, symbol: str
+) -> list[str]:
     """Each name the row holds that differs from the run's, as `field 'row' != run 'value'`."""
     pairs = (
         ("exchangeName", row.exchange_name, exchange),

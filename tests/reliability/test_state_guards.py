@@ -84,14 +84,21 @@ def bot(exchange: str = "paper", *, candles: Any = None) -> list[str]:
     return asked
 
 
-async def first_results(state_dir: Path, exchange: str = "paper", *, adopt: bool = False) -> list[Any]:
+async def first_results(
+    state_dir: Path, exchange: str = "paper", *, adopt: bool = False
+) -> list[Any]:
     """Run "bot" live from START + 1 min until its first transition; that transition."""
     clock = VirtualClock(START + 60_000)
     seen: list[Any] = []
     with anyio.fail_after(10):
         run = Live.run(
-            "BTCUSD", strategy="bot", exchange=exchange, clock=clock, state_dir=state_dir,
-            adopt=adopt, record=False,
+            "BTCUSD",
+            strategy="bot",
+            exchange=exchange,
+            clock=clock,
+            state_dir=state_dir,
+            adopt=adopt,
+            record=False,
         )
         try:
             async for result in run:
@@ -135,9 +142,7 @@ async def test_row_naming_another_symbol_is_refused(tmp_path: Path) -> None:
 
 
 async def test_foreign_scheduled_row_is_refused_too(tmp_path: Path) -> None:
-    scheduled = long_row(
-        id="sched-1", price_open=99.0, exchange_name="old", is_scheduled=True
-    )
+    scheduled = long_row(id="sched-1", price_open=99.0, exchange_name="old", is_scheduled=True)
     before = write_row(tmp_path, scheduled, kind="schedule")
     bot()
     with pytest.raises(ForeignStateError) as caught:
@@ -157,7 +162,11 @@ async def test_adopt_takes_the_row_over_and_monitors_it(tmp_path: Path) -> None:
 
     asked = bot("paper-v2", candles=Risen())
     [closed] = await first_results(tmp_path, "paper-v2", adopt=True)
-    assert (closed.action, closed.close_reason, closed.signal.id) == ("closed", "take_profit", "sig-1")
+    assert (closed.action, closed.close_reason, closed.signal.id) == (
+        "closed",
+        "take_profit",
+        "sig-1",
+    )
     assert closed.signal.exchange_name == "paper-v2"
     assert asked == []
     assert orjson.loads(slot(tmp_path).read_bytes()) is None  # cleared once the close was taken
@@ -189,8 +198,14 @@ async def test_second_process_is_refused_naming_dir_and_pid(tmp_path: Path) -> N
     holder = start_holder(tmp_path)
     try:
         register("second")
-        run = Live.run("BTCUSD", strategy="second", exchange="paper", clock=VirtualClock(START),
-                       state_dir=tmp_path, record=False)
+        run = Live.run(
+            "BTCUSD",
+            strategy="second",
+            exchange="paper",
+            clock=VirtualClock(START),
+            state_dir=tmp_path,
+            record=False,
+        )
         with anyio.fail_after(5), pytest.raises(StateDirLockedError) as caught:
             await run.__aiter__().__anext__()
         assert caught.value.pid == holder.pid
@@ -215,7 +230,10 @@ def test_lock_is_shared_inside_one_process(tmp_path: Path) -> None:
     assert (tmp_path / ".lock").read_text() == f"{os.getpid()} a\n"  # the first holder's name
     first.release()
     first.release()  # idempotent
-    code = "import sys; from backtestkit.actors.live import hold_state_dir; hold_state_dir(sys.argv[1])"
+    code = (
+        "import sys; from backtestkit.actors.live import hold_state_dir; "
+        "hold_state_dir(sys.argv[1])"
+    )
     probe = [sys.executable, "-c", code, str(tmp_path)]
     assert subprocess.run(probe, capture_output=True, timeout=30).returncode == 1
     second.release()
@@ -230,14 +248,23 @@ def test_lock_is_shared_inside_one_process(tmp_path: Path) -> None:
     [
         ({"price_take_profit": 89.62}, "Long: priceTakeProfit (89.62) must be > priceOpen (100.0)"),
         ({"minute_estimated_time": -5}, "minuteEstimatedTime must be a positive integer, got -5"),
-        ({"pending_at": START + 86_400_000},
-         f"pendingAt {START + 86_400_000} is in the future (now {START + 60_000})"),
-        ({"scheduled_at": START + 60_000, "pending_at": START},
-         f"pendingAt {START} is before scheduledAt {START + 60_000}"),
+        (
+            {"pending_at": START + 86_400_000},
+            f"pendingAt {START + 86_400_000} is in the future (now {START + 60_000})",
+        ),
+        (
+            {"scheduled_at": START + 60_000, "pending_at": START},
+            f"pendingAt {START} is before scheduledAt {START + 60_000}",
+        ),
         ({"position": "short"}, "Short: priceTakeProfit (102.0) must be < priceOpen (100.0)"),
     ],
-    ids=["tp-below-entry", "negative-lifetime", "pending-in-future", "pending-before-scheduled",
-         "short-with-long-prices"],
+    ids=[
+        "tp-below-entry",
+        "negative-lifetime",
+        "pending-in-future",
+        "pending-before-scheduled",
+        "short-with-long-prices",
+    ],
 )
 async def test_invalid_restored_row_is_quarantined(
     tmp_path: Path, changes: dict[str, Any], problem: str
@@ -262,8 +289,14 @@ async def test_invalid_restored_row_is_quarantined(
     listen_signal_live(stop_at_third)
     results: list[Any] = []
     with anyio.fail_after(10):
-        async for result in Live.run("BTCUSD", strategy="bot", exchange="paper", clock=clock,
-                                     state_dir=tmp_path, record=False):
+        async for result in Live.run(
+            "BTCUSD",
+            strategy="bot",
+            exchange="paper",
+            clock=clock,
+            state_dir=tmp_path,
+            record=False,
+        ):
             results.append(result)
     assert results == [] and ticks == ["idle"] * 3
     [moved] = [p for p in slot(tmp_path).parent.iterdir() if ".corrupt-" in p.name]

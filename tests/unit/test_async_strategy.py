@@ -4,7 +4,6 @@ suspending one still times out after CC_MAX_SIGNAL_GENERATION_SECONDS; results n
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace

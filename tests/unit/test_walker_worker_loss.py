@@ -46,7 +46,9 @@ def setup(marker: Path, victim: Any) -> list[str]:
 def walk(walker: str, **options: Any) -> dict[str, Any]:
     async def collect() -> dict[str, Any]:
         with anyio.fail_after(180):
-            return {c.strategy_name: c.stats async for c in Walker.run(SYMBOL, walker=walker, **options)}
+            return {
+                c.strategy_name: c.stats async for c in Walker.run(SYMBOL, walker=walker, **options)
+            }
 
     return anyio.run(collect)
 
@@ -58,7 +60,9 @@ def trades(stats: Any) -> list[tuple[int, float]]:
 def test_a_worker_lost_once_costs_nothing(tmp_path: Path) -> None:
     marker = tmp_path / "died"
     names = setup(marker, ws.dies_once)
-    add_walker("twin", strategies=["a", "ref", "c"], exchange="mem", frame="day", metric="total_pnl")
+    add_walker(
+        "twin", strategies=["a", "ref", "c"], exchange="mem", frame="day", metric="total_pnl"
+    )
     add_walker("w", strategies=names, exchange="mem", frame="day", metric="total_pnl")
     expected = walk("twin")
     errors: list[BaseException] = []
