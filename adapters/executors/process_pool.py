@@ -197,11 +197,8 @@ class ProcessPoolWalkerExecutor:
             solo.close()
         for future in futures:
             future.cancel()
-        broken = any(
-            f.done() and not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)
-            for f in futures
-        )
-        if broken:
+        pool = self._pool
+        if pool is not None and not pool._healthy():
             self._drop_pool()
         else:
             self._release_pool()

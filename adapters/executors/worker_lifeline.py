@@ -59,7 +59,10 @@ def _watch(pid: int) -> None:
 
 def start_worker(payload_path: str, walk_pid: int) -> None:
     """Process-pool initializer: tie this worker's life to `walk_pid`, then load the payload."""
-    _die_with_parent()
+    if os.getppid() != walk_pid:
+        # a forkserver child; a worker spawned by the walk itself is not given the signal,
+        # which would fire when the *thread* that started it ends, not the process
+        _die_with_parent()
     if not _alive(walk_pid):
         os._exit(1)
     threading.Thread(target=_watch, args=(walk_pid,), name="walk-watchdog", daemon=True).start()
