@@ -327,7 +327,8 @@ def test_live_refuses_a_foreign_saved_signal_and_adopts_it_when_told(project: Pa
         "from backtestkit.actors.market import Candle\n"
         "class Flat:\n"
         "    def fetch(self, symbol, interval, since, limit):\n"
-        "        return [Candle(since + i * 60_000, 100, 100.5, 99.5, 100, 1) for i in range(limit)]\n"
+        "        times = [since + i * 60_000 for i in range(limit)]\n"
+        "        return [Candle(t, 100, 100.5, 99.5, 100, 1) for t in times]\n"
         "add_exchange('csv', candles=Flat())\n"
         "add_strategy('idle', interval='5m', get_signal=lambda symbol, when: None)\n"
     )
