@@ -354,10 +354,11 @@ def test_live_refuses_a_foreign_saved_signal_and_adopts_it_when_told(project: Pa
     )  # fmt: skip
     try:
         assert process.stderr is not None
-        assert process.stderr.readline().startswith("live: idle on BTCUSD via csv")
-        deadline = time.monotonic() + 30
+        first = process.stderr.readline()
+        assert first.startswith("live: idle on BTCUSD via csv"), first
+        deadline = time.monotonic() + 60
         while orjson.loads(slot.read_bytes())["exchangeName"] != "csv":
-            assert time.monotonic() < deadline
+            assert time.monotonic() < deadline and process.poll() is None, process.poll()
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=30)
