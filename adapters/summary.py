@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -48,6 +49,10 @@ def backtest_summary(
 def walker_summary(results: WalkerResults) -> Table:
     """The walker's strategies, best first by its metric."""
     table = Table(title=f"{results.walker_name} on {results.symbol}, ranked by {results.metric}")
+    if results.failed_strategies:
+        failed = results.failed_strategies
+        names = escape(", ".join(failed))  # a sweep's name holds [...]: not rich markup
+        table.caption = f"FAILED ({len(failed)} of {results.total_strategies}): {names}"
     for name, justify in (
         ("rank", "right"),
         ("strategy", "left"),

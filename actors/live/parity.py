@@ -10,6 +10,7 @@ from typing import Any
 
 from backtestkit.bus import run_blocking
 
+from ..core.path_names import file_name
 from ..core.registry import registry
 from ..market.candle_sources import CandleSource
 from .parity_model import ParityData, compare
@@ -49,7 +50,7 @@ class ParityResult(ParityData):
 
     @property
     def key(self) -> str:
-        return f"{symbol_path_name(self.symbol)}_{self.strategy}"
+        return file_name(f"{symbol_path_name(self.symbol)}_{self.strategy}")
 
 
 def _show(value: Any) -> str:

@@ -14,7 +14,12 @@ from backtestkit.actors import Backtest, Live, Walker
 from backtestkit.actors.core import SignalRejections, registry
 from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
-from backtestkit.bus import listen_signal_live, run_blocking
+from backtestkit.bus import (
+    WalkerCompleteEvent,
+    listen_signal_live,
+    listen_walker_complete,
+    run_blocking,
+)
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
@@ -125,21 +130,33 @@ def walk(args: argparse.Namespace) -> int:
     _preflight(schema.exchange, symbol)
     bars = ProgressBars(enabled=progress_wanted(quiet=args.quiet))
     bars.track_walker(symbol, name, schema.strategies)
-    with JsonlWriter(args.jsonl) as jsonl, bars:
-        _consume(results, jsonl, _ignore)
+    completes: list[WalkerCompleteEvent] = []
+    unsubscribe = listen_walker_complete(
+        completes.append, where=lambda e: e.walker_name == name and e.symbol == symbol
+    )
+    try:
+        with JsonlWriter(args.jsonl) as jsonl, bars:
+            _consume(results, jsonl, _ignore)
+    finally:
+        unsubscribe()
+    failed = completes[-1].failed_strategies if completes else ()
     console = _console(stderr=jsonl.to_stdout)
-    if not args.quiet:
-        console.print(walker_summary(Walker.get_data(symbol, name)))
-    if args.report is not None:
-        path = Walker.dump(symbol, name, args.report)
+    if len(failed) < len(schema.strategies):  # else there is nothing to summarise
         if not args.quiet:
-            console.print(f"Markdown report: {path}")
-    if args.html is not None:
-        from ..reports import write_walker_html
+            console.print(walker_summary(Walker.get_data(symbol, name)))
+        if args.report is not None:
+            path = Walker.dump(symbol, name, args.report)
+            if not args.quiet:
+                console.print(f"Markdown report: {path}")
+        if args.html is not None:
+            from ..reports import write_walker_html
 
-        path = write_walker_html(symbol, name, args.html)
-        if not args.quiet:
-            console.print(f"HTML report: {path}")
+            path = write_walker_html(symbol, name, args.html)
+            if not args.quiet:
+                console.print(f"HTML report: {path}")
+    if failed:
+        print(f"walk: {len(failed)} strategies failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -154,6 +171,7 @@ def live(args: argparse.Namespace) -> int:
             state_dir=args.state_dir,
             clock=None if session is None else session.clock,
             stop_at=None if session is None else session.stop_ms,
+            adopt=args.adopt,
         )
     )
     _preflight(args.exchange, symbol)

@@ -121,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
         "./dump/live/<strategy>.md)",
     )
     live.add_argument("--quiet", action="store_true", help="do not print each result")
+    live.add_argument(
+        "--adopt",
+        action="store_true",
+        help="take over persisted signals saved under another exchange, strategy or symbol name",
+    )
     add_parity_parser(commands)
     add_analyze_parser(commands)
     return parser

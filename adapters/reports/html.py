@@ -20,6 +20,7 @@ from backtestkit.actors import Backtest, BacktestStatistics
 from backtestkit.actors.backtest import BacktestMode
 from backtestkit.actors.core import SignalRejections, registry
 from backtestkit.actors.core.exchange import exchange_actor
+from backtestkit.actors.core.path_names import file_name
 from backtestkit.actors.reports import Column, ResearchMetrics, get_columns
 from backtestkit.actors.reports.columns import visible_columns
 from backtestkit.actors.reports.formatting import iso_ms, signed, to_fixed
@@ -285,9 +286,10 @@ def _run_market(
 
 
 def _target(path: str | Path | None, strategy: str, suffix: str) -> Path:
-    target = Path(path) if path is not None else Path("dump", "backtest", f"{strategy}{suffix}")
+    file = f"{file_name(strategy)}{suffix}"
+    target = Path(path) if path is not None else Path("dump", "backtest", file)
     if target.suffix != suffix:
-        target = target / f"{strategy}{suffix}"
+        target = target / file
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
