@@ -9,6 +9,8 @@ from .parity_model import FieldDifference, SignalComparison
 from .persistence import CorruptStateError, JsonStateStore
 from .recording import RecordingWriter
 from .recording_reader import Recording, read_recording
+from .restore_checks import ForeignStateError
+from .state_lock import StateDirLock, StateDirLockedError, hold_state_dir
 from .ticker import MinuteTicker
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "Clock",
     "CorruptStateError",
     "FieldDifference",
+    "ForeignStateError",
     "JsonStateStore",
     "Live",
     "LiveDataStopped",
@@ -26,8 +29,11 @@ __all__ = [
     "Recording",
     "RecordingWriter",
     "SignalComparison",
+    "StateDirLock",
+    "StateDirLockedError",
     "VirtualClock",
     "WallClock",
+    "hold_state_dir",
     "parity",
     "parity_async",
     "read_recording",

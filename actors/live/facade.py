@@ -70,6 +70,7 @@ class LiveMode:
         state_dir: str | Path | JsonStateStore | None = None,
         record: bool | RecordingWriter = True,
         stop_at: int | datetime | None = None,
+        adopt: bool = False,
         broker: Broker | BrokerActor | None = None,
     ) -> AsyncIterator[TickResult]:
         """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
@@ -82,7 +83,10 @@ class LiveMode:
         `<state_dir>/recording/<symbol>_<strategy>.rec` for `parity`; a RecordingWriter may be
         given instead (e.g. with a phase hook). `stop_at` (ms UTC or an aware datetime) acts
         as `Live.stop` at the first tick at or after it. A replay over `ReplayCandles` ends by
-        itself before its first tick past the data; an open position stays on disk.
+        itself before its first tick past the data; an open position stays on disk. The run
+        holds the state dir's lock (one process at a time); a persisted row naming another
+        exchange, strategy or symbol stops it with ForeignStateError unless `adopt` takes that
+        row over under this run's names.
         """
         configure_logging()  # unless the user configured structlog first
         strategy_schema = registry.strategy(strategy)
@@ -143,6 +147,7 @@ class LiveMode:
             clock,
             recorder=recorder,
             stop_at=_instant_ms(stop_at, "stop_at"),
+            adopt=adopt,
             broker=broker_actor,
         )
         instance.ticker = ticker

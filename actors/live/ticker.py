@@ -17,7 +17,9 @@ from .data_watch import CandleWatch
 from .live_exchange import LiveExchange
 from .persistence import CorruptStateError
 from .recording import RecordingWriter
+from .restore_checks import ForeignStateError
 from .state import LiveState
+from .state_lock import hold_state_dir
 
 __all__ = ["TICK_TTL_MS", "MinuteTicker"]
 
@@ -39,10 +41,12 @@ class MinuteTicker:
         *,
         recorder: RecordingWriter | None = None,
         stop_at: int | None = None,
+        adopt: bool = False,
         broker: BrokerActor | None = None,
     ) -> None:
         self.broker = broker
         self.machine = machine
+        self.adopt = adopt
         self.state = state
         self.clock = clock
         self.recorder = recorder
@@ -63,14 +67,17 @@ class MinuteTicker:
     async def restore(self) -> None:
         """SPEC 11.3 restore, before the first tick: adopt persisted slots, reconcile books."""
         machine, state = self.machine, self.state
+        when = self.clock.now()
         try:
-            pending, scheduled, errors = state.read_slots()
+            pending, scheduled, errors = state.read_slots(when, adopt=self.adopt)
         except CorruptStateError as exc:  # a risk book or partial levels file
             pending, scheduled, errors = None, None, [exc]
+        except ForeignStateError as exc:
+            _log.error("state_row_foreign", error=str(exc))
+            raise
         for error in errors:
             _log.error("state_file_quarantined", error=str(error))
             await machine.refuse(error)
-        when = self.clock.now()
         await machine.adopt(pending, scheduled, when)
         if pending is not None:
             _log.info("position_restored", signal=pending.id, symbol=machine.symbol)
@@ -94,7 +101,22 @@ class MinuteTicker:
         results = self._tick_forever()
         if self.recorder is not None:
             results = self._recorded(results)
-        return self.machine.warnings.flushed_after(results)
+        return self._locked(self.machine.warnings.flushed_after(results))
+
+    async def _locked(self, results: AsyncIterator[TickResult]) -> AsyncGenerator[TickResult, None]:
+        """The state dir is this process's from before the restore until the last write."""
+        machine = self.machine
+        lock = hold_state_dir(
+            self.state.store.base_dir, holder=f"live {machine.symbol}/{machine.schema.name}"
+        )
+        try:
+            async for result in results:
+                yield result
+        finally:
+            closing = getattr(results, "aclose", None)
+            if closing is not None:
+                await closing()
+            lock.release()
 
     async def _recorded(
         self, results: AsyncGenerator[TickResult, None]

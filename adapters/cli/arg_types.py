@@ -19,6 +19,15 @@ def positive_int(text: str) -> int:
     return value
 
 
+def symbol_name(text: str) -> str:
+    """A market symbol: not empty, no surrounding spaces (a file source names its symbol)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a symbol such as BTCUSD, got {text!r}")
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(f"has surrounding spaces: {text!r}")
+    return text
+
+
 def iso_instant(text: str) -> int:
     """An ISO 8601 date or date-time (UTC unless it names an offset), as ms since the epoch."""
     try:
@@ -30,12 +39,3 @@ def iso_instant(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
-
-
-def symbol_name(text: str) -> str:
-    """A market symbol: not empty, no surrounding spaces (a file source names its symbol)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"must be a symbol such as BTCUSD, got {text!r}")
-    if text != text.strip():
-        raise argparse.ArgumentTypeError(f"has surrounding spaces: {text!r}")
-    return text

@@ -8,14 +8,18 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import anyio
 from rich.console import Console
 
 from backtestkit.actors import Backtest, Live, Walker
-from backtestkit.actors.core import registry
+from backtestkit.actors.core import SignalRejections, registry
 from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
-from backtestkit.bus import listen_signal_live
+from backtestkit.bus import (
+    WalkerCompleteEvent,
+    listen_signal_live,
+    listen_walker_complete,
+    run_blocking,
+)
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
@@ -29,7 +33,9 @@ from .paper import paper_session, run_summary
 from .parity import parity_command
 from .parser import PROG, UsageError
 
-__all__ = ["COMMANDS", "backtest", "live", "walk"]
+__all__ = ["COMMANDS", "EXIT_REJECTED", "backtest", "live", "walk"]
+
+EXIT_REJECTED = 3
 
 
 def _configured(start: Callable[[], AsyncIterator[Any]]) -> AsyncIterator[Any]:
@@ -60,7 +66,7 @@ def _consume(results: AsyncIterator[Any], jsonl: JsonlWriter, each: Callable[[An
         finally:
             await results.aclose()  # type: ignore[attr-defined]
 
-    anyio.run(loop)
+    run_blocking(loop)
 
 
 def _ignore(_result: Any) -> None:
@@ -74,13 +80,6 @@ def _console(*, stderr: bool) -> Console:
 
 
 def backtest(args: argparse.Namespace) -> int:
-    if args.html is not None:
-        from ..reports import require_matplotlib
-
-        try:
-            require_matplotlib()
-        except ImportError as exc:
-            raise UsageError(f"--html: {exc}") from None
     symbol, strategy = args.symbol, args.strategy
     results = _configured(
         lambda: Backtest.run(symbol, strategy=strategy, exchange=args.exchange, frame=args.frame)
@@ -89,9 +88,11 @@ def backtest(args: argparse.Namespace) -> int:
     with JsonlWriter(args.jsonl) as jsonl, ProgressBars(enabled=progress_wanted(quiet=args.quiet)):
         _consume(results, jsonl, _ignore)
     console = _console(stderr=jsonl.to_stdout)
+    stats = Backtest.get_data(symbol, strategy)
+    rejections = Backtest.get_rejections(symbol, strategy)
     if not args.quiet:
         title = f"{strategy} on {symbol}, frame {args.frame}"
-        console.print(backtest_summary(Backtest.get_data(symbol, strategy), title=title))
+        console.print(backtest_summary(stats, title=title, rejections=rejections), soft_wrap=True)
     if args.report is not None:
         path = Backtest.dump(symbol, strategy, args.report)
         if not args.quiet:
@@ -99,10 +100,25 @@ def backtest(args: argparse.Namespace) -> int:
     if args.html is not None:
         from ..reports import write_html
 
-        path = write_html(symbol, strategy, args.html)
+        path = write_html(symbol, strategy, args.html, frame=args.frame)
         if not args.quiet:
             console.print(f"HTML report: {path}")
-    return 0
+    return _rejected_exit(rejections, stats.total_signals, allowed=args.allow_rejected)
+
+
+def _rejected_exit(rejections: SignalRejections, closed: int, *, allowed: bool) -> int:
+    """Exit 3 when the run refused signals and closed none: the strategy never traded because
+    its every signal was invalid, which a zero exit would hide."""
+    if not rejections or closed or allowed:
+        return 0
+    first = f"; first: {rejections.first[0]}" if rejections.first else ""
+    print(
+        f"{PROG}: {rejections.count} signals rejected and none closed{first} "
+        "(--allow-rejected exits 0)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return EXIT_REJECTED
 
 
 def walk(args: argparse.Namespace) -> int:
@@ -116,15 +132,33 @@ def walk(args: argparse.Namespace) -> int:
     _preflight(schema.exchange, symbol)
     bars = ProgressBars(enabled=progress_wanted(quiet=args.quiet))
     bars.track_walker(symbol, name, schema.strategies)
-    with JsonlWriter(args.jsonl) as jsonl, bars:
-        _consume(results, jsonl, _ignore)
+    completes: list[WalkerCompleteEvent] = []
+    unsubscribe = listen_walker_complete(
+        completes.append, where=lambda e: e.walker_name == name and e.symbol == symbol
+    )
+    try:
+        with JsonlWriter(args.jsonl) as jsonl, bars:
+            _consume(results, jsonl, _ignore)
+    finally:
+        unsubscribe()
+    failed = completes[-1].failed_strategies if completes else ()
     console = _console(stderr=jsonl.to_stdout)
-    if not args.quiet:
-        console.print(walker_summary(Walker.get_data(symbol, name)))
-    if args.report is not None:
-        path = Walker.dump(symbol, name, args.report)
+    if len(failed) < len(schema.strategies):  # else there is nothing to summarise
         if not args.quiet:
-            console.print(f"Markdown report: {path}")
+            console.print(walker_summary(Walker.get_data(symbol, name)))
+        if args.report is not None:
+            path = Walker.dump(symbol, name, args.report)
+            if not args.quiet:
+                console.print(f"Markdown report: {path}")
+        if args.html is not None:
+            from ..reports import write_walker_html
+
+            path = write_walker_html(symbol, name, args.html)
+            if not args.quiet:
+                console.print(f"HTML report: {path}")
+    if failed:
+        print(f"walk: {len(failed)} strategies failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -141,6 +175,7 @@ def live(args: argparse.Namespace) -> int:
             state_dir=args.state_dir,
             clock=clock,
             stop_at=None if session is None else session.stop_ms,
+            adopt=args.adopt,
             broker=broker,
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from importlib import metadata
 from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
@@ -39,20 +40,28 @@ def _common(sub: argparse.ArgumentParser) -> None:
     )
 
 
-def _outputs(sub: argparse.ArgumentParser, *, html: bool) -> None:
+def _outputs(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--jsonl",
         metavar="FILE",
         help="write each result's to_dict() as one JSON line, flushed as it goes ('-': stdout)",
     )
     sub.add_argument("--report", metavar="FILE.md", help="write the Markdown report")
-    if html:
-        sub.add_argument(
-            "--html", metavar="FILE.html", help="write the HTML report (needs extra 'plot')"
-        )
+    sub.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="write the HTML report (interactive charts with extra 'plot', else tables)",
+    )
     sub.add_argument(
         "--quiet", action="store_true", help="no progress bar, no summary, warnings only in logs"
     )
+
+
+def _version() -> str:
+    try:
+        return metadata.version("backtestkit")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Backtest, compare (walk) or run live the strategies a script registers.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -68,7 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--strategy", required=True, metavar="NAME")
     backtest.add_argument("--exchange", required=True, metavar="NAME")
     backtest.add_argument("--frame", required=True, metavar="NAME")
-    _outputs(backtest, html=True)
+    backtest.add_argument(
+        "--allow-rejected",
+        action="store_true",
+        help="exit 0 even when the run rejected signals and closed none (default: exit 3)",
+    )
+    _outputs(backtest)
 
     walk = commands.add_parser("walk", help="backtest a walker's strategies and rank them")
     _common(walk)
@@ -81,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument(
         "--resume", metavar="DIR", help="keep finished strategies' results; a re-run skips them"
     )
-    _outputs(walk, html=False)
+    _outputs(walk)
 
     live = commands.add_parser(
         "live",
@@ -108,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         "./dump/live/<strategy>.md)",
     )
     live.add_argument("--quiet", action="store_true", help="do not print each result")
+    live.add_argument(
+        "--adopt",
+        action="store_true",
+        help="take over persisted signals saved under another exchange, strategy or symbol name",
+    )
     add_parity_parser(commands)
     add_analyze_parser(commands)
     add_exchange_sim_parser(commands)
