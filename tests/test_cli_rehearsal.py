@@ -78,6 +78,7 @@ def test_exchange_sim_then_live_with_the_ccxt_broker(tmp_path: Path) -> None:
         cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     report = (tmp_path / "parity.md").read_text()
+    assert "Fills: signal vs exchange" in (tmp_path / "parity.html").read_text()
     section = report.split("## Fills: signal vs exchange")[1].split("\n## ")[0]
     rows = [line for line in section.splitlines() if line.startswith("| sma-cross")]
     assert len(rows) == len(traded)
