@@ -66,6 +66,7 @@ from .results import (
     TickResult,
 )
 from .serialize import Serializable, plain
+from .trade_ledger import LedgerRecorder, TradeLedger
 from .topic import Listener, Predicate, Topic, Unsubscribe
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "Closed",
     "DoneEvent",
     "Idle",
+    "LedgerRecorder",
     "Listener",
     "MetricType",
     "Opened",
@@ -92,6 +94,7 @@ __all__ = [
     "SignalRow",
     "TickResult",
     "Topic",
+    "TradeLedger",
     "Unsubscribe",
     "WalkerCompleteEvent",
     "WalkerProgressEvent",
