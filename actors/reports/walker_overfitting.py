@@ -13,6 +13,7 @@ days x trials matrix with 16 blocks, fewer (even, >= 2 days each) on a short fra
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,13 @@ from .overfitting import (
 from .ranking import reference_metric_name, research_best
 from .walker_models import WalkerResults
 
-__all__ = ["WalkerOverfitting", "daily_returns", "overfitting_lines", "walker_overfitting"]
+__all__ = [
+    "WalkerOverfitting",
+    "daily_returns",
+    "overfitting_lines",
+    "trials_overfitting",
+    "walker_overfitting",
+]
 
 _MS_PER_DAY = 86_400_000
 _MAX_BLOCKS = 16
@@ -73,14 +80,25 @@ def walker_overfitting(data: WalkerResults, start_ms: int, end_ms: int) -> Walke
         [daily_returns(r.stats, start_ms, end_ms) for r in results]
         or [np.zeros(end_ms // _MS_PER_DAY - start_ms // _MS_PER_DAY + 1)]
     )
-    trials, days = len(results), matrix.shape[0]
+    names = [r.strategy_name for r in results]
+    return trials_overfitting(names, [r.metric_value for r in results], matrix, data.metric)
+
+
+def trials_overfitting(
+    names: Sequence[str],
+    values: Sequence[float | None],
+    matrix: npt.NDArray[np.float64],
+    metric: str,
+) -> WalkerOverfitting:
+    """The check over trials given as names, metric values and a days x trials matrix of
+    daily returns (one column per name)."""
+    trials, days = len(names), matrix.shape[0]
     blocks = min(_MAX_BLOCKS, days // 4 * 2)
     pbo = None
     if trials >= 2 and blocks >= 2:
         pbo = probability_of_backtest_overfitting(matrix, blocks=blocks).pbo
     best_sharpe = benchmark = deflated = None
-    names = [r.strategy_name for r in results]
-    chosen = research_best(names, [r.metric_value for r in results], data.metric)
+    chosen = research_best(names, values, metric)
     if chosen is not None and trials >= 2 and days >= 2:
         sharpes = [_sharpe(matrix[:, k]) for k in range(trials)]
         variance = float(np.var(sharpes, ddof=1))

@@ -210,6 +210,13 @@ class WalkerMode:
             )
             await self.backtest.stop(symbol, name)
 
+    async def optimize(self, symbol: str, **options: Any) -> Any:
+        """An optuna search whose trials run on this Walker: `walker.optimize.optimize`
+        (`name`, `get_signal`, `space`, `trials`, ..., `storage`, `study_name`)."""
+        from .optimize import optimize  # it builds on this facade
+
+        return await optimize(symbol, walker_mode=self, **options)
+
     def get_data(self, symbol: str, walker: str) -> WalkerResults:
         """SPEC 12.3; raises ValueError "No walker data available ..." before the first result."""
         schema = registry.walker(walker)
