@@ -7,6 +7,7 @@ from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
 from .arg_types import positive_int
+from .optimize_args import add_optimize_parser
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -85,4 +86,5 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--quiet", action="store_true", help="do not print each result")
     add_parity_parser(commands)
     add_analyze_parser(commands)
+    add_optimize_parser(commands)
     return parser
