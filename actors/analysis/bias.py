@@ -220,8 +220,7 @@ def analyze_bias(
             for when in times
             for w in warmups
         ]
-        for future in warming:
-            future.result()
+        guards = [future.result() for future in warming]
         safe = profile == "safe"
         chunks = [RerunChunk(symbol, exchange, safe, part) for part in _chunks(jobs, workers * 2)]
         answers = [d for part in pool.map(rerun_chunk, chunks) for d in part]
@@ -234,4 +233,5 @@ def analyze_bias(
         _log.info("bias_checked", strategy=s.strategy, checked=s.signals_checked,
                   changed=s.signals_changed, idle_checked=s.idle_checked,
                   idle_changed=s.idle_changed)  # fmt: skip
-    return BiasReport(symbol, exchange, frame, profile, warmups, summaries)
+    guard = min(guards, key=lambda g: g.mechanism != "audit-hook")  # the weakest one
+    return BiasReport(symbol, exchange, frame, profile, warmups, summaries, guard.describe())

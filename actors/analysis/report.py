@@ -64,6 +64,7 @@ class BiasReport:
     profile: str
     warmups: tuple[int | None, ...]
     strategies: tuple[StrategyBias, ...]
+    guard: str = ""  # how the re-runs' reads were guarded (`sandbox.Guard.describe`)
 
     def strategy(self, name: str) -> StrategyBias:
         for item in self.strategies:
@@ -93,4 +94,6 @@ class BiasReport:
                 f"{s.strategy:<24} {s.signals_checked:>7} {s.signals_changed:>7} "
                 f"{s.idle_checked:>6} {s.idle_changed:>5}  {first}"
             )
+        if self.guard:
+            out.append(f"re-run reads guarded by {self.guard}")
         return out
