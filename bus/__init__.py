@@ -66,8 +66,8 @@ from .results import (
     TickResult,
 )
 from .serialize import Serializable, plain
-from .trade_ledger import LedgerRecorder, TradeLedger
 from .topic import Listener, Predicate, Topic, Unsubscribe
+from .trade_ledger import LedgerRecorder, TradeLedger
 
 __all__ = [
     "Active",

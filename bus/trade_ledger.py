@@ -26,7 +26,7 @@ def _array(values: Iterable[Any]) -> Any:
 
 
 def _frozen(values: Any, dtype: type) -> Any:
-    out = np.array(values, dtype=dtype)
+    out: Any = np.array(values, dtype=dtype)
     out.flags.writeable = False
     return out
 

@@ -31,7 +31,8 @@ def space(trial):
     return {{"take": trial.suggest_categorical("take", [0.008, 0.012, 0.02]), "stop": 0.01}}
 """
 ARGS = ["--symbol", "BTCUSDT", "--name", "long", "--get-signal", "long_grid", "--space", "space",
-        "--exchange", "mem", "--frame", "day", "--interval", "5m", "--metric", "total_pnl"]  # fmt: skip
+        "--exchange", "mem", "--frame", "day", "--interval", "5m",
+        "--metric", "total_pnl"]  # fmt: skip
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -37,8 +37,8 @@ from ..market.table_source import TableSource
 from ..workers.payload import WorkerPayload, schemas_payload
 from .baseline import Baseline, baseline_decisions
 from .decisions import Decision, first_difference
-from .report import BiasFinding, BiasReport, StrategyBias
 from .idle_sample import DEFAULT_IDLE_SAMPLE, DEFAULT_IDLE_SEED, idle_instants
+from .report import BiasFinding, BiasReport, StrategyBias
 from .rerun import RerunChunk, RerunJob, ready, rerun_chunk, start_worker
 
 __all__ = ["DEFAULT_WARMUPS", "analyze_bias", "check_bias_request"]

@@ -111,7 +111,9 @@ def _code_files(folders: Iterable[str], roots: list[str]) -> Iterator[str]:
                 inner = entry.path
                 if entry.name in _SKIP_DIRS or _within(inner, roots):
                     continue
-                if entry.name == "__pycache__" or os.path.isfile(os.path.join(inner, "__init__.py")):
+                if entry.name == "__pycache__" or os.path.isfile(
+                    os.path.join(inner, "__init__.py")
+                ):
                     pending.append(inner)
             elif entry.name.endswith(CODE_SUFFIXES):
                 count += 1

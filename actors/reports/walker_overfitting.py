@@ -3,11 +3,12 @@
 Every tested strategy (a trial: a configuration tried) becomes a daily return series over the
 walker frame's UTC days: the sum of `pnl_percentage / 100` of its closed signals by the day of
 their close (0 on days without one), over every closed signal of its run (the statistics'
-ledger, not only the newest 250 the reference's report keeps). Its Sharpe ratio is per day (mean / std, ddof=1; 0 for a strategy that never
-traded). The deflated Sharpe ratio is the best strategy's by the walker metric (a tie goes to
-the smallest name, `ranking.research_best`, so registration order does not matter) with
-trials = strategies tested and the variance of all trials' Sharpe ratios; PBO is CSCV over the
-days x trials matrix with 16 blocks, fewer (even, >= 2 days each) on a short frame.
+ledger, not only the newest 250 the reference's report keeps). Its Sharpe ratio is per day (mean
+/ std, ddof=1; 0 for a strategy that never traded). The deflated Sharpe ratio is the best
+strategy's by the walker metric (a tie goes to the smallest name, `ranking.research_best`, so
+registration order does not matter) with trials = strategies tested and the variance of all
+trials' Sharpe ratios; PBO is CSCV over the days x trials matrix with 16 blocks, fewer (even, >=
+2 days each) on a short frame.
 """
 
 from __future__ import annotations

@@ -55,9 +55,7 @@ def open_storage(optuna: Any, storage: Any) -> Any:
         raise ValueError(f"optimize storage {text!r} is a directory; give a journal file path")
     path.parent.mkdir(parents=True, exist_ok=True)
     journal = optuna.storages.journal
-    backend = journal.JournalFileBackend(
-        str(path), lock_obj=journal.JournalFileOpenLock(str(path))
-    )
+    backend = journal.JournalFileBackend(str(path), lock_obj=journal.JournalFileOpenLock(str(path)))
     return optuna.storages.JournalStorage(backend)
 
 

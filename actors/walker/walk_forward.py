@@ -12,18 +12,18 @@ in any backtest, a signal opened inside a window runs to its close, which may fa
 
 The result stitches the test windows as one account holding one position at a time: taken in
 order of their open time, an out-of-sample trade that opens before the previously kept one has
-closed (a test run starts flat while the last fold's position may still be open) is left out
-and counted in `overlaps_skipped`. `signals` holds the kept closed signals (oldest first; of
-each fold only the newest 250 its statistics store), `equity` the cumulative PnL % at each
-kept close over every kept trade (starting at 0 at the first test window), and `statistics`
-SPEC 9.1 over `signals` with every kept trade in its ledger (research metrics count them all).
-The train winner is the best by the walker's metric, a tie going to the smallest strategy
-name (`ranking.research_best`), so the folds do not depend on registration order. A fold whose train walk has no
-best strategy (no strategy had a metric value) has no test run. Walk-forward efficiency is
-`oos_annual / is_annual`: annualised returns as plain sums of PnL (percent) divided by the
-windows' days, times 365; `oos_annual` sums the kept out-of-sample trades over the test
-windows, `is_annual` every train trade of the chosen strategies over the train windows. None when
-`is_annual <= 0`.
+closed (a test run starts flat while the last fold's position may still be open) is left out and
+counted in `overlaps_skipped`. `signals` holds the kept closed signals (oldest first; of each
+fold only the newest 250 its statistics store), `equity` the cumulative PnL % at each kept close
+over every kept trade (starting at 0 at the first test window), and `statistics` SPEC 9.1 over
+`signals` with every kept trade in its ledger (research metrics count them all). The train
+winner is the best by the walker's metric, a tie going to the smallest strategy name
+(`ranking.research_best`), so the folds do not depend on registration order. A fold whose train
+walk has no best strategy (no strategy had a metric value) has no test run. Walk-forward
+efficiency is `oos_annual / is_annual`: annualised returns as plain sums of PnL (percent)
+divided by the windows' days, times 365; `oos_annual` sums the kept out-of-sample trades over
+the test windows, `is_annual` every train trade of the chosen strategies over the train windows.
+None when `is_annual <= 0`.
 """
 
 from __future__ import annotations
@@ -196,34 +196,36 @@ async def walk_forward(
         best = research_best(
             [r.strategy_name for r in ranked], [r.metric_value for r in ranked], schema.metric
         )
-        train = next((r for r in ranked if r.strategy_name == best), None)
+        winner = next((r for r in ranked if r.strategy_name == best), None)
         test_stats = None
-        if train is not None:
+        if winner is not None:
             test_frame = f"{walker}@test:{fold.test_start_ms}-{fold.test_end_ms}"
             _frame(test_frame, fold.test_start_ms, fold.test_end_ms, frame.interval)
-            test_name = f"{test_frame}:{best}"
-            _walker(test_name, [best], schema.exchange, test_frame, schema.metric)
+            test_name = f"{test_frame}:{winner.strategy_name}"
+            _walker(test_name, [winner.strategy_name], schema.exchange, test_frame, schema.metric)
             tested = await _results(walker_mode, symbol, test_name, fold, options)
             test_stats = tested.strategy_results[0].stats
-            is_pnl += float(train.stats.trades.pnl_percentage.sum())
+            is_pnl += float(winner.stats.trades.pnl_percentage.sum())
             is_days += _days(fold.train_start_ms, fold.train_end_ms, step_ms)
             oos_days += _days(fold.test_start_ms, fold.test_end_ms, step_ms)
         results.append(
             FoldResult(
                 fold=fold,
                 best_strategy=best,
-                train_metric=None if train is None else train.metric_value,
-                train_stats=None if train is None else train.stats,
+                train_metric=None if winner is None else winner.metric_value,
+                train_stats=None if winner is None else winner.stats,
                 test_stats=test_stats,
             )
         )
-    tested = [r.test_stats for r in results if r.test_stats is not None]
-    ledger, skipped = _one_position_at_a_time([s.trades for s in tested])
+    test_runs = [r.test_stats for r in results if r.test_stats is not None]
+    ledger, skipped = _one_position_at_a_time([s.trades for s in test_runs])
     kept = Counter(zip(ledger.entry_ms.tolist(), ledger.close_ms.tolist(), strict=True))
     signals: list[Closed] = []
-    for closed in sorted(
-        (c for s in tested for c in s.signal_list), key=lambda c: (c.signal.pending_at, c.close_timestamp)
-    ):
+    by_open = sorted(
+        (c for s in test_runs for c in s.signal_list),
+        key=lambda c: (c.signal.pending_at, c.close_timestamp),
+    )
+    for closed in by_open:
         key = (closed.signal.pending_at, closed.close_timestamp)
         if kept[key] > 0:
             kept[key] -= 1

@@ -1,8 +1,9 @@
 """One process of a shared optuna search: `python search_worker.py JOURNAL TRIALS SEED [ask]`.
 
-Prints "ready", waits for the file JOURNAL.go, then prints the strategies it ran, one a line. With `ask`, it only asks one trial and
-exits without telling it (a search killed mid-batch); with `together`, it waits in its first
-trial until another process holds one too."""
+Prints "ready", waits for the file JOURNAL.go, then prints the strategies it ran, one a line.
+With `ask`, it only asks one trial and exits without telling it (a search killed mid-batch);
+with `together`, it waits in its first trial until another process holds one too.
+"""
 
 from __future__ import annotations
 

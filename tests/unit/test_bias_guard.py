@@ -19,7 +19,7 @@ from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import CsvCandles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-import bias_strategies as bs  # noqa: E402
+import bias_strategies as bs
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
-import itertools
 from itertools import combinations
 
 import numpy as np

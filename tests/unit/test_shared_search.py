@@ -16,7 +16,10 @@ WORKER = HERE / "search_worker.py"
 
 
 def _start(journal: Path, trials: int, seed: int, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
     return subprocess.Popen(
         [sys.executable, str(WORKER), str(journal), str(trials), str(seed), *extra],
         stdout=subprocess.PIPE,
@@ -40,7 +43,9 @@ def _ran(process: subprocess.Popen[str]) -> list[str]:
 
 
 def _study(journal: Path) -> optuna.Study:
-    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(journal))
+    )
     return optuna.load_study(study_name="shared", storage=storage)
 
 

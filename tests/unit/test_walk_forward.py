@@ -22,9 +22,9 @@ from backtestkit.actors import (
     walk_forward,
 )
 from backtestkit.actors.market import MemoryCandles
-from backtestkit.bus import Closed
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker import WalkForwardResult, walk_forward_folds
+from backtestkit.bus import Closed
 
 SYMBOL = "BTCUSDT"
 MINUTE = 60_000
