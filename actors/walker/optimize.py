@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from ..core.registration import add_strategy, add_walker
 from ..core.registry import registry
 from ..reports.ranking import LOWER_IS_BETTER, research_best
 from ..reports.walker import walker_report
-from ..reports.walker_models import WalkerResults, WalkerStrategyResult
+from ..reports.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
 from ..reports.walker_overfitting import (
     WalkerOverfitting,
     daily_returns,
@@ -40,14 +40,21 @@ from ..reports.walker_overfitting import (
     trials_overfitting,
 )
 from . import search_storage
-from .facade import Walker, WalkerMode
 from .sweep import ParameterizedSignal, sweep_name
 
-__all__ = ["MISSING_OPTUNA", "Optimization", "optimize"]
+__all__ = ["MISSING_OPTUNA", "Optimization", "SearchWalker", "run_search"]
 
 MISSING_OPTUNA = (
     "optimize() needs optuna, which is not installed: pip install 'backtestkit[optuna]'"
 )
+
+
+class SearchWalker(Protocol):
+    """What a search runs its batches on (`WalkerMode`)."""
+
+    def run(
+        self, symbol: str, *, walker: str, workers: int = 1, dask: Any = None
+    ) -> AsyncIterator[WalkerProgress]: ...
 
 
 def _optuna() -> Any:
@@ -166,9 +173,10 @@ def _ask(optuna: Any, study: Any, wanted: int, trials: int) -> list[Any]:
     return [t for t in asked if t.number not in surplus]
 
 
-async def optimize(
+async def run_search(
     symbol: str,
     *,
+    walker_mode: SearchWalker,
     name: str,
     get_signal: Callable[..., Any],
     space: Callable[[Any], Mapping[str, Any]],
@@ -183,7 +191,6 @@ async def optimize(
     sampler: Any = None,
     storage: Any = None,
     study_name: str | None = None,
-    walker_mode: WalkerMode = Walker,
 ) -> Optimization:
     """Run the search to `trials` optuna trials in batches of `batch`; see the module
     docstring. `storage` (an RDB URL, a journal file path or an optuna storage) shares the
