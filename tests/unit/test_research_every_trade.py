@@ -182,3 +182,35 @@ def test_anchored_walk_forward_never_stitches_overlapping_positions() -> None:
     ledger = result.statistics.trades
     assert ledger.close_ms.tolist() == [c.close_timestamp for c in result.signals]
     assert result.equity[-1][1] == pytest.approx(sum(c.pnl.pnl_percentage for c in kept))
+
+
+def test_the_overfitting_check_does_not_depend_on_registration_order() -> None:
+    """Two identical strategies tie on every metric and two that never trade tie at 0: the
+    check is the same for every order, and its best strategy is the smallest tied name."""
+    add_exchange("mem", candles=MemoryCandles({SYMBOL: ws.trending_candles()}))
+    add_frame("four-days", start=ws.START, end=ws.START + 4 * DAY - MINUTE)
+    for name, fn in (("b", ws.sma_5_20), ("a", ws.sma_5_20), ("x", ws.never), ("y", ws.never),
+                     ("c", ws.sma_3_12)):  # fmt: skip
+        add_strategy(name, interval="5m", get_signal=fn)
+    checks = []
+    for index, order in enumerate(
+        (["b", "a", "x", "y", "c"], ["y", "c", "a", "x", "b"], ["x", "y", "c", "b", "a"])
+    ):
+        add_walker(f"w{index}", strategies=order, exchange="mem", frame="four-days")
+
+        async def walk(walker: str = f"w{index}") -> None:
+            async for _ in Walker.run(SYMBOL, walker=walker):
+                pass
+
+        anyio.run(walk)
+        checks.append(Walker.get_overfitting(SYMBOL, f"w{index}"))
+    assert checks[0] == checks[1] == checks[2]
+    assert checks[0].trials == 5 and checks[0].pbo is not None
+    first = Walker.get_data(SYMBOL, "w0")
+    values = {r.strategy_name: r.metric_value for r in first.strategy_results}
+    assert values["a"] == values["b"] is not None
+    top = max(v for v in values.values() if v is not None)
+    expected = min(n for n, v in values.items() if v == top)
+    assert checks[0].best_strategy == expected
+    if expected == "a":  # the walker's own best keeps the reference's rule: the earlier of a tie
+        assert first.best_strategy == "b"
