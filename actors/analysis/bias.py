@@ -152,7 +152,7 @@ def _summary(
 ) -> StrategyBias:  # fmt: skip
     changed, first = _changes(baseline.opened, reruns, warmups)
     quiet = (Decision(when, "none") for when in idle.tolist())
-    idle_changed, idle_first = _changes(quiet, reruns, warmups)
+    idle_changed, idle_first = _changes(quiet, reruns, warmups[:1])
     firsts = [f for f in (first, idle_first) if f is not None]
     return StrategyBias(
         strategy,
@@ -176,11 +176,11 @@ def analyze_bias(
     idle_sample: int = DEFAULT_IDLE_SAMPLE,
     seed: int = DEFAULT_IDLE_SEED,
 ) -> BiasReport:
-    """Backtest each strategy, then ask get_signal again at each opened signal's time, and at
-    instants where it answered None (`idle_sample` drawn with `seed`, plus those within one
-    interval before each opened signal: `idle_sample`), on history cut there (one re-run per
-    warm-up length, in `workers` processes) and report the decisions that changed. Strategy
-    functions must be importable by reference."""
+    """Backtest each strategy, then ask get_signal again on history cut there at each opened
+    signal's time (once per warm-up length) and at instants where it answered None (`idle`:
+    `idle_sample` drawn with `seed`, plus those within one interval before each opened signal;
+    with the first warm-up length only), in `workers` processes, and report the decisions
+    that changed. Strategy functions must be importable by reference."""
     names = (strategies,) if isinstance(strategies, str) else tuple(strategies)
     warmups = tuple(warmups)
     check_bias_request(names, exchange, frame, profile, warmups, workers)
@@ -210,15 +210,19 @@ def analyze_bias(
             )
             for name, b in baselines.items()
         }
-        asked = {
-            name: [d.when for d in b.opened] + idle[name].tolist()
+        # an opened signal is asked with every history, a "no signal" instant with the first
+        # (a future peek shows in any cut; the warm-ups probe look-backs, as signals show them)
+        asked = [
+            (name, when, history)
             for name, b in baselines.items()
-        }
+            for times, histories in (([d.when for d in b.opened], warmups),
+                                     (idle[name].tolist(), warmups[:1]))
+            for when in times
+            for history in histories
+        ]  # fmt: skip
         jobs = [
             RerunJob(name, when, None if w is None else when - w * MINUTE_MS)
-            for name, times in asked.items()
-            for when in times
-            for w in warmups
+            for name, when, w in asked
         ]
         guards = [future.result() for future in warming]
         safe = profile == "safe"

@@ -6,7 +6,9 @@ open one. So the analyzer also asks get_signal again at instants where the basel
 None: a seeded uniform sample of them (default 2 000), plus every such instant within one
 strategy interval before each opened signal (where a skipped entry most often sits: the
 strategy wanted in one step earlier). A changed "None -> signal" answer is reported like a
-changed signal.
+changed signal. These instants are asked with the first history length only (by default the
+whole history): a peek at the future shows in any cut, and the shorter warm-ups, which probe
+look-backs, are asked at every opened signal.
 """
 
 from __future__ import annotations
