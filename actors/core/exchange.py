@@ -47,8 +47,9 @@ class ExchangeActor:
         self.schema = schema
         source = schema.candles
         # a TableSource first: the runtime Protocol check costs ~30 us (one per bias re-run)
-        store = isinstance(source, (TableSource, CandleStore))
-        self._store: CandleStore | None = source if store else None
+        self._store: CandleStore | None = (
+            source if isinstance(source, (TableSource, CandleStore)) else None
+        )
         self._is_async = inspect.iscoroutinefunction(getattr(source, "fetch", None))
         self._tables: dict[tuple[str, str], CandleTable] = {}
         self._sane: dict[int, bool] = {}
