@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .arg_types import positive_int
+from .arg_types import positive_int, symbol_name
 
 __all__ = ["add_optimize_parser"]
 
@@ -15,7 +15,9 @@ def add_optimize_parser(commands: Any) -> None:
         "optimize", help="an optuna search over a strategy's parameters, shareable by processes"
     )
     search.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
-    search.add_argument("--symbol", required=True, metavar="S", help="symbol, e.g. BTCUSD")
+    search.add_argument(
+        "--symbol", required=True, type=symbol_name, metavar="S", help="symbol, e.g. BTCUSD"
+    )
     search.add_argument("--name", required=True, metavar="NAME", help="name of the search")
     search.add_argument(
         "--get-signal",

@@ -6,7 +6,7 @@ import argparse
 from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
-from .arg_types import positive_int
+from .arg_types import positive_int, symbol_name
 from .optimize_args import add_optimize_parser
 from .parity_args import add_parity_parser
 
@@ -28,7 +28,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
-    sub.add_argument("--symbol", required=True, metavar="S", help="symbol to trade, e.g. BTCUSD")
+    sub.add_argument(
+        "--symbol",
+        required=True,
+        type=symbol_name,
+        metavar="S",
+        help="symbol to trade, e.g. BTCUSD; a candle file declared for another symbol "
+        "(CsvCandles(path, symbol=...)) refuses it",
+    )
 
 
 def _outputs(sub: argparse.ArgumentParser, *, html: bool) -> None:
