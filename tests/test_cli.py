@@ -334,11 +334,12 @@ def test_live_refuses_a_foreign_saved_signal_and_adopts_it_when_told(project: Pa
     )
     slot = project / "state" / "signal" / "BTCUSD_idle" / "BTCUSD.json"
     slot.parent.mkdir(parents=True)
+    opened = int(time.time() // 60) * 60_000 - 60_000  # a minute ago: far from its 600-min expiry
     saved = {
         "id": "old-1", "position": "long", "priceOpen": 100.0, "priceTakeProfit": 102.0,
         "priceStopLoss": 98.0, "minuteEstimatedTime": 600, "note": "", "symbol": "BTCUSD",
-        "exchangeName": "csv-old", "strategyName": "idle", "scheduledAt": 1786924800000,
-        "pendingAt": 1786924800000, "_isScheduled": False,
+        "exchangeName": "csv-old", "strategyName": "idle", "scheduledAt": opened,
+        "pendingAt": opened, "_isScheduled": False,
     }  # fmt: skip
     slot.write_bytes(orjson.dumps(saved))
     args = ["live", "flat.py", "--symbol", "BTCUSD", "--strategy", "idle",
