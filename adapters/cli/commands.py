@@ -29,6 +29,7 @@ from .errors import plain_message
 from .exchange_sim import exchange_sim_command
 from .jsonl import JsonlWriter
 from .live_lines import live_line
+from .optimize import optimize_command
 from .paper import paper_session, run_summary
 from .parity import parity_command
 from .parser import PROG, UsageError
@@ -227,5 +228,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "live": live,
     "parity": parity_command,
     "analyze": analyze,
+    "optimize": optimize_command,
     "exchange-sim": exchange_sim_command,
 }

@@ -10,6 +10,7 @@ from .analyze_args import add_analyze_parser
 from .arg_types import positive_int, symbol_name
 from .exchange_sim_args import add_exchange_sim_parser
 from .live_args import add_broker_arguments, add_replay_arguments
+from .optimize_args import add_optimize_parser
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -130,5 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_parity_parser(commands)
     add_analyze_parser(commands)
+    add_optimize_parser(commands)
     add_exchange_sim_parser(commands)
     return parser
