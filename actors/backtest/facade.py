@@ -39,7 +39,7 @@ from .frames import timeline
 from .replayer import FrameReplayer
 from .research import frame_research, stats_series
 
-__all__ = ["BACKTEST", "STORED_SIGNALS", "Backtest", "BacktestMode"]
+__all__ = ["BACKTEST", "STORED_SIGNALS", "Backtest", "BacktestMode", "sharing_books"]
 
 _log = structlog.get_logger("backtestkit.backtest")
 STORED_SIGNALS = 250
@@ -63,7 +63,7 @@ class BacktestInstance(Instance):
             del self.closed[STORED_SIGNALS:]
 
 
-async def _sharing_books(
+async def sharing_books(
     results: AsyncIterator[TickResult], risks: list[RiskSchema]
 ) -> AsyncIterator[TickResult]:
     """Hold the strategy's risk books while the run iterates (decision Q12, SPEC 1.4)."""
@@ -107,7 +107,7 @@ class BacktestMode:
         )
         instance.machine = machine
         replayer = FrameReplayer(machine, timeline(frame_schema))
-        results = _sharing_books(replayer.run(), risks)
+        results = sharing_books(replayer.run(), risks)
         return in_context(results, context, recorder=(self.bus.transition, instance.record))
 
     def background(

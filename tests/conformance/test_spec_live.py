@@ -27,7 +27,6 @@ import pytest
 from backtestkit.actors import (
     Closed,
     Live,
-    LiveStatistics,
     Opened,
     Signal,
     SignalRow,
@@ -38,6 +37,7 @@ from backtestkit.actors import (
 from backtestkit.actors.core.registry import registry
 from backtestkit.actors.core.risk import ActivePosition, RiskBook
 from backtestkit.actors.live import JsonStateStore
+from backtestkit.actors.reports import LiveStatistics
 from backtestkit.actors.live.state import LiveRiskBooks
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.live.ticker import TICK_TTL_MS

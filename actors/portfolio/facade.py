@@ -1,0 +1,327 @@
+"""The Portfolio facade: many symbols (and strategies) of one exchange and frame on one clock,
+sharing risk books and, with `capital`, one cash account (see clock, lane, gate, ledger)."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import anyio
+import structlog
+
+from backtestkit.bus import Bus, Closed, RiskEvent, TickResult, current_bus, start_detached
+
+from ..backtest.facade import sharing_books
+from ..backtest.frames import timeline
+from ..core.context import ExecutionContext
+from ..core.engine import EngineLocal, engine_bound
+from ..core.exchange import exchange_actor
+from ..core.facade_support import in_engine, write_report
+from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.logs import configure_logging
+from ..core.registry import registry
+from ..core.risk import risk_books
+from ..core.schemas import RiskSchema
+from ..core.strategy import SignalStateMachine
+from ..reports.schedule import Schedule
+from .clock import PortfolioClock
+from .gate import CashDesk, PortfolioGate
+from .lane import SymbolLane
+from .ledger import CashLedger
+from .models import PortfolioRejection, PortfolioStatistics
+from .prices import last_close
+from .report import portfolio_report
+from .sizing import EntrySizer
+from .statistics import portfolio_statistics
+
+__all__ = ["PORTFOLIO", "Portfolio", "PortfolioMode"]
+
+_log = structlog.get_logger("backtestkit.portfolio")
+Strategies = str | Sequence[str]
+_CASH_COMMENTS = ("insufficient cash", "position sizing")
+
+
+def _names(symbols: Sequence[str], strategy: Strategies) -> tuple[list[str], list[str]]:
+    if isinstance(symbols, str):
+        symbols = [symbols]
+    strategies = [strategy] if isinstance(strategy, str) else list(strategy)
+    for label, names in (("symbols", list(symbols)), ("strategies", strategies)):
+        if not names:
+            raise ValueError(f"portfolio: no {label} given")
+        for name in names:
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"portfolio: {label} must be non-empty strings, got {name!r}")
+        seen = [name for i, name in enumerate(names) if name in names[:i]]
+        if seen:
+            raise ValueError(f"portfolio: {label[:-1]} {seen[0]!r} given twice")
+    return list(symbols), strategies
+
+
+class PortfolioInstance(Instance):
+    def __init__(self, symbol: str, name: str) -> None:
+        super().__init__(symbol, name)
+        self.symbols: list[str] = []
+        self.strategies: list[str] = []
+        self.lanes: list[SymbolLane] = []
+        self.closed: dict[tuple[str, str], list[Closed]] = {}
+        self.rejections: list[PortfolioRejection] = []
+        self.ledger: CashLedger | None = None
+        self.desk: CashDesk | None = None
+        self.profiles: dict[str, set[str]] = {}
+        self.clock: PortfolioClock | None = None
+
+    def record(self, result: TickResult) -> None:
+        """A transition: a close of one of this portfolio's open signals."""
+        if type(result) is not Closed or not result.backtest:
+            return
+        lane = self.clock.current if self.clock is not None else None
+        if lane is None or lane.machine.symbol != result.symbol:
+            return  # another run's close of the same strategy and symbol
+        kept = self.closed.get((result.strategy_name, result.symbol))
+        if kept is None or lane.machine.schema.name != result.strategy_name:
+            return
+        kept.append(result)
+        if self.ledger is not None and self.ledger.close(result) is not None:
+            assert self.desk is not None
+            wins = self.desk.wins[result.strategy_name]
+            wins.closed += 1
+            wins.wins += result.pnl.pnl_percentage > 0
+
+    def reject(self, event: RiskEvent) -> None:
+        """A refused entry, with the symbols holding positions that share its limit."""
+        key = (event.strategy_name, event.symbol)
+        if key not in self.closed:
+            return
+        cash = event.comment.startswith(_CASH_COMMENTS)
+        mine = self.profiles.get(event.strategy_name, set())
+        holders = [
+            lane.machine.symbol
+            for lane in self.lanes
+            if lane.machine.pending is not None
+            and (lane.machine.schema.name, lane.machine.symbol) != key
+            and (cash or mine & self.profiles.get(lane.machine.schema.name, set()))
+        ]
+        self.rejections.append(
+            PortfolioRejection(
+                timestamp=event.timestamp,
+                symbol=event.symbol,
+                strategy_name=event.strategy_name,
+                comment=event.comment,
+                held_by=tuple(holders),
+            )
+        )
+
+
+class PortfolioMode:
+    """`Portfolio`: run / run_sync / background / stop / get_data / get_report / dump / list."""
+
+    def __init__(self, bus: Bus | None = None) -> None:
+        self.bus = bus or current_bus()
+        self._instances: Instances[PortfolioInstance] = Instances(PortfolioInstance)
+
+    def _instance(self, symbols: Sequence[str], strategy: Strategies) -> PortfolioInstance:
+        names, strategies = _names(symbols, strategy)
+        for name in strategies:
+            registry.strategy(name)
+        return self._instances.get(",".join(names), "+".join(strategies))
+
+    def run(
+        self,
+        symbols: Sequence[str],
+        *,
+        strategy: Strategies,
+        exchange: str,
+        frame: str,
+        capital: float | None = None,
+        sizing: str | None = None,
+    ) -> AsyncIterator[TickResult]:
+        """Validate eagerly; iterate lazily over every symbol's closed / cancelled results in
+        time order. `capital` (quote currency) turns on the cash account; `sizing` names the
+        sizing schema of every entry (default: each strategy's own, else equal weights)."""
+        configure_logging()
+        symbol_list, strategies = _names(symbols, strategy)
+        schemas = [registry.strategy(name) for name in strategies]
+        exchange_schema = registry.exchange(exchange)
+        frame_schema = registry.frame(frame)
+        if capital is not None and not (
+            isinstance(capital, int | float) and math.isfinite(capital) and capital > 0
+        ):
+            raise ValueError(f"portfolio: capital must be a finite number > 0, got {capital!r}")
+        override = registry.sizing(sizing) if sizing is not None else None
+        instance = self._instances.get(",".join(symbol_list), "+".join(strategies))
+        instance.symbols, instance.strategies = symbol_list, strategies
+        instance.rejections = []
+        instance.closed = {(s, sym): [] for s in strategies for sym in symbol_list}
+        actor = exchange_actor(exchange_schema)
+        ledger = desk = None
+        if capital is not None:
+            ledger = CashLedger(float(capital), lambda sym, when: last_close(actor, sym, when))
+            sizers = {
+                schema.name: EntrySizer(
+                    override
+                    if override is not None
+                    else (registry.sizing(schema.sizing) if schema.sizing else None),
+                    len(symbol_list),
+                )
+                for schema in schemas
+            }
+            desk = CashDesk(ledger, sizers)
+        instance.ledger, instance.desk = ledger, desk
+        risks: dict[str, RiskSchema] = {}
+        instance.profiles = {}
+        for schema in schemas:
+            own = registry.strategy_risks(schema)
+            instance.profiles[schema.name] = {r.name for r in own}
+            risks.update((r.name, r) for r in own)
+        frames = timeline(frame_schema)
+        lanes = []
+        for symbol in symbol_list:
+            for schema in schemas:
+                Schedule.clear(symbol, schema.name)
+                context = ExecutionContext(symbol, frame_schema.start_ms, True, actor)
+                own = [risks[name] for name in sorted(instance.profiles[schema.name])]
+                books = [risk_books.get(r) for r in own]
+                gate = (
+                    PortfolioGate(books, self.bus, desk, actor, context.safe)
+                    if books or desk is not None
+                    else None
+                )
+                machine = SignalStateMachine(
+                    schema=schema,
+                    symbol=symbol,
+                    exchange=actor,
+                    bus=self.bus,
+                    backtest=True,
+                    context=context,
+                    risk=gate,
+                )
+                lanes.append(SymbolLane(machine, frames, len(lanes)))
+        instance.lanes = lanes
+        clock = instance.clock = PortfolioClock(lanes, ledger, frame_schema.start_ms)
+        results = sharing_books(self._recorded(clock, instance), list(risks.values()))
+        return in_engine(results)
+
+    async def _recorded(
+        self, clock: PortfolioClock, instance: PortfolioInstance
+    ) -> AsyncIterator[TickResult]:
+        unsubscribe = (
+            self.bus.transition.subscribe(instance.record),
+            self.bus.risk.subscribe(instance.reject),
+        )
+        run = clock.run()
+        try:
+            async for result in run:
+                yield result
+        finally:
+            await run.aclose()
+            for cancel in unsubscribe:
+                cancel()
+            for lane in instance.lanes:
+                lane.machine.warnings.flush()
+
+    def background(
+        self,
+        symbols: Sequence[str],
+        *,
+        strategy: Strategies,
+        exchange: str,
+        frame: str,
+        capital: float | None = None,
+        sizing: str | None = None,
+    ) -> Callable[[], None]:
+        """Run in the background (running loop or a worker thread); returns cancel()."""
+        instance = self._instance(symbols, strategy)
+        if instance.status == "pending":
+            return self._canceller(instance)
+        results = self.run(
+            symbols, strategy=strategy, exchange=exchange, frame=frame, capital=capital,
+            sizing=sizing,
+        )
+        instance.status = "pending"
+
+        async def consume() -> None:
+            try:
+                async for _ in results:
+                    if all(lane.machine.stopped for lane in instance.lanes):
+                        break
+                instance.status = "fulfilled"
+            except Exception as exc:
+                instance.status = "rejected"
+                _log.error("portfolio_failed", symbols=instance.symbol, error=str(exc))
+                await self.bus.exit.emit(RuntimeError(str(exc)))
+            finally:
+                await results.aclose()  # type: ignore[attr-defined]
+
+        start_detached(consume, without_loop="thread")
+        return self._canceller(instance)
+
+    @staticmethod
+    def _canceller(instance: PortfolioInstance) -> Callable[[], None]:
+        def cancel() -> None:
+            for lane in instance.lanes:
+                lane.machine.stop()
+
+        return cancel
+
+    async def stop(self, symbols: Sequence[str], strategy: Strategies) -> None:
+        """Graceful stop: no new signal on any symbol; open positions still close."""
+        self._canceller(self._instance(symbols, strategy))()
+
+    def get_data(
+        self, symbols: Sequence[str], strategy: Strategies, *, risk_free_rate: float = 0.0
+    ) -> PortfolioStatistics:
+        instance = self._instance(symbols, strategy)
+        names, strategies = _names(symbols, strategy)
+        return portfolio_statistics(
+            strategies=strategies,
+            symbols=names,
+            closed=instance.closed,
+            rejections=instance.rejections,
+            ledger=instance.ledger,
+            risk_free_rate=risk_free_rate,
+        )
+
+    def get_report(self, symbols: Sequence[str], strategy: Strategies) -> str:
+        return portfolio_report(self.get_data(symbols, strategy))
+
+    def dump(
+        self, symbols: Sequence[str], strategy: Strategies, path: str | Path | None = None
+    ) -> Path:
+        """Write the Markdown report (default ./dump/portfolio/<strategies>.md)."""
+        instance = self._instance(symbols, strategy)
+        return write_report(self.get_report(symbols, strategy), "portfolio", instance.name, path)
+
+    def list(self) -> builtins.list[InstanceStatus]:
+        return self._instances.list()
+
+    def run_sync(
+        self,
+        symbols: Sequence[str],
+        *,
+        strategy: Strategies,
+        exchange: str,
+        frame: str,
+        capital: float | None = None,
+        sizing: str | None = None,
+    ) -> builtins.list[TickResult]:
+        """Run to the end in a fresh event loop (scripts, notebooks without a running loop)."""
+        results: builtins.list[TickResult] = []
+
+        async def collect() -> None:
+            async for result in self.run(
+                symbols, strategy=strategy, exchange=exchange, frame=frame, capital=capital,
+                sizing=sizing,
+            ):
+                results.append(result)
+
+        anyio.run(collect)
+        return results
+
+    def reset(self) -> None:
+        self._instances.clear()
+
+
+PORTFOLIO: EngineLocal[PortfolioMode] = EngineLocal("Portfolio", lambda e: PortfolioMode(e.bus))
+Portfolio = engine_bound(PORTFOLIO)

@@ -1,0 +1,104 @@
+"""Portfolio mode: many symbols on one clock (issue 28).
+
+Without a binding shared limit every symbol's results equal its own Backtest (which the golden
+tests pin to the reference engine); with `max_concurrent_positions=1` shared by three symbols
+no two positions overlap in time and every rejection names the symbol holding the slot."""
+
+from __future__ import annotations
+
+import pytest
+
+from backtestkit.actors import Backtest, Closed, Portfolio, TickResult, add_risk
+from backtestkit.actors.testing import reset_engine
+from backtestkit.bus import RiskEvent, listen_risk
+
+from portfolio_market import SYMBOLS, STRATEGIES, register
+
+
+def _dicts(results: list[TickResult]) -> list[dict[str, object]]:
+    return [r.to_dict() for r in results]
+
+
+@pytest.mark.parametrize("name", list(STRATEGIES))
+def test_each_symbol_equals_its_single_backtest(name: str) -> None:
+    register(name)
+    single = {
+        s: _dicts(Backtest.run_sync(s, strategy=name, exchange="mem", frame="f")) for s in SYMBOLS
+    }
+    merged = Portfolio.run_sync(SYMBOLS, strategy=name, exchange="mem", frame="f")
+    assert sum(len(v) for v in single.values()) == len(merged) > 0
+    for symbol in SYMBOLS:
+        assert _dicts([r for r in merged if r.symbol == symbol]) == single[symbol]
+    # time order: each result's event minute (close / cancel, else the tick) never goes back
+    stamps = [getattr(r, "close_timestamp", None) or r.signal.scheduled_at for r in merged]
+    assert stamps == sorted(stamps)
+
+
+def _one_slot_run(order: list[str] | None = None) -> tuple[list[TickResult], list[RiskEvent]]:
+    reset_engine()
+    register("staggered", order=order, risk="one")
+    add_risk("one", max_concurrent_positions=1)
+    events: list[RiskEvent] = []
+    stop = listen_risk(events.append)
+    results = Portfolio.run_sync(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
+    stop()
+    return results, events
+
+
+def test_one_slot_shared_by_three_symbols_never_overlaps() -> None:
+    results, events = _one_slot_run()
+    closed = sorted((r for r in results if isinstance(r, Closed)), key=lambda r: r.signal.pending_at)
+    assert {r.symbol for r in closed} == set(SYMBOLS)  # every symbol gets the slot sometimes
+    for before, after in zip(closed, closed[1:], strict=False):
+        assert after.signal.pending_at >= before.close_timestamp, (before, after)
+    stats = Portfolio.get_data(SYMBOLS, "staggered")
+    assert stats.rejections and len(stats.rejections) == len(events)
+    for rejection in stats.rejections:
+        holder = [
+            r.symbol for r in closed if r.signal.pending_at <= rejection.timestamp < r.close_timestamp
+        ]
+        assert rejection.held_by == tuple(holder) and len(holder) == 1
+        assert holder[0] != rejection.symbol
+        assert rejection.comment == "max_concurrent_positions=1 reached"
+    # single backtests of the same symbols, one after the other, share nothing in time
+    assert len(closed) < sum(
+        len(Backtest.run_sync(s, strategy="staggered", exchange="mem", frame="f")) for s in SYMBOLS
+    )
+
+
+def test_one_slot_portfolio_is_deterministic_whatever_the_load_order() -> None:
+    first, _ = _one_slot_run()
+    again, _ = _one_slot_run()
+    reordered, _ = _one_slot_run(order=list(reversed(SYMBOLS)))
+    assert _dicts(first) == _dicts(again) == _dicts(reordered)
+
+
+def test_symbol_order_breaks_ties() -> None:
+    """BTCUSD and HALF signal at the same minutes: the symbol given first takes the slot."""
+    register("always-long", risk="one", order=["BTCUSD", "HALF"])
+    add_risk("one", max_concurrent_positions=1)
+    ahead = Portfolio.run_sync(["BTCUSD", "HALF"], strategy="always-long", exchange="mem", frame="f")
+    behind = Portfolio.run_sync(["HALF", "BTCUSD"], strategy="always-long", exchange="mem", frame="f")
+    assert ahead[0].symbol == "BTCUSD" and behind[0].symbol == "HALF"
+    assert [r.signal.pending_at for r in ahead] == [r.signal.pending_at for r in behind]
+
+
+@pytest.mark.parametrize(
+    ("symbols", "message"),
+    [
+        ([], "portfolio: no symbols given"),
+        (["BTCUSD", "BTCUSD"], "portfolio: symbol 'BTCUSD' given twice"),
+        (["BTCUSD", ""], "portfolio: symbols must be non-empty strings, got ''"),
+    ],
+)
+def test_bad_symbols_are_named(symbols: list[str], message: str) -> None:
+    register("always-long")
+    with pytest.raises(ValueError, match=message):
+        Portfolio.run(symbols, strategy="always-long", exchange="mem", frame="f")
+
+
+@pytest.mark.parametrize("capital", [0, -5, float("nan"), float("inf")])
+def test_bad_capital_is_named(capital: float) -> None:
+    register("always-long")
+    with pytest.raises(ValueError, match="portfolio: capital must be a finite number > 0"):
+        Portfolio.run(SYMBOLS, strategy="always-long", exchange="mem", frame="f", capital=capital)
