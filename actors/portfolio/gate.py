@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from backtestkit.bus import Bus, RiskEvent, SignalRow
+from backtestkit.bus import Bus, Position, RiskEvent
 
 from ..core.exchange import ExchangeActor
 from ..core.risk import RiskBook, RiskGate
 from ..core.warning_tally import WarningTally
 from .ledger import CashLedger, EntryCost, entry_cost
-from .sizing import EntrySizer, WinRecord
+from .sizing import EntryRequest, EntrySizer, WinRecord
 
 __all__ = ["CashDesk", "PortfolioGate"]
 
@@ -22,16 +22,16 @@ class CashDesk:
         self.ledger = ledger
         self.sizers = sizers
         self.wins: dict[str, WinRecord] = {name: WinRecord() for name in sizers}
-        self._reserved: dict[tuple[str, str], tuple[SignalRow, int, EntryCost]] = {}
+        self._reserved: dict[tuple[str, str], tuple[Position, EntryCost]] = {}
 
     def refusal(
-        self, strategy: str, row: SignalRow, when: int, exchange: ExchangeActor, safe: bool
+        self, strategy: str, entry: EntryRequest, when: int, exchange: ExchangeActor, safe: bool
     ) -> str | None:
         """Why the free cash cannot pay for this entry, or None (then it is reserved)."""
         equity = self.ledger.equity(when)
         try:
             quantity = self.sizers[strategy].quantity(
-                row,
+                entry,
                 equity=equity,
                 wins=self.wins[strategy],
                 exchange=exchange,
@@ -42,27 +42,27 @@ class CashDesk:
             return f"position sizing: {exc}"
         if not quantity > 0:
             return f"position sizing: quantity {quantity:g} (nothing to buy)"
-        paid = entry_cost(row.position, quantity, row.price_open)
+        paid = entry_cost(entry.position, quantity, entry.price_open)
         cash = self.ledger.cash
         if paid.total > cash:
             return (
                 f"insufficient cash: the entry needs {paid.total:.2f} "
                 f"(cost {paid.cost:.2f} + fee {paid.fee:.2f}), free cash {cash:.2f}"
             )
-        self._reserved[(strategy, row.symbol)] = (row, when, paid)
+        self._reserved[(strategy, entry.symbol)] = (entry.position, paid)
         return None
 
-    def pay(self, strategy: str, symbol: str) -> None:
+    def pay(self, strategy: str, symbol: str, when: int) -> None:
         reserved = self._reserved.pop((strategy, symbol), None)
         if reserved is not None:
-            row, when, paid = reserved
-            self.ledger.open(strategy, symbol, row, when, paid)
+            position, paid = reserved
+            self.ledger.open(strategy, symbol, position, when, paid)
 
 
 class PortfolioGate(RiskGate):
     """A signal enters when every risk profile allows it and the cash pays for it."""
 
-    __slots__ = ("desk", "exchange", "safe")
+    __slots__ = ("desk", "exchange", "safe", "when")
 
     def __init__(
         self,
@@ -76,6 +76,7 @@ class PortfolioGate(RiskGate):
         self.desk = desk
         self.exchange = exchange
         self.safe = safe
+        self.when = 0  # the minute of the last check: an entry that passed it opens then
 
     async def check(
         self,
@@ -100,7 +101,16 @@ class PortfolioGate(RiskGate):
         desk = self.desk
         if not allowed or desk is None:
             return allowed
-        comment = desk.refusal(strategy_name, pending_signal, timestamp, self.exchange, self.safe)
+        price_open = getattr(pending_signal, "price_open", None)
+        entry = EntryRequest(
+            symbol,
+            pending_signal.position,
+            current_price if price_open is None else price_open,
+            pending_signal.price_take_profit,
+            pending_signal.price_stop_loss,
+        )
+        self.when = timestamp
+        comment = desk.refusal(strategy_name, entry, timestamp, self.exchange, self.safe)
         if comment is None:
             return True
         if self.bus.risk.has_listeners:
@@ -121,5 +131,5 @@ class PortfolioGate(RiskGate):
     def add(self, strategy_name: str, symbol: str) -> None:
         super().add(strategy_name, symbol)
         if self.desk is not None:
-            self.desk.pay(strategy_name, symbol)
+            self.desk.pay(strategy_name, symbol, self.when)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from backtestkit.bus import Closed, Position, SignalRow
+from backtestkit.bus import Closed, Position
 
 from ..core.config import get_config
 from .models import EquityPoint, PortfolioTrade
@@ -55,13 +55,13 @@ def entry_cost(position: Position, quantity: float, price_open: float) -> EntryC
 class _Holding:
     symbol: str
     strategy_name: str
-    row: SignalRow
+    position: Position
     opened_at: int
     paid: EntryCost
 
     def value(self, price: float) -> float:
         """Marked at `price`, before exit costs."""
-        if self.row.position == "long":
+        if self.position == "long":
             return self.paid.quantity * price
         adjusted_open = self.paid.cost / self.paid.quantity
         return self.paid.cost + self.paid.quantity * (adjusted_open - price)
@@ -99,9 +99,11 @@ class CashLedger:
             self.points.append(point)
         return point
 
-    def open(self, strategy: str, symbol: str, row: SignalRow, when: int, paid: EntryCost) -> None:
+    def open(
+        self, strategy: str, symbol: str, position: Position, when: int, paid: EntryCost
+    ) -> None:
         self.cash -= paid.total
-        self.holdings[(strategy, symbol)] = _Holding(symbol, strategy, row, when, paid)
+        self.holdings[(strategy, symbol)] = _Holding(symbol, strategy, position, when, paid)
         self.mark(when)
 
     def close(self, result: Closed) -> PortfolioTrade | None:
@@ -112,7 +114,7 @@ class CashLedger:
         slippage = config.CC_PERCENT_SLIPPAGE / 100
         paid = holding.paid
         price = result.pnl.price_close
-        long = holding.row.position == "long"
+        long = holding.position == "long"
         adjusted_close = price * (1 - slippage) if long else price * (1 + slippage)
         fee_close = paid.cost * config.CC_PERCENT_FEE / 100
         if long:
@@ -125,7 +127,7 @@ class CashLedger:
             symbol=result.symbol,
             strategy_name=result.strategy_name,
             signal_id=result.signal.id,
-            position=holding.row.position,
+            position=holding.position,
             quantity=paid.quantity,
             price_open=paid.price_open,
             price_close=price,

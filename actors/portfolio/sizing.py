@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backtestkit.bus import SignalRow
+from backtestkit.bus import Position
 
 from ..core.config import get_config
 from ..core.exchange import ExchangeActor
@@ -25,9 +25,21 @@ from ..core.sizing import PositionSize
 from ..market.candles import Candles
 from .ledger import entry_cost
 
-__all__ = ["ATR_CANDLES", "EntrySizer", "WinRecord"]
+__all__ = ["ATR_CANDLES", "EntryRequest", "EntrySizer", "WinRecord"]
 
 ATR_CANDLES = 14
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRequest:
+    """What a risk check knows of an entry: the signal's side and levels, the entry price (its
+    limit price, or the market price for a market entry)."""
+
+    symbol: str
+    position: Position
+    price_open: float
+    price_take_profit: float
+    price_stop_loss: float
 
 
 @dataclass(slots=True)
@@ -52,7 +64,7 @@ class EntrySizer:
 
     def quantity(
         self,
-        row: SignalRow,
+        entry: EntryRequest,
         *,
         equity: float,
         wins: WinRecord,
@@ -60,24 +72,24 @@ class EntrySizer:
         when: int,
         safe: bool,
     ) -> float:
-        schema, price = self.schema, row.price_open
+        schema, price, symbol = self.schema, entry.price_open, entry.symbol
         if schema is None:
-            per_unit = entry_cost(row.position, 1.0, price).total
+            per_unit = entry_cost(entry.position, 1.0, price).total
             return equity / self.symbols / per_unit
         if schema.method == "fixed_percentage":
             return PositionSize.fixed_percentage(
-                row.symbol, equity, price, row.price_stop_loss, sizing=schema.name
+                symbol, equity, price, entry.price_stop_loss, sizing=schema.name
             )
         if schema.method == "kelly_criterion":
-            risk = abs(price - row.price_stop_loss)
+            risk = abs(price - entry.price_stop_loss)
             if risk == 0:
                 raise ValueError(f"sizing {schema.name!r}: stop-loss distance cannot be zero")
-            ratio = abs(row.price_take_profit - price) / risk
+            ratio = abs(entry.price_take_profit - price) / risk
             return PositionSize.kelly_criterion(
-                row.symbol, equity, price, wins.win_rate, ratio, sizing=schema.name
+                symbol, equity, price, wins.win_rate, ratio, sizing=schema.name
             )
-        atr = average_true_range(exchange, row.symbol, when, safe)
-        return PositionSize.atr_based(row.symbol, equity, price, atr, sizing=schema.name)
+        atr = average_true_range(exchange, symbol, when, safe)
+        return PositionSize.atr_based(symbol, equity, price, atr, sizing=schema.name)
 
 
 def average_true_range(exchange: ExchangeActor, symbol: str, when: int, safe: bool) -> float:

@@ -1,0 +1,131 @@
+"""Portfolio capital (issue 28): equity at every close, by hand from SPEC 8's costs.
+
+Two flat markets (A at 100, B at 50: every VWAP is exactly the price), one spike candle each
+that touches the take-profit. Default costs: slippage 0.1 % and fee 0.1 % per side."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from backtestkit.actors import Portfolio, Signal, add_exchange, add_frame, add_sizing, add_strategy
+from backtestkit.actors.market import MemoryCandles
+from backtestkit.bus import RiskEvent, listen_risk
+
+MIN = 60_000
+T0 = 1_704_067_200_000  # 2024-01-01T00:00Z
+PRICE = {"A": 100.0, "B": 50.0}
+ENTRY = {"A": 10, "B": 12}  # minute of each symbol's only signal
+SPIKE = {"A": 30, "B": 40}  # minute whose high reaches the take-profit (+2 %)
+
+
+def _market() -> MemoryCandles:
+    data = {}
+    for symbol, price in PRICE.items():
+        minutes = range(-10, 120)
+        high = [price * 1.02 if m == SPIKE[symbol] else price for m in minutes]
+        data[symbol] = {
+            "timestamp": [T0 + m * MIN for m in minutes],
+            "open": [price] * len(high),
+            "high": high,
+            "low": [price] * len(high),
+            "close": [price] * len(high),
+            "volume": [1.0] * len(high),
+        }
+    return MemoryCandles(data)
+
+
+def once(symbol: str, when: datetime) -> Signal | None:
+    if round(when.timestamp() * 1000) != T0 + ENTRY[symbol] * MIN:
+        return None
+    price = PRICE[symbol]
+    return Signal("long", price * 1.02, price * 0.98, 100)
+
+
+def _setup(sizing: str | None = None) -> None:
+    add_exchange("flat", candles=_market())
+    add_frame("day", start=T0, end=T0 + 100 * MIN, interval="1m")
+    add_strategy("once", interval="1m", get_signal=once, sizing=sizing)
+
+
+def test_equity_at_every_close_by_hand() -> None:
+    _setup()
+    results = Portfolio.run_sync(["A", "B"], strategy="once", exchange="flat", frame="day",
+                                 capital=10_000)
+    assert [(r.symbol, r.close_timestamp) for r in results] == [  # type: ignore[union-attr]
+        ("A", T0 + 30 * MIN),
+        ("B", T0 + 40 * MIN),
+    ]
+    slip, fee = 0.001, 0.001
+    # A at minute 10: equity 10 000, two symbols -> 5 000 pays quantity x 100 x 1.001 x 1.001
+    q_a = 5_000 / (100 * (1 + slip) * (1 + fee))
+    cost_a = q_a * 100 * (1 + slip)
+    cash = 10_000 - cost_a * (1 + fee)  # = 5 000
+    # B at minute 12: equity = cash + A marked at 100 (before exit costs)
+    equity_b = cash + q_a * 100
+    q_b = equity_b / 2 / (50 * (1 + slip) * (1 + fee))
+    cost_b = q_b * 50 * (1 + slip)
+    cash -= cost_b * (1 + fee)
+    # A closes at its take-profit 102 at minute 30: sells at 102 x 0.999, pays the second fee
+    cash += q_a * 102 * (1 - slip) - cost_a * fee
+    equity_30 = cash + q_b * 50
+    # B closes at 51 at minute 40
+    cash += q_b * 51 * (1 - slip) - cost_b * fee
+    equity_40 = cash
+
+    stats = Portfolio.get_data(["A", "B"], "once")
+    by_time = {p.timestamp: p for p in stats.equity}
+    assert by_time[T0 + 30 * MIN].equity == pytest.approx(equity_30, rel=1e-12)
+    assert by_time[T0 + 30 * MIN].positions_value == pytest.approx(q_b * 50, rel=1e-12)
+    assert by_time[T0 + 40 * MIN].equity == pytest.approx(equity_40, rel=1e-12)
+    assert by_time[T0 + 40 * MIN].cash == pytest.approx(equity_40, rel=1e-12)
+    assert by_time[T0 + 40 * MIN].open_positions == 0
+    assert stats.final_equity == pytest.approx(equity_40, rel=1e-12)
+    a, b = stats.trades
+    assert (a.symbol, a.quantity, b.symbol, b.quantity) == ("A", pytest.approx(q_a), "B",
+                                                            pytest.approx(q_b))
+    assert a.fee_open + a.fee_close == pytest.approx(2 * cost_a * fee)
+    assert a.slippage_open + a.slippage_close == pytest.approx(q_a * (100 * slip + 102 * slip))
+    # money PnL is the cost times the engine's own PnL percentage (SPEC 8)
+    for trade in stats.trades:
+        assert trade.pnl == pytest.approx(trade.cost * trade.pnl_percentage / 100, rel=1e-9)
+    assert stats.total_return_pct == pytest.approx((equity_40 - 10_000) / 100, rel=1e-12)
+    shares = {c.symbol: c.share_pct for c in stats.contributions}
+    assert shares["A"] + shares["B"] == pytest.approx(100)
+    frame = stats.to_frame()
+    assert list(frame["symbol"]) == ["A", "B"]
+
+
+def test_an_entry_the_cash_cannot_pay_is_rejected_with_the_reason() -> None:
+    # 50 % risk over a 2-unit stop distance: 10 000 x 0.5 / 2 = 2 500 units of A = 250 000
+    add_sizing("huge", method="fixed_percentage", risk_percentage=50)
+    _setup(sizing="huge")
+    events: list[RiskEvent] = []
+    stop = listen_risk(events.append)
+    results = Portfolio.run_sync(["A"], strategy="once", exchange="flat", frame="day",
+                                 capital=10_000)
+    stop()
+    assert results == []
+    cost = 2_500 * 100 * 1.001
+    assert [(e.symbol, e.timestamp, e.comment) for e in events] == [
+        (
+            "A",
+            T0 + 10 * MIN,
+            f"insufficient cash: the entry needs {cost * 1.001:.2f} (cost {cost:.2f} + fee "
+            f"{cost * 0.001:.2f}), free cash 10000.00",
+        )
+    ]
+    stats = Portfolio.get_data(["A"], "once")
+    assert stats.final_equity == 10_000 and stats.trades == ()
+    assert stats.rejections[0].held_by == ()
+
+
+def test_fixed_percentage_sizing_sizes_from_the_stop_distance() -> None:
+    # 1 % risk of 10 000 over a 2-unit stop: 50 units of A (5 010.01 with costs)
+    add_sizing("one-pct", method="fixed_percentage", risk_percentage=1)
+    _setup(sizing="one-pct")
+    Portfolio.run_sync(["A"], strategy="once", exchange="flat", frame="day", capital=10_000)
+    (trade,) = Portfolio.get_data(["A"], "once").trades
+    assert trade.quantity == pytest.approx(50)
+    assert trade.cost == pytest.approx(50 * 100.1)
