@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 from rich.console import Console
 
-from backtestkit.actors import Backtest, Live, Walker
+from backtestkit.actors import Backtest, Live, Portfolio, Walker
 from backtestkit.actors.core import registry
 from backtestkit.actors.live.facade import DEFAULT_STATE_DIR
 from backtestkit.actors.market import CandleDataError, TableSource
@@ -25,7 +25,7 @@ from .live_lines import live_line
 from .parity import parity_command
 from .parser import UsageError
 
-__all__ = ["COMMANDS", "backtest", "live", "walk"]
+__all__ = ["COMMANDS", "backtest", "live", "portfolio", "walk"]
 
 
 def _configured(start: Callable[[], AsyncIterator[Any]]) -> AsyncIterator[Any]:
@@ -77,7 +77,9 @@ def backtest(args: argparse.Namespace) -> int:
             require_matplotlib()
         except ImportError as exc:
             raise UsageError(f"--html: {exc}") from None
-    symbol, strategy = args.symbol, args.strategy
+    if len(args.symbol) > 1 or args.capital is not None:
+        return portfolio(args)
+    symbol, strategy = args.symbol[0], args.strategy
     results = _configured(
         lambda: Backtest.run(symbol, strategy=strategy, exchange=args.exchange, frame=args.frame)
     )
@@ -98,6 +100,34 @@ def backtest(args: argparse.Namespace) -> int:
         path = write_html(symbol, strategy, args.html)
         if not args.quiet:
             console.print(f"HTML report: {path}")
+    return 0
+
+
+def portfolio(args: argparse.Namespace) -> int:
+    """`backtest --symbol A --symbol B ... [--capital MONEY]`: one clock over every symbol."""
+    if args.html is not None:
+        raise UsageError("--html: not available for a portfolio yet; use --report FILE.md")
+    symbols, strategy = list(args.symbol), args.strategy
+    results = _configured(
+        lambda: Portfolio.run(
+            symbols,
+            strategy=strategy,
+            exchange=args.exchange,
+            frame=args.frame,
+            capital=args.capital,
+        )
+    )
+    for symbol in symbols:
+        _preflight(args.exchange, symbol)
+    with JsonlWriter(args.jsonl) as jsonl:
+        _consume(results, jsonl, _ignore)
+    console = _console(stderr=jsonl.to_stdout)
+    if not args.quiet:
+        console.print(Portfolio.get_report(symbols, strategy), markup=False, highlight=False)
+    if args.report is not None:
+        path = Portfolio.dump(symbols, strategy, args.report)
+        if not args.quiet:
+            console.print(f"Markdown report: {path}")
     return 0
 
 

@@ -25,8 +25,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _common(sub: argparse.ArgumentParser) -> None:
+def _common(sub: argparse.ArgumentParser, *, many: bool = False) -> None:
     sub.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
+    if many:
+        sub.add_argument(
+            "--symbol",
+            required=True,
+            metavar="S",
+            action="append",
+            help="symbol to trade, e.g. BTCUSD; repeat it for a portfolio on one clock",
+        )
+        return
     sub.add_argument("--symbol", required=True, metavar="S", help="symbol to trade, e.g. BTCUSD")
 
 
@@ -55,7 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     backtest = commands.add_parser("backtest", help="replay a frame of history for one strategy")
-    _common(backtest)
+    _common(backtest, many=True)
+    backtest.add_argument(
+        "--capital",
+        type=float,
+        metavar="MONEY",
+        help="starting capital in the quote currency: a portfolio with one cash account",
+    )
     backtest.add_argument("--strategy", required=True, metavar="NAME")
     backtest.add_argument("--exchange", required=True, metavar="NAME")
     backtest.add_argument("--frame", required=True, metavar="NAME")
