@@ -2,8 +2,8 @@
 
 What a strategy author, a notebook or a bot script needs is here; everything else is reachable
 from its room: market (candles), core (the signal state machine and what it calls), backtest,
-live, walker (the three modes), portfolio (many symbols on one clock), reports, analysis (look-ahead bias), workers, testing
-(helpers for users' tests).
+live, walker (the three modes), portfolio (many symbols on one clock), reports, analysis
+(look-ahead bias), workers, testing (helpers for users' tests).
 """
 
 from backtestkit.bus import (

@@ -2,7 +2,8 @@
 BTC/USD candles (examples/data), one risk slot between them, 10 000 USD of capital.
 
 Prints the portfolio summary (equity, drawdown, exposure, per-symbol contribution, rejected
-entries and the heatmap) and writes it to dump/portfolio/. Run: python examples/portfolio_backtest.py
+entries and the heatmap) and writes it to dump/portfolio/.
+Run: python examples/portfolio_backtest.py
 """
 
 from __future__ import annotations
@@ -48,17 +49,21 @@ def main() -> None:
     add_exchange("bitstamp", candles=CsvCandles(DATA))
     add_frame("aug", start=datetime(2026, 8, 17, tzinfo=UTC), end=datetime(2026, 8, 30, tzinfo=UTC))
     add_risk("one-slot", max_concurrent_positions=1)
-    add_sizing("risk-2pct", method="fixed_percentage", risk_percentage=2,
-               max_position_percentage=50)
+    add_sizing(
+        "risk-2pct", method="fixed_percentage", risk_percentage=2, max_position_percentage=50
+    )
     for name, fn in (("breakout", breakout), ("dip", dip)):
         add_strategy(name, interval="5m", get_signal=fn, risk="one-slot", sizing="risk-2pct")
     strategies = ["breakout", "dip"]
-    Portfolio.run_sync(["BTCUSD"], strategy=strategies, exchange="bitstamp", frame="aug",
-                       capital=10_000)
+    Portfolio.run_sync(
+        ["BTCUSD"], strategy=strategies, exchange="bitstamp", frame="aug", capital=10_000
+    )
     stats = Portfolio.get_data(["BTCUSD"], strategies)
     print(Portfolio.get_report(["BTCUSD"], strategies))
-    print(f"final equity {stats.final_equity:.2f} USD, {len(stats.trades)} trades, "
-          f"{len(stats.rejections)} entries refused (the slot was taken)")
+    print(
+        f"final equity {stats.final_equity:.2f} USD, {len(stats.trades)} trades, "
+        f"{len(stats.rejections)} entries refused (the slot was taken)"
+    )
     print("report:", Portfolio.dump(["BTCUSD"], strategies))
 
 

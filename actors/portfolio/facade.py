@@ -176,7 +176,7 @@ class PortfolioMode:
             instance.profiles[schema.name] = {r.name for r in own}
             risks.update((r.name, r) for r in own)
         frames = timeline(frame_schema)
-        lanes = []
+        lanes: list[SymbolLane] = []
         for symbol in symbol_list:
             for schema in schemas:
                 Schedule.clear(symbol, schema.name)
@@ -236,7 +236,11 @@ class PortfolioMode:
         if instance.status == "pending":
             return self._canceller(instance)
         results = self.run(
-            symbols, strategy=strategy, exchange=exchange, frame=frame, capital=capital,
+            symbols,
+            strategy=strategy,
+            exchange=exchange,
+            frame=frame,
+            capital=capital,
             sizing=sizing,
         )
         instance.status = "pending"
@@ -311,7 +315,11 @@ class PortfolioMode:
 
         async def collect() -> None:
             async for result in self.run(
-                symbols, strategy=strategy, exchange=exchange, frame=frame, capital=capital,
+                symbols,
+                strategy=strategy,
+                exchange=exchange,
+                frame=frame,
+                capital=capital,
                 sizing=sizing,
             ):
                 results.append(result)

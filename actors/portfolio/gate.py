@@ -132,4 +132,3 @@ class PortfolioGate(RiskGate):
         super().add(strategy_name, symbol)
         if self.desk is not None:
             self.desk.pay(strategy_name, symbol, self.when)
-

@@ -20,6 +20,7 @@ from ..backtest.frames import FrameTimeline
 from ..core.config import get_config
 from ..core.outcomes import Cancel, Close, Entry, Outcome
 from ..core.strategy import SignalStateMachine
+from ..market.candles import Candles
 
 __all__ = ["CLOSE", "DONE", "ENTER", "SymbolLane"]
 
@@ -107,10 +108,10 @@ class SymbolLane:
             return await self._finish(await machine.settle(outcome))
         return []
 
-    def _decide(self, candles: object) -> Outcome:
+    def _decide(self, candles: Candles) -> Outcome:
         machine = self.machine
-        table = candles.table  # type: ignore[attr-defined]
-        lo, hi = candles.bounds  # type: ignore[attr-defined]
+        table = candles.table
+        lo, hi = candles.bounds
         buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
         partial = machine.partial
         if machine.pending is not None:

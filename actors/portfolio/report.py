@@ -43,7 +43,8 @@ def summary_rows(stats: PortfolioStatistics) -> list[tuple[str, str]]:
     if stats.capital is None:
         return rows
     research = stats.research
-    return rows + [
+    return [
+        *rows,
         ("Starting capital", _money(stats.capital)),
         ("Final equity", _money(stats.final_equity)),
         ("Return", _pct(stats.total_return_pct)),
@@ -94,11 +95,13 @@ def portfolio_report(stats: PortfolioStatistics) -> str:
                     _plain_pct((1 - point.equity / peak) * 100),
                 ]
             )
-        lines += _table(
-            ["Time", "Closed", "PnL", "Cash", "Positions", "Equity", "Drawdown"], rows
-        )
+        lines += _table(["Time", "Closed", "PnL", "Cash", "Positions", "Equity", "Drawdown"], rows)
     if stats.rejections:
-        lines += ["", f"## Rejected entries ({len(stats.rejections)}, first {REPORT_REJECTIONS})", ""]
+        lines += [
+            "",
+            f"## Rejected entries ({len(stats.rejections)}, first {REPORT_REJECTIONS})",
+            "",
+        ]
         lines += _table(
             ["Time", "Symbol", "Strategy", "Reason", "Held by"],
             [

@@ -18,7 +18,6 @@ import numpy as np
 
 from backtestkit.bus import Position
 
-from ..core.config import get_config
 from ..core.exchange import ExchangeActor
 from ..core.schemas import SizingSchema
 from ..core.sizing import PositionSize

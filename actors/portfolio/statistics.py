@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from itertools import pairwise
 
 from backtestkit.bus import Closed
 
@@ -23,7 +24,7 @@ def _time_weighted(points: Sequence[EquityPoint]) -> tuple[float | None, float |
     if span <= 0:
         return None, None
     held = exposure = 0.0
-    for point, after in zip(points, points[1:], strict=False):
+    for point, after in pairwise(points):
         width = after.timestamp - point.timestamp
         if point.open_positions:
             held += width

@@ -37,10 +37,10 @@ from backtestkit.actors import (
 from backtestkit.actors.core.registry import registry
 from backtestkit.actors.core.risk import ActivePosition, RiskBook
 from backtestkit.actors.live import JsonStateStore
-from backtestkit.actors.reports import LiveStatistics
 from backtestkit.actors.live.state import LiveRiskBooks
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.live.ticker import TICK_TTL_MS
+from backtestkit.actors.reports import LiveStatistics
 from backtestkit.bus import (
     DoneEvent,
     listen_done_live,

@@ -5,12 +5,11 @@ their signals fall at other minutes)."""
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from datetime import datetime
 
 from backtestkit.actors import (
     RiskValidation,
@@ -37,7 +36,9 @@ def market_data() -> dict[str, dict[str, Any]]:
     base["timestamp"] = base["timestamp"].astype(np.int64)
 
     def variant(scale: float, shift_minutes: int) -> dict[str, Any]:
-        out = {c: v * scale if c in ("open", "high", "low", "close") else v for c, v in base.items()}
+        out = {
+            c: v * scale if c in ("open", "high", "low", "close") else v for c, v in base.items()
+        }
         out["timestamp"] = base["timestamp"] + shift_minutes * 60_000
         return out
 

@@ -6,13 +6,14 @@ no two positions overlap in time and every rejection names the symbol holding th
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
+from portfolio_market import STRATEGIES, SYMBOLS, register
 
 from backtestkit.actors import Backtest, Closed, Portfolio, TickResult, add_risk
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import RiskEvent, listen_risk
-
-from portfolio_market import SYMBOLS, STRATEGIES, register
 
 
 def _dicts(results: list[TickResult]) -> list[dict[str, object]]:
@@ -47,15 +48,19 @@ def _one_slot_run(order: list[str] | None = None) -> tuple[list[TickResult], lis
 
 def test_one_slot_shared_by_three_symbols_never_overlaps() -> None:
     results, events = _one_slot_run()
-    closed = sorted((r for r in results if isinstance(r, Closed)), key=lambda r: r.signal.pending_at)
+    closed = sorted(
+        (r for r in results if isinstance(r, Closed)), key=lambda r: r.signal.pending_at
+    )
     assert {r.symbol for r in closed} == set(SYMBOLS)  # every symbol gets the slot sometimes
-    for before, after in zip(closed, closed[1:], strict=False):
+    for before, after in pairwise(closed):
         assert after.signal.pending_at >= before.close_timestamp, (before, after)
     stats = Portfolio.get_data(SYMBOLS, "staggered")
     assert stats.rejections and len(stats.rejections) == len(events)
     for rejection in stats.rejections:
         holder = [
-            r.symbol for r in closed if r.signal.pending_at <= rejection.timestamp < r.close_timestamp
+            r.symbol
+            for r in closed
+            if r.signal.pending_at <= rejection.timestamp < r.close_timestamp
         ]
         assert rejection.held_by == tuple(holder) and len(holder) == 1
         assert holder[0] != rejection.symbol
@@ -77,8 +82,12 @@ def test_symbol_order_breaks_ties() -> None:
     """BTCUSD and HALF signal at the same minutes: the symbol given first takes the slot."""
     register("always-long", risk="one", order=["BTCUSD", "HALF"])
     add_risk("one", max_concurrent_positions=1)
-    ahead = Portfolio.run_sync(["BTCUSD", "HALF"], strategy="always-long", exchange="mem", frame="f")
-    behind = Portfolio.run_sync(["HALF", "BTCUSD"], strategy="always-long", exchange="mem", frame="f")
+    ahead = Portfolio.run_sync(
+        ["BTCUSD", "HALF"], strategy="always-long", exchange="mem", frame="f"
+    )
+    behind = Portfolio.run_sync(
+        ["HALF", "BTCUSD"], strategy="always-long", exchange="mem", frame="f"
+    )
     assert ahead[0].symbol == "BTCUSD" and behind[0].symbol == "HALF"
     assert [r.signal.pending_at for r in ahead] == [r.signal.pending_at for r in behind]
 

@@ -51,8 +51,9 @@ def _setup(sizing: str | None = None) -> None:
 
 def test_equity_at_every_close_by_hand() -> None:
     _setup()
-    results = Portfolio.run_sync(["A", "B"], strategy="once", exchange="flat", frame="day",
-                                 capital=10_000)
+    results = Portfolio.run_sync(
+        ["A", "B"], strategy="once", exchange="flat", frame="day", capital=10_000
+    )
     assert [(r.symbol, r.close_timestamp) for r in results] == [  # type: ignore[union-attr]
         ("A", T0 + 30 * MIN),
         ("B", T0 + 40 * MIN),
@@ -83,8 +84,12 @@ def test_equity_at_every_close_by_hand() -> None:
     assert by_time[T0 + 40 * MIN].open_positions == 0
     assert stats.final_equity == pytest.approx(equity_40, rel=1e-12)
     a, b = stats.trades
-    assert (a.symbol, a.quantity, b.symbol, b.quantity) == ("A", pytest.approx(q_a), "B",
-                                                            pytest.approx(q_b))
+    assert (a.symbol, a.quantity, b.symbol, b.quantity) == (
+        "A",
+        pytest.approx(q_a),
+        "B",
+        pytest.approx(q_b),
+    )
     assert a.fee_open + a.fee_close == pytest.approx(2 * cost_a * fee)
     assert a.slippage_open + a.slippage_close == pytest.approx(q_a * (100 * slip + 102 * slip))
     # money PnL is the cost times the engine's own PnL percentage (SPEC 8)
@@ -103,8 +108,9 @@ def test_an_entry_the_cash_cannot_pay_is_rejected_with_the_reason() -> None:
     _setup(sizing="huge")
     events: list[RiskEvent] = []
     stop = listen_risk(events.append)
-    results = Portfolio.run_sync(["A"], strategy="once", exchange="flat", frame="day",
-                                 capital=10_000)
+    results = Portfolio.run_sync(
+        ["A"], strategy="once", exchange="flat", frame="day", capital=10_000
+    )
     stop()
     assert results == []
     cost = 2_500 * 100 * 1.001
