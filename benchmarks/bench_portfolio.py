@@ -34,9 +34,8 @@ def _engine() -> float:
     data_mb = 0.0
     for symbol in SYMBOLS:
         table = source.table(symbol, "1m")  # load and validate outside the timed runs
-        data_mb += sum(
-            getattr(table, c).nbytes for c in ("timestamp", "open", "high", "low", "close", "volume")
-        ) / 2**20
+        columns = ("timestamp", "open", "high", "low", "close", "volume")
+        data_mb += sum(getattr(table, c).nbytes for c in columns) / 2**20
     add_exchange("gen", candles=source)
     add_frame("year", start=START, end=START + (FRAMES - 1) * MINUTE)
     add_strategy("sma", interval="5m", get_signal=sma_cross)
@@ -73,7 +72,7 @@ def main() -> None:
     measured = subprocess.run(
         [sys.executable, __file__, "--rss"], capture_output=True, text=True, check=False
     ).stdout.split()
-    data_mb = _engine()
+    _engine()
     singles = merged_s = float("inf")
     single_results: dict[str, list[dict[str, object]]] = {}
     merged: object = []
