@@ -33,6 +33,7 @@ class CashDesk:
             quantity = self.sizers[strategy].quantity(
                 entry,
                 equity=equity,
+                cash=self.ledger.cash,
                 wins=self.wins[strategy],
                 exchange=exchange,
                 when=when,

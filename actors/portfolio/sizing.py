@@ -7,7 +7,8 @@ from the portfolio, or an equal share of equity per symbol when it names none.
   `|take_profit - open| / |open - stop_loss|`.
 - atr_based: the mean true range of the symbol's last 14 one-minute candles at the entry
   minute (as `get_candles` serves them, so the run's look-ahead profile applies).
-- none: `equity / number of symbols` pays for the entry, its slippage and its fee.
+- none: `equity / number of symbols`, at most the free cash, pays for the entry, its
+  slippage and its fee.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class EntrySizer:
         entry: EntryRequest,
         *,
         equity: float,
+        cash: float,
         wins: WinRecord,
         exchange: ExchangeActor,
         when: int,
@@ -74,7 +76,7 @@ class EntrySizer:
         schema, price, symbol = self.schema, entry.price_open, entry.symbol
         if schema is None:
             per_unit = entry_cost(entry.position, 1.0, price).total
-            return equity / self.symbols / per_unit
+            return min(equity / self.symbols, cash) / per_unit
         if schema.method == "fixed_percentage":
             return PositionSize.fixed_percentage(
                 symbol, equity, price, entry.price_stop_loss, sizing=schema.name

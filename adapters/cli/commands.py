@@ -105,8 +105,6 @@ def backtest(args: argparse.Namespace) -> int:
 
 def portfolio(args: argparse.Namespace) -> int:
     """`backtest --symbol A --symbol B ... [--capital MONEY]`: one clock over every symbol."""
-    if args.html is not None:
-        raise UsageError("--html: not available for a portfolio yet; use --report FILE.md")
     symbols, strategy = list(args.symbol), args.strategy
     results = _configured(
         lambda: Portfolio.run(
@@ -128,6 +126,12 @@ def portfolio(args: argparse.Namespace) -> int:
         path = Portfolio.dump(symbols, strategy, args.report)
         if not args.quiet:
             console.print(f"Markdown report: {path}")
+    if args.html is not None:
+        from ..reports import write_portfolio_html
+
+        path = write_portfolio_html(symbols, strategy, args.html)
+        if not args.quiet:
+            console.print(f"HTML report: {path}")
     return 0
 
 

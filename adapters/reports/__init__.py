@@ -10,6 +10,7 @@ from .equity import EquityCurve, equity_curve
 from .html import render_html, write_html, write_png
 from .notebook import BacktestView, show
 from .parity_html import render_parity_html, write_parity_html
+from .portfolio_html import render_portfolio_html, write_portfolio_html
 from .research_rows import research_rows
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "equity_png",
     "render_html",
     "render_parity_html",
+    "render_portfolio_html",
     "require_matplotlib",
     "research_rows",
     "show",
@@ -27,4 +29,5 @@ __all__ = [
     "write_html",
     "write_parity_html",
     "write_png",
+    "write_portfolio_html",
 ]
