@@ -6,7 +6,9 @@ no two positions overlap in time and every rejection names the symbol holding th
 
 from __future__ import annotations
 
+import time
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from portfolio_market import STRATEGIES, SYMBOLS, register
@@ -35,26 +37,31 @@ def test_each_symbol_equals_its_single_backtest(name: str) -> None:
     assert stamps == sorted(stamps)
 
 
-def _one_slot_run(order: list[str] | None = None) -> tuple[list[TickResult], list[RiskEvent]]:
+def _one_slot_run(
+    order: list[str] | None = None, name: str = "staggered"
+) -> tuple[list[TickResult], list[RiskEvent]]:
     reset_engine()
-    register("staggered", order=order, risk="one")
+    register(name, order=order, risk="one")
     add_risk("one", max_concurrent_positions=1)
     events: list[RiskEvent] = []
     stop = listen_risk(events.append)
-    results = Portfolio.run_sync(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
+    results = Portfolio.run_sync(SYMBOLS, strategy=name, exchange="mem", frame="f")
     stop()
     return results, events
 
 
-def test_one_slot_shared_by_three_symbols_never_overlaps() -> None:
-    results, events = _one_slot_run()
+@pytest.mark.parametrize("name", ["staggered", "scheduled-limit", "fuzz-2"])
+def test_one_slot_shared_by_three_symbols_never_overlaps(name: str) -> None:
+    """Market entries (staggered), limit entries checked when they fill (scheduled-limit) and
+    a mix of both with random lifetimes (fuzz-2)."""
+    results, events = _one_slot_run(name=name)
     closed = sorted(
         (r for r in results if isinstance(r, Closed)), key=lambda r: r.signal.pending_at
     )
     assert {r.symbol for r in closed} == set(SYMBOLS)  # every symbol gets the slot sometimes
     for before, after in pairwise(closed):
         assert after.signal.pending_at >= before.close_timestamp, (before, after)
-    stats = Portfolio.get_data(SYMBOLS, "staggered")
+    stats = Portfolio.get_data(SYMBOLS, name)
     assert stats.rejections and len(stats.rejections) == len(events)
     for rejection in stats.rejections:
         holder = [
@@ -66,9 +73,8 @@ def test_one_slot_shared_by_three_symbols_never_overlaps() -> None:
         assert holder[0] != rejection.symbol
         assert rejection.comment == "max_concurrent_positions=1 reached"
     # single backtests of the same symbols, one after the other, share nothing in time
-    assert len(closed) < sum(
-        len(Backtest.run_sync(s, strategy="staggered", exchange="mem", frame="f")) for s in SYMBOLS
-    )
+    singles = [Backtest.run_sync(s, strategy=name, exchange="mem", frame="f") for s in SYMBOLS]
+    assert len(closed) < sum(sum(isinstance(r, Closed) for r in rs) for rs in singles)
 
 
 def test_one_slot_portfolio_is_deterministic_whatever_the_load_order() -> None:
@@ -111,3 +117,40 @@ def test_bad_capital_is_named(capital: float) -> None:
     register("always-long")
     with pytest.raises(ValueError, match="portfolio: capital must be a finite number > 0"):
         Portfolio.run(SYMBOLS, strategy="always-long", exchange="mem", frame="f", capital=capital)
+
+
+def test_dump_list_and_background(tmp_path: Path) -> None:
+    register("staggered")
+    cancel = Portfolio.background(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
+    deadline = time.monotonic() + 60
+    while Portfolio.list()[0].status == "pending" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    cancel()
+    (status,) = Portfolio.list()
+    assert (status.symbol, status.name, status.status) == (
+        "BTCUSD,HALF,SHIFT",
+        "staggered",
+        "fulfilled",
+    )
+    stats = Portfolio.get_data(SYMBOLS, "staggered")
+    assert sum(h.portfolio_total_trades for h in stats.heat.values()) > 0
+    path = Portfolio.dump(SYMBOLS, "staggered", tmp_path / "p.md")
+    assert path.read_text() == Portfolio.get_report(SYMBOLS, "staggered")
+    assert path.read_text().startswith("# Portfolio: staggered on BTCUSD, HALF, SHIFT\n")
+
+
+@pytest.mark.anyio
+async def test_stop_takes_no_new_signal() -> None:
+    register("staggered")
+    seen: list[TickResult] = []
+    async for result in Portfolio.run(SYMBOLS, strategy="staggered", exchange="mem", frame="f"):
+        seen.append(result)
+        if len(seen) == 3:
+            await Portfolio.stop(SYMBOLS, "staggered")
+    stopped_at = seen[2].close_timestamp  # type: ignore[union-attr]
+    # after the stop only the positions open then close (at most one per symbol)
+    assert len(seen) - 3 <= len(SYMBOLS)
+    assert all(r.signal.pending_at <= stopped_at for r in seen[3:])
+    assert len(seen) < len(
+        Portfolio.run_sync(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
+    )

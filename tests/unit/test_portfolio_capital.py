@@ -5,6 +5,7 @@ that touches the take-profit. Default costs: slippage 0.1 % and fee 0.1 % per si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -20,33 +21,45 @@ ENTRY = {"A": 10, "B": 12}  # minute of each symbol's only signal
 SPIKE = {"A": 30, "B": 40}  # minute whose high reaches the take-profit (+2 %)
 
 
-def _market() -> MemoryCandles:
+def _market(spike: dict[str, int], wick: float = 0.0, take: float = 1.02) -> MemoryCandles:
+    """Flat candles (high / low `wick` away from the price, so VWAP is still the price); at
+    `spike[symbol]` the high reaches the take-profit."""
     data = {}
     for symbol, price in PRICE.items():
         minutes = range(-10, 120)
-        high = [price * 1.02 if m == SPIKE[symbol] else price for m in minutes]
+        high = [price * take if m == spike[symbol] else price + wick for m in minutes]
         data[symbol] = {
             "timestamp": [T0 + m * MIN for m in minutes],
             "open": [price] * len(high),
             "high": high,
-            "low": [price] * len(high),
+            "low": [price - wick] * len(high),
             "close": [price] * len(high),
             "volume": [1.0] * len(high),
         }
     return MemoryCandles(data)
 
 
-def once(symbol: str, when: datetime) -> Signal | None:
-    if round(when.timestamp() * 1000) != T0 + ENTRY[symbol] * MIN:
-        return None
-    price = PRICE[symbol]
-    return Signal("long", price * 1.02, price * 0.98, 100)
+def _signal(take: float, entry: dict[str, int]) -> Callable[[str, datetime], Signal | None]:
+    def get_signal(symbol: str, when: datetime) -> Signal | None:
+        if round(when.timestamp() * 1000) != T0 + entry[symbol] * MIN:
+            return None
+        price = PRICE[symbol]
+        return Signal("long", price * take, price * 0.98, 100)
+
+    return get_signal
 
 
-def _setup(sizing: str | None = None) -> None:
-    add_exchange("flat", candles=_market())
+def _setup(
+    sizing: str | None = None,
+    *,
+    entry: dict[str, int] = ENTRY,
+    spike: dict[str, int] = SPIKE,
+    wick: float = 0.0,
+    take: float = 1.02,
+) -> None:
+    add_exchange("flat", candles=_market(spike, wick, take))
     add_frame("day", start=T0, end=T0 + 100 * MIN, interval="1m")
-    add_strategy("once", interval="1m", get_signal=once, sizing=sizing)
+    add_strategy("once", interval="1m", get_signal=_signal(take, entry), sizing=sizing)
 
 
 def test_equity_at_every_close_by_hand() -> None:
@@ -135,3 +148,48 @@ def test_fixed_percentage_sizing_sizes_from_the_stop_distance() -> None:
     (trade,) = Portfolio.get_data(["A"], "once").trades
     assert trade.quantity == pytest.approx(50)
     assert trade.cost == pytest.approx(50 * 100.1)
+
+
+def test_kelly_sizing_learns_the_win_rate_of_the_run() -> None:
+    """Reward / risk 4 / 2 = 2. A (first, no history): W = 0.5, k = (0.5 x 2 - 0.5) / 2 =
+    0.25, x the default multiplier 0.25. B enters after A's win: W = 1 kept to 0.99,
+    k = (0.99 x 2 - 0.01) / 2 = 0.985."""
+    add_sizing("kelly", method="kelly_criterion")
+    _setup("kelly", entry={"A": 10, "B": 50}, spike={"A": 30, "B": 60}, take=1.04)
+    Portfolio.run_sync(["A", "B"], strategy="once", exchange="flat", frame="day", capital=10_000)
+    a, b = Portfolio.get_data(["A", "B"], "once").trades
+    assert a.quantity == pytest.approx(10_000 * 0.25 * 0.25 / 100)
+    cost = a.quantity * 100 * 1.001
+    equity = 10_000 - cost * 1.001 + a.quantity * 104 * 0.999 - cost * 0.001  # A closed at 104
+    assert b.opened_at == T0 + 50 * MIN
+    assert b.quantity == pytest.approx(equity * 0.985 * 0.25 / 50)
+
+
+def test_atr_sizing_uses_the_true_range_of_the_last_14_candles() -> None:
+    # every candle spans 1 (price +/- 0.5): ATR 1; 1 % of 10 000 / (1 x multiplier 2) = 50
+    add_sizing("atr", method="atr_based", risk_percentage=1)
+    _setup("atr", wick=0.5)
+    Portfolio.run_sync(["A"], strategy="once", exchange="flat", frame="day", capital=10_000)
+    (trade,) = Portfolio.get_data(["A"], "once").trades
+    assert trade.quantity == pytest.approx(50)
+
+
+def test_undefined_sizing_is_a_rejection_with_its_reason() -> None:
+    add_sizing("atr", method="atr_based", risk_percentage=1)
+    _setup("atr")  # flat candles: no true range
+    Portfolio.run_sync(["A"], strategy="once", exchange="flat", frame="day", capital=10_000)
+    (rejection,) = Portfolio.get_data(["A"], "once").rejections
+    assert rejection.comment == "position sizing: sizing 'atr': ATR must be positive, got 0.0"
+    assert rejection.timestamp == T0 + 10 * MIN
+
+
+def test_equity_frame_and_summary_series() -> None:
+    _setup()
+    Portfolio.run_sync(["A", "B"], strategy="once", exchange="flat", frame="day", capital=10_000)
+    stats = Portfolio.get_data(["A", "B"], "once")
+    frame = stats.equity_frame()
+    assert list(frame["timestamp"]) == [p.timestamp for p in stats.equity]
+    assert frame["drawdown_pct"].min() == 0.0
+    assert frame["drawdown_pct"].max() == pytest.approx(stats.max_drawdown_pct)
+    series = stats.to_series()
+    assert series["trades"] == 2 and series["final_equity"] == stats.final_equity
