@@ -151,6 +151,5 @@ async def test_stop_takes_no_new_signal() -> None:
     # after the stop only the positions open then close (at most one per symbol)
     assert len(seen) - 3 <= len(SYMBOLS)
     assert all(r.signal.pending_at <= stopped_at for r in seen[3:])
-    assert len(seen) < len(
-        Portfolio.run_sync(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
-    )
+    again = Portfolio.run(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
+    assert len(seen) < len([r async for r in again])
