@@ -92,8 +92,9 @@ class PortfolioInstance(Instance):
     def reject(self, event: RiskEvent) -> None:
         """A refused entry, with the symbols holding positions that share its limit."""
         key = (event.strategy_name, event.symbol)
-        if key not in self.closed:
-            return
+        lane = self.clock.current if self.clock is not None else None
+        if lane is None or (lane.machine.schema.name, lane.machine.symbol) != key:
+            return  # another run's rejection
         cash = event.comment.startswith(_CASH_COMMENTS)
         mine = self.profiles.get(event.strategy_name, set())
         holders = [

@@ -17,6 +17,7 @@ from backtestkit.bus import TickResult
 
 from ..backtest.fast_forward import pending_outcome, scheduled_outcome
 from ..backtest.frames import FrameTimeline
+from ..backtest.replayer import PROGRESS_EVENTS, publish_progress
 from ..core.config import get_config
 from ..core.outcomes import Cancel, Close, Entry, Outcome
 from ..core.strategy import SignalStateMachine
@@ -34,7 +35,18 @@ DONE: Final = -1
 class SymbolLane:
     """Steps one state machine; `at` / `phase` say when its next event is due."""
 
-    __slots__ = ("at", "deferred", "frames", "i", "machine", "order", "phase", "ticked")
+    __slots__ = (
+        "at",
+        "deferred",
+        "every",
+        "frames",
+        "i",
+        "machine",
+        "next_progress",
+        "order",
+        "phase",
+        "ticked",
+    )
 
     def __init__(self, machine: SignalStateMachine, frames: FrameTimeline, order: int) -> None:
         self.machine = machine
@@ -45,6 +57,8 @@ class SymbolLane:
         self.ticked = 0  # the tick that decided the deferred outcome
         self.at = frames.start_ms
         self.phase = ENTER if len(frames) else DONE
+        self.every = max(1, len(frames) // PROGRESS_EVENTS)
+        self.next_progress = 0
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -52,7 +66,12 @@ class SymbolLane:
 
     def _next_tick(self) -> None:
         machine = self.machine
+        if self.i >= self.next_progress:  # about PROGRESS_EVENTS events a run, as the replayer
+            publish_progress(machine, len(self.frames), min(self.i, len(self.frames)))
+            self.next_progress = (self.i // self.every + 1) * self.every
         if self.i >= len(self.frames) or (machine.stopped and machine.pending is None):
+            if self.i < len(self.frames):
+                publish_progress(machine, len(self.frames), len(self.frames))
             self.phase = DONE
             return
         self.at = self.frames.start_ms + self.i * self.frames.step_ms

@@ -117,7 +117,7 @@ def portfolio(args: argparse.Namespace) -> int:
     )
     for symbol in symbols:
         _preflight(args.exchange, symbol)
-    with JsonlWriter(args.jsonl) as jsonl:
+    with JsonlWriter(args.jsonl) as jsonl, ProgressBars(enabled=progress_wanted(quiet=args.quiet)):
         _consume(results, jsonl, _ignore)
     console = _console(stderr=jsonl.to_stdout)
     if not args.quiet:

@@ -15,7 +15,7 @@ from portfolio_market import STRATEGIES, SYMBOLS, register
 
 from backtestkit.actors import Backtest, Closed, Portfolio, TickResult, add_risk
 from backtestkit.actors.testing import reset_engine
-from backtestkit.bus import RiskEvent, listen_risk
+from backtestkit.bus import BacktestProgress, RiskEvent, listen_progress_backtest, listen_risk
 
 
 def _dicts(results: list[TickResult]) -> list[dict[str, object]]:
@@ -153,3 +153,15 @@ async def test_stop_takes_no_new_signal() -> None:
     assert all(r.signal.pending_at <= stopped_at for r in seen[3:])
     again = Portfolio.run(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
     assert len(seen) < len([r async for r in again])
+
+
+def test_each_symbol_reports_its_progress() -> None:
+    register("staggered")
+    events: list[BacktestProgress] = []
+    stop = listen_progress_backtest(events.append)
+    Portfolio.run_sync(SYMBOLS, strategy="staggered", exchange="mem", frame="f")
+    stop()
+    for symbol in SYMBOLS:
+        mine = [e.processed_frames for e in events if e.symbol == symbol]
+        assert mine == sorted(mine) and mine[-1] == events[0].total_frames == 4921
+        assert 100 <= len(mine) <= 202
