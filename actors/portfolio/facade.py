@@ -157,6 +157,11 @@ class PortfolioMode:
         instance.closed = {(s, sym): [] for s in strategies for sym in symbol_list}
         actor = exchange_actor(exchange_schema)
         ledger = desk = None
+        if capital is not None and not actor.is_table_backed:
+            raise ValueError(
+                f"portfolio: capital needs table-backed candles on exchange {exchange!r} "
+                "(CSV, Parquet or memory) to mark open positions to market"
+            )
         if capital is not None:
             ledger = CashLedger(float(capital), lambda sym, when: last_close(actor, sym, when))
             sizers = {

@@ -193,3 +193,17 @@ def test_equity_frame_and_summary_series() -> None:
     assert frame["drawdown_pct"].max() == pytest.approx(stats.max_drawdown_pct)
     series = stats.to_series()
     assert series["trades"] == 2 and series["final_equity"] == stats.final_equity
+
+
+def test_capital_needs_table_backed_candles() -> None:
+    class Feed:
+        def fetch(self, symbol: str, interval: str, since_ms: int, limit: int) -> list[object]:
+            return []
+
+    add_exchange("feed", candles=Feed())
+    add_frame("day", start=T0, end=T0 + 100 * MIN, interval="1m")
+    add_strategy("once", interval="1m", get_signal=_signal(1.02, ENTRY))
+    with pytest.raises(ValueError, match="portfolio: capital needs table-backed candles on "
+                       "exchange 'feed'"):  # fmt: skip
+        Portfolio.run(["A"], strategy="once", exchange="feed", frame="day", capital=1_000)
+    Portfolio.run(["A"], strategy="once", exchange="feed", frame="day")  # fine without capital
