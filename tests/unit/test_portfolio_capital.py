@@ -10,7 +10,15 @@ from datetime import datetime
 
 import pytest
 
-from backtestkit.actors import Portfolio, Signal, add_exchange, add_frame, add_sizing, add_strategy
+from backtestkit.actors import (
+    Portfolio,
+    Signal,
+    add_exchange,
+    add_frame,
+    add_risk,
+    add_sizing,
+    add_strategy,
+)
 from backtestkit.actors.market import MemoryCandles
 from backtestkit.bus import RiskEvent, listen_risk
 
@@ -207,3 +215,26 @@ def test_capital_needs_table_backed_candles() -> None:
                        "exchange 'feed'"):  # fmt: skip
         Portfolio.run(["A"], strategy="once", exchange="feed", frame="day", capital=1_000)
     Portfolio.run(["A"], strategy="once", exchange="feed", frame="day")  # fine without capital
+
+
+def test_a_close_frees_the_slot_for_an_entry_at_the_same_minute() -> None:
+    """A opens at 10 and is fast-forwarded to its take-profit at 30; B asks at 29 (A holds
+    the one slot: refused) and at 30 (A's close comes first at that minute: B enters)."""
+    add_exchange("flat", candles=_market({"A": 30, "B": 90}))
+    add_frame("day", start=T0, end=T0 + 100 * MIN, interval="1m")
+    add_risk("one", max_concurrent_positions=1)
+    asks = {"A": {10}, "B": {29, 30}}
+
+    def get_signal(symbol: str, when: datetime) -> Signal | None:
+        if (round(when.timestamp() * 1000) - T0) // MIN not in asks[symbol]:
+            return None
+        return Signal("long", PRICE[symbol] * 1.02, PRICE[symbol] * 0.98, 100)
+
+    add_strategy("slot", interval="1m", get_signal=get_signal, risk="one")
+    results = Portfolio.run_sync(["A", "B"], strategy="slot", exchange="flat", frame="day")
+    assert [(r.symbol, r.signal.pending_at, r.close_timestamp) for r in results] == [  # type: ignore[union-attr]
+        ("A", T0 + 10 * MIN, T0 + 30 * MIN),
+        ("B", T0 + 30 * MIN, T0 + 90 * MIN),
+    ]
+    (refused,) = Portfolio.get_data(["A", "B"], "slot").rejections
+    assert (refused.symbol, refused.timestamp, refused.held_by) == ("B", T0 + 29 * MIN, ("A",))
