@@ -238,3 +238,29 @@ def test_a_close_frees_the_slot_for_an_entry_at_the_same_minute() -> None:
     ]
     (refused,) = Portfolio.get_data(["A", "B"], "slot").rejections
     assert (refused.symbol, refused.timestamp, refused.held_by) == ("B", T0 + 29 * MIN, ("A",))
+
+
+def test_a_short_pays_back_its_cost_plus_the_fall() -> None:
+    """A short of q at 100 (sold at 99.9 after slippage) covered when its lifetime runs out at
+    the VWAP 100 (bought back at 100.1): cash gets back its cost + q x (99.9 - 100.1) less
+    the second fee."""
+    add_exchange("flat", candles=_market({"A": 200, "B": 200}))
+    add_frame("day", start=T0, end=T0 + 100 * MIN, interval="1m")
+
+    def short(symbol: str, when: datetime) -> Signal | None:
+        if symbol != "A" or round(when.timestamp() * 1000) != T0 + 10 * MIN:
+            return None
+        return Signal("short", 98.0, 102.0, 20)
+
+    add_strategy("short", interval="1m", get_signal=short)
+    # no spike: SPEC 6.4's forward window (the lifetime + 4 candles from 4 minutes before the
+    # entry at 10) ends at 29 and closes it there, time_expired at the VWAP
+    Portfolio.run_sync(["A"], strategy="short", exchange="flat", frame="day", capital=1_000)
+    (trade,) = Portfolio.get_data(["A"], "short").trades
+    q = 1_000 / (100 * 0.999 * 1.001)  # one symbol: the whole equity pays cost and fee
+    cost = q * 100 * 0.999
+    cash = 1_000 - cost * 1.001 + cost + q * (99.9 - 100 * 1.001) - cost * 0.001
+    assert trade.closed_at == T0 + 29 * MIN and trade.price_close == 100.0
+    assert trade.quantity == pytest.approx(q) and trade.cost == pytest.approx(cost)
+    assert Portfolio.get_data(["A"], "short").final_equity == pytest.approx(cash, rel=1e-12)
+    assert trade.pnl == pytest.approx(cost * trade.pnl_percentage / 100, rel=1e-9)
