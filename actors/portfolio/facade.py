@@ -11,7 +11,7 @@ from pathlib import Path
 import anyio
 import structlog
 
-from backtestkit.bus import Bus, Closed, RiskEvent, TickResult, current_bus, start_detached
+from backtestkit.bus import Bus, TickResult, current_bus, start_detached
 
 from ..backtest.facade import sharing_books
 from ..backtest.frames import timeline
@@ -19,7 +19,7 @@ from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
 from ..core.facade_support import in_engine, write_report
-from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.instances import Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
 from ..core.risk import risk_books
@@ -28,9 +28,10 @@ from ..core.strategy import SignalStateMachine
 from ..reports.schedule import Schedule
 from .clock import PortfolioClock
 from .gate import CashDesk, PortfolioGate
+from .instance import PortfolioInstance
 from .lane import SymbolLane
 from .ledger import CashLedger
-from .models import PortfolioRejection, PortfolioStatistics
+from .models import PortfolioStatistics
 from .prices import last_close
 from .report import portfolio_report
 from .sizing import EntrySizer
@@ -40,7 +41,6 @@ __all__ = ["PORTFOLIO", "Portfolio", "PortfolioMode"]
 
 _log = structlog.get_logger("backtestkit.portfolio")
 Strategies = str | Sequence[str]
-_CASH_COMMENTS = ("insufficient cash", "position sizing")
 
 
 def _names(symbols: Sequence[str], strategy: Strategies) -> tuple[list[str], list[str]]:
@@ -57,62 +57,6 @@ def _names(symbols: Sequence[str], strategy: Strategies) -> tuple[list[str], lis
         if seen:
             raise ValueError(f"portfolio: {label[:-1]} {seen[0]!r} given twice")
     return list(symbols), strategies
-
-
-class PortfolioInstance(Instance):
-    def __init__(self, symbol: str, name: str) -> None:
-        super().__init__(symbol, name)
-        self.symbols: list[str] = []
-        self.strategies: list[str] = []
-        self.lanes: list[SymbolLane] = []
-        self.closed: dict[tuple[str, str], list[Closed]] = {}
-        self.rejections: list[PortfolioRejection] = []
-        self.ledger: CashLedger | None = None
-        self.desk: CashDesk | None = None
-        self.profiles: dict[str, set[str]] = {}
-        self.clock: PortfolioClock | None = None
-
-    def record(self, result: TickResult) -> None:
-        """A transition: a close of one of this portfolio's open signals."""
-        if type(result) is not Closed or not result.backtest:
-            return
-        lane = self.clock.current if self.clock is not None else None
-        if lane is None or lane.machine.symbol != result.symbol:
-            return  # another run's close of the same strategy and symbol
-        kept = self.closed.get((result.strategy_name, result.symbol))
-        if kept is None or lane.machine.schema.name != result.strategy_name:
-            return
-        kept.append(result)
-        if self.ledger is not None and self.ledger.close(result) is not None:
-            assert self.desk is not None
-            wins = self.desk.wins[result.strategy_name]
-            wins.closed += 1
-            wins.wins += result.pnl.pnl_percentage > 0
-
-    def reject(self, event: RiskEvent) -> None:
-        """A refused entry, with the symbols holding positions that share its limit."""
-        key = (event.strategy_name, event.symbol)
-        lane = self.clock.current if self.clock is not None else None
-        if lane is None or (lane.machine.schema.name, lane.machine.symbol) != key:
-            return  # another run's rejection
-        cash = event.comment.startswith(_CASH_COMMENTS)
-        mine = self.profiles.get(event.strategy_name, set())
-        holders = [
-            lane.machine.symbol
-            for lane in self.lanes
-            if lane.machine.pending is not None
-            and (lane.machine.schema.name, lane.machine.symbol) != key
-            and (cash or mine & self.profiles.get(lane.machine.schema.name, set()))
-        ]
-        self.rejections.append(
-            PortfolioRejection(
-                timestamp=event.timestamp,
-                symbol=event.symbol,
-                strategy_name=event.strategy_name,
-                comment=event.comment,
-                held_by=tuple(holders),
-            )
-        )
 
 
 class PortfolioMode:
