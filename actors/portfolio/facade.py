@@ -95,6 +95,10 @@ class PortfolioMode:
         ):
             raise ValueError(f"portfolio: capital must be a finite number > 0, got {capital!r}")
         override = registry.sizing(sizing) if sizing is not None else None
+        if override is not None and capital is None:
+            raise ValueError(
+                f"portfolio: sizing {sizing!r} needs capital= (the cash entries are sized from)"
+            )
         instance = self._instances.get(",".join(symbol_list), "+".join(strategies))
         instance.symbols, instance.strategies = symbol_list, strategies
         instance.rejections = []

@@ -264,3 +264,10 @@ def test_a_short_pays_back_its_cost_plus_the_fall() -> None:
     assert trade.quantity == pytest.approx(q) and trade.cost == pytest.approx(cost)
     assert Portfolio.get_data(["A"], "short").final_equity == pytest.approx(cash, rel=1e-12)
     assert trade.pnl == pytest.approx(cost * trade.pnl_percentage / 100, rel=1e-9)
+
+
+def test_sizing_without_capital_is_refused() -> None:
+    add_sizing("one-pct", method="fixed_percentage", risk_percentage=1)
+    _setup()
+    with pytest.raises(ValueError, match="portfolio: sizing 'one-pct' needs capital="):
+        Portfolio.run(["A"], strategy="once", exchange="flat", frame="day", sizing="one-pct")
