@@ -18,13 +18,8 @@ module state a strategy filled during the baseline (a cache of future candles) i
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
-import pickle
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 
 import structlog
 
@@ -32,7 +27,8 @@ from ..core.config import LOOKAHEAD_PROFILES, get_config
 from ..core.registry import registry
 from ..market.intervals import MINUTE_MS
 from ..market.table_source import TableSource
-from ..workers.payload import WorkerPayload, schemas_payload
+from ..workers.payload import schemas_payload
+from ..workers.processes import payload_file, process_context
 from .baseline import opened_decisions
 from .decisions import Decision, first_difference
 from .report import BiasFinding, BiasReport, StrategyBias
@@ -77,27 +73,6 @@ def check_bias_request(
             f"{type(source).__name__}, which cannot be cut at a time; use a table-backed "
             "source (CsvCandles, ParquetCandles, MemoryCandles)"
         )
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Forkserver (the engine imported once, in the server) where available, else spawn;
-    never fork, which would copy module state the strategy filled in this process."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["backtestkit.actors"])  # no effect once the server runs
-    return context
-
-
-@contextmanager
-def _payload_file(payload: WorkerPayload) -> Iterator[str]:
-    handle, path = tempfile.mkstemp(prefix="backtestkit-bias-", suffix=".pickle")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-        yield path
-    finally:
-        os.unlink(path)
 
 
 def _chunks(jobs: list[RerunJob], count: int) -> list[tuple[RerunJob, ...]]:
@@ -153,9 +128,12 @@ def analyze_bias(
     config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
     payload = schemas_payload(symbol, names, exchange, frame, owner="analyze_bias", config=config)
     with (
-        _payload_file(payload) as path,
+        payload_file(payload, "backtestkit-bias-") as path,
         ProcessPoolExecutor(
-            max_workers=workers, mp_context=_context(), initializer=start_worker, initargs=(path,)
+            max_workers=workers,
+            mp_context=process_context(),
+            initializer=start_worker,
+            initargs=(path,),
         ) as pool,
     ):
         warming = [pool.submit(ready) for _ in range(workers)]  # start-up overlaps the baselines

@@ -11,7 +11,7 @@ from pathlib import Path
 import anyio
 import structlog
 
-from backtestkit.bus import Bus, TickResult, current_bus, start_detached
+from backtestkit.bus import Bus, Closed, TickResult, current_bus, start_detached
 
 from ..backtest.facade import sharing_books
 from ..backtest.frames import timeline
@@ -36,6 +36,7 @@ from .prices import last_close
 from .report import portfolio_report
 from .sizing import EntrySizer
 from .statistics import portfolio_statistics
+from .workers import run_in_workers
 
 __all__ = ["PORTFOLIO", "Portfolio", "PortfolioMode"]
 
@@ -57,6 +58,19 @@ def _names(symbols: Sequence[str], strategy: Strategies) -> tuple[list[str], lis
         if seen:
             raise ValueError(f"portfolio: {label[:-1]} {seen[0]!r} given twice")
     return list(symbols), strategies
+
+
+async def _from_workers(
+    instance: PortfolioInstance,
+    pairs: list[tuple[str, str]],
+    exchange: str,
+    frame: str,
+    workers: int,
+) -> AsyncIterator[TickResult]:
+    for result in await run_in_workers(pairs, exchange, frame, workers):
+        if type(result) is Closed:
+            instance.closed[(result.strategy_name, result.symbol)].append(result)
+        yield result
 
 
 class PortfolioMode:
@@ -81,10 +95,13 @@ class PortfolioMode:
         frame: str,
         capital: float | None = None,
         sizing: str | None = None,
+        workers: int = 1,
     ) -> AsyncIterator[TickResult]:
         """Validate eagerly; iterate lazily over every symbol's closed / cancelled results in
         time order. `capital` (quote currency) turns on the cash account; `sizing` names the
-        sizing schema of every entry (default: each strategy's own, else equal weights)."""
+        sizing schema of every entry (default: each strategy's own, else equal weights).
+        `workers` > 1 runs the symbols in that many processes (`portfolio.workers`) when no
+        risk profile or capital binds them: the same results, without bus events here."""
         configure_logging()
         symbol_list, strategies = _names(symbols, strategy)
         schemas = [registry.strategy(name) for name in strategies]
@@ -99,10 +116,23 @@ class PortfolioMode:
             raise ValueError(
                 f"portfolio: sizing {sizing!r} needs capital= (the cash entries are sized from)"
             )
+        if not (isinstance(workers, int) and workers >= 1):
+            raise ValueError(f"portfolio: workers must be an integer >= 1, got {workers!r}")
         instance = self._instances.get(",".join(symbol_list), "+".join(strategies))
         instance.symbols, instance.strategies = symbol_list, strategies
         instance.rejections = []
         instance.closed = {(s, sym): [] for s in strategies for sym in symbol_list}
+        if workers > 1:
+            binding = [s.name for s in schemas if registry.strategy_risks(s)]
+            if capital is not None or binding:
+                shared = "capital" if capital is not None else f"risk profiles of {binding}"
+                raise ValueError(
+                    f"portfolio: workers={workers} runs symbols apart, but the {shared} bind "
+                    "them together: run in one process (workers=1)"
+                )
+            instance.lanes, instance.ledger, instance.desk, instance.clock = [], None, None, None
+            pairs = [(symbol, s) for symbol in symbol_list for s in strategies]
+            return in_engine(_from_workers(instance, pairs, exchange, frame, workers))
         actor = exchange_actor(exchange_schema)
         ledger = desk = None
         if capital is not None and not actor.is_table_backed:
@@ -184,6 +214,7 @@ class PortfolioMode:
         frame: str,
         capital: float | None = None,
         sizing: str | None = None,
+        workers: int = 1,
     ) -> Callable[[], None]:
         """Run in the background (running loop or a worker thread); returns cancel()."""
         instance = self._instance(symbols, strategy)
@@ -196,6 +227,7 @@ class PortfolioMode:
             frame=frame,
             capital=capital,
             sizing=sizing,
+            workers=workers,
         )
         instance.status = "pending"
 
@@ -263,6 +295,7 @@ class PortfolioMode:
         frame: str,
         capital: float | None = None,
         sizing: str | None = None,
+        workers: int = 1,
     ) -> builtins.list[TickResult]:
         """Run to the end in a fresh event loop (scripts, notebooks without a running loop)."""
         results: builtins.list[TickResult] = []
@@ -275,6 +308,7 @@ class PortfolioMode:
                 frame=frame,
                 capital=capital,
                 sizing=sizing,
+                workers=workers,
             ):
                 results.append(result)
 

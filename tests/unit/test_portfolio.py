@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from portfolio_market import STRATEGIES, SYMBOLS, register
 
-from backtestkit.actors import Backtest, Closed, Portfolio, TickResult, add_risk
+from backtestkit.actors import Backtest, Closed, Portfolio, TickResult, add_risk, add_strategy
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import BacktestProgress, RiskEvent, listen_progress_backtest, listen_risk
 
@@ -165,3 +165,30 @@ def test_each_symbol_reports_its_progress() -> None:
         mine = [e.processed_frames for e in events if e.symbol == symbol]
         assert mine == sorted(mine) and mine[-1] == events[0].total_frames == 4921
         assert 100 <= len(mine) <= 202
+
+
+@pytest.mark.slow
+def test_workers_give_the_in_process_results() -> None:
+    """Two worker processes, one lane each at a time; merged, the list equals the clock's."""
+    register("scheduled-limit")
+    add_strategy("sma-cross", interval="5m", get_signal=STRATEGIES["sma-cross"][1])
+    both = ["scheduled-limit", "sma-cross"]
+    here = _dicts(Portfolio.run_sync(SYMBOLS, strategy=both, exchange="mem", frame="f"))
+    there = Portfolio.run_sync(SYMBOLS, strategy=both, exchange="mem", frame="f", workers=2)
+    assert _dicts(there) == here and len(here) > 200
+    heat = Portfolio.get_data(SYMBOLS, both).heat
+    assert sum(h.portfolio_total_trades for h in heat.values()) == sum(
+        isinstance(r, Closed) for r in there
+    )
+
+
+def test_workers_refuse_what_binds_the_symbols() -> None:
+    register("risky-long")  # its risk profile "hours" is shared by the symbols
+    with pytest.raises(ValueError, match=r"risk profiles of \['risky-long'\] bind them"):
+        Portfolio.run(SYMBOLS, strategy="risky-long", exchange="mem", frame="f", workers=2)
+    with pytest.raises(ValueError, match="the capital bind them together"):
+        Portfolio.run(
+            SYMBOLS, strategy="risky-long", exchange="mem", frame="f", workers=2, capital=1e4
+        )
+    with pytest.raises(ValueError, match="portfolio: workers must be an integer >= 1, got 0"):
+        Portfolio.run(SYMBOLS, strategy="risky-long", exchange="mem", frame="f", workers=0)
