@@ -44,7 +44,7 @@ def sma_cross(symbol: str, when: datetime) -> Signal | None:
 
 
 def main() -> None:
-    add_exchange("bitstamp", candles=CsvCandles(DATA))
+    add_exchange("bitstamp", candles=CsvCandles(DATA, symbol="BTCUSD"))
     add_frame(
         "aug-2026",
         start=datetime(2026, 8, 17, tzinfo=UTC),

@@ -52,7 +52,7 @@ async def main() -> None:
     configure_logging("warning", force=True)
     clock = VirtualClock(int(START.timestamp() * 1000))
     end = clock.now() + DAYS * 86_400_000
-    add_exchange("bitstamp", candles=ReplayCandles(CsvCandles(DATA), clock))
+    add_exchange("bitstamp", candles=ReplayCandles(CsvCandles(DATA, symbol=SYMBOL), clock))
     add_strategy(NAME, interval="5m", get_signal=sma_cross)
 
     async def stop_at_end(result: object) -> None:

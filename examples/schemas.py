@@ -18,7 +18,7 @@ from walker_compare import AUGUST, mean_reversion, sma_5_20, sma_10_40
 from backtestkit.actors import add_exchange, add_frame, add_strategy, add_walker
 from backtestkit.adapters.candles import CsvCandles
 
-add_exchange("bitstamp", candles=CsvCandles(DATA))
+add_exchange("bitstamp", candles=CsvCandles(DATA, symbol="BTCUSD"))
 add_frame("aug-2026", start=AUGUST[0], end=AUGUST[1])
 add_strategy("sma-cross", interval="5m", get_signal=sma_cross)
 add_strategy("sma-5-20", interval="5m", get_signal=sma_5_20)

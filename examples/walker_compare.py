@@ -57,7 +57,7 @@ def mean_reversion(symbol: str, when: datetime) -> Signal | None:
 
 
 async def main() -> None:
-    add_exchange("bitstamp", candles=CsvCandles(DATA))
+    add_exchange("bitstamp", candles=CsvCandles(DATA, symbol="BTCUSD"))
     add_frame("aug", start=AUGUST[0], end=AUGUST[1])
     strategies = {"sma-5-20": sma_5_20, "sma-10-40": sma_10_40, "mean-reversion": mean_reversion}
     for name, fn in strategies.items():

@@ -1,5 +1,6 @@
 """Market data: candle tables and zero-copy views, candle sources, intervals, VWAP."""
 
+from .candle_checks import UnservedSymbolError
 from .candle_sources import CandleSource, CandleStore
 from .candles import Candle, CandleDataError, Candles, CandleTable
 from .table_source import MemoryCandles, TableSource
@@ -14,5 +15,6 @@ __all__ = [
     "Candles",
     "MemoryCandles",
     "TableSource",
+    "UnservedSymbolError",
     "vwap",
 ]

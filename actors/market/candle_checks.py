@@ -14,7 +14,9 @@ __all__ = [
     "CandleDataError",
     "FloatArray",
     "IntArray",
+    "UnservedSymbolError",
     "as_timestamps",
+    "plain",
     "validate_columns",
 ]
 
@@ -29,6 +31,20 @@ class CandleDataError(ValueError):
     """Candle data that cannot be trusted: names the origin, the row and the field."""
 
 
+class UnservedSymbolError(CandleDataError, KeyError):
+    """A source asked for a symbol it has no candles for; names the symbols it serves.
+    A KeyError too, as a lookup by symbol has always raised."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds, for messages (1786924800, not
+    np.int64(1786924800))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def as_timestamps(raw: npt.NDArray[Any], origin: str, first_row: int) -> IntArray:
     if raw.dtype.kind in "iu":
         return np.ascontiguousarray(raw, dtype=np.int64)
@@ -41,7 +57,7 @@ def as_timestamps(raw: npt.NDArray[Any], origin: str, first_row: int) -> IntArra
         row = int(np.flatnonzero(bad)[0])
         raise CandleDataError(
             f"{origin}: row {row + first_row}: field timestamp: not an integer number of "
-            f"milliseconds ({raw[row]!r})"
+            f"milliseconds ({plain(raw[row])!r})"
         )
     return as_float.astype(np.int64)
 
@@ -62,7 +78,10 @@ def validate_columns(
         if hits.size:
             row = int(hits[0])
             findings.append(
-                (row, f"field {field}: {problem} ({values[row]!r}; {hits.size} row(s) in all)")
+                (
+                    row,
+                    f"field {field}: {problem} ({plain(values[row])!r}; {hits.size} row(s) in all)",
+                )
             )
 
     for name in COLUMNS[1:]:
@@ -77,6 +96,7 @@ def validate_columns(
     body_bottom = np.minimum(floats["open"], floats["close"])
     first(high < body_top, "high", "high below max(open, close)", high)
     first(low > body_bottom, "low", "low above min(open, close)", low)
+    first(timestamp < 0, "timestamp", "negative timestamp, before 1970-01-01", timestamp)
     first(timestamp % step_ms != 0, "timestamp", f"not aligned to {step_ms} ms", timestamp)
     if timestamp.size > 1:
         diff = np.diff(timestamp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .candle_checks import UnservedSymbolError
 from .candles import Candles, CandleTable
 from .intervals import CANDLE_INTERVALS, interval_ms
 
@@ -66,7 +67,7 @@ class MemoryCandles(TableSource):
     def _load(self, symbol: str) -> CandleTable:
         columns = self._data.get(symbol)
         if columns is None:
-            raise KeyError(
+            raise UnservedSymbolError(
                 f"MemoryCandles: no candles for symbol {symbol!r}; have {', '.join(self._data)}"
             )
         return CandleTable.from_columns(

@@ -1,43 +1,65 @@
-"""ParquetCandles: the CSV columns in a Parquet file (needs the `parquet` extra: pyarrow)."""
+"""ParquetCandles: the candle columns in a Parquet file (needs the `parquet` extra: pyarrow).
+Open times may be integers (`time_unit=`) or a timestamp column, whose type says its unit."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
 
+from .column_map import ColumnMap
+from .fields import table_from_fields
 from .files import FileCandles
+from .time_units import TimeUnit, check_time_unit
 
 __all__ = ["ParquetCandles", "read_parquet_table"]
 
 
-def read_parquet_table(path: str | Path, *, step_ms: int = 60_000) -> CandleTable:
+def read_parquet_table(
+    path: str | Path,
+    *,
+    step_ms: int = 60_000,
+    columns: Mapping[str, str] | None = None,
+    ignore: Collection[str] | str = (),
+    time_unit: TimeUnit | None = None,
+) -> CandleTable:
+    """Load and validate one Parquet file; errors name the file, the row (from 0), the field."""
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ImportError(
             "ParquetCandles needs pyarrow: pip install 'backtestkit[parquet]'"
         ) from exc
+    check_time_unit(time_unit)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"candle file not found: {path}")
-    table = pq.read_table(path)
-    missing = [name for name in COLUMNS if name not in table.column_names]
-    if missing:
-        raise CandleDataError(f"{path}: missing column(s) {', '.join(missing)}")
-    columns = {}
+    try:
+        table = pq.read_table(path)
+    except pa.ArrowException as exc:
+        raise CandleDataError(f"{path}: not a readable Parquet file ({exc})") from None
+    fields = ColumnMap(dict(columns or {}), ignore).resolve(table.column_names, str(path))
+    raw: dict[str, Any] = {}
     for name in COLUMNS:
-        column = table.column(name)
+        column = table.column(fields[name])
         if column.null_count:
             row = int(np.flatnonzero(np.asarray(column.is_null()))[0])
             raise CandleDataError(f"{path}: row {row}: field {name}: missing value")
-        columns[name] = column.to_numpy()
-    return CandleTable.from_columns(columns, step_ms=step_ms, origin=str(path), first_row=0)
+        values = column.to_numpy()
+        # a string column arrives as Python objects; as text it is refused as a column
+        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        raw[name] = values.astype(str) if text else values
+    return table_from_fields(
+        raw, step_ms=step_ms, origin=str(path), first_row=0, time_unit=time_unit
+    )
 
 
 class ParquetCandles(FileCandles):
-    """One Parquet file for any symbol, or `{symbol: path}`."""
+    """One Parquet file per symbol (`{symbol: path}`), or one declared with `symbol=`."""
 
     reader = staticmethod(read_parquet_table)

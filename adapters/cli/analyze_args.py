@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .arg_types import positive_int
+from .arg_types import positive_int, symbol_name
 
 __all__ = ["add_analyze_parser"]
 
@@ -19,7 +19,9 @@ def add_analyze_parser(commands: Any) -> None:
         help="ask each opened signal's get_signal again on history cut at its time",
     )
     bias.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
-    bias.add_argument("--symbol", required=True, metavar="S", help="symbol, e.g. BTCUSD")
+    bias.add_argument(
+        "--symbol", required=True, type=symbol_name, metavar="S", help="symbol, e.g. BTCUSD"
+    )
     bias.add_argument(
         "--strategy", required=True, action="append", metavar="NAME", help="repeat for several"
     )

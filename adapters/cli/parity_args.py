@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .arg_types import symbol_name
+
 __all__ = ["add_parity_parser"]
 
 
@@ -18,7 +20,12 @@ def add_parity_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         metavar="SCRIPT.py",
         help="the Python file that registered the live strategy",
     )
-    sub.add_argument("--symbol", metavar="S", help="with --strategy: which recording to check")
+    sub.add_argument(
+        "--symbol",
+        type=symbol_name,
+        metavar="S",
+        help="with --strategy: which recording to check",
+    )
     sub.add_argument("--strategy", metavar="NAME")
     sub.add_argument(
         "--timeline",

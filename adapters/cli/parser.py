@@ -6,7 +6,7 @@ import argparse
 from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
-from .arg_types import positive_int
+from .arg_types import positive_int, symbol_name
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -27,16 +27,21 @@ class _Parser(argparse.ArgumentParser):
 
 def _common(sub: argparse.ArgumentParser, *, many: bool = False) -> None:
     sub.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
+    help_text = (
+        "symbol to trade, e.g. BTCUSD; a candle file declared for another symbol "
+        "(CsvCandles(path, symbol=...)) refuses it"
+    )
     if many:
         sub.add_argument(
             "--symbol",
             required=True,
+            type=symbol_name,
             metavar="S",
             action="append",
-            help="symbol to trade, e.g. BTCUSD; repeat it for a portfolio on one clock",
+            help=help_text + "; repeat it for a portfolio on one clock",
         )
         return
-    sub.add_argument("--symbol", required=True, metavar="S", help="symbol to trade, e.g. BTCUSD")
+    sub.add_argument("--symbol", required=True, type=symbol_name, metavar="S", help=help_text)
 
 
 def _outputs(sub: argparse.ArgumentParser, *, html: bool) -> None:

@@ -199,10 +199,7 @@ def test_csv_windows_line_endings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "header",
     [
-        "time,open,high,low,close,volume",
         "timestamp,open,high,low,close",
-        "timestamp,high,open,low,close,volume",
-        "Timestamp,Open,High,Low,Close,Volume",
         GOOD[0],
     ],
 )

@@ -1,0 +1,109 @@
+"""DataFrameCandles: pandas DataFrames as a candle source, validated like the files.
+
+The open time is a column (found or mapped like a file's) or, when there is none, a
+DatetimeIndex (or an index named timestamp, time, date or datetime). Rows in messages count
+from 0 by position. Needs pandas (the `pandas` extra) only to read the frames given to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from backtestkit.actors.market.candle_checks import plain
+from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+
+from .column_map import TIMESTAMP_NAMES, ColumnMap
+from .declared import DeclaredSource
+from .fields import table_from_fields
+from .time_units import TimeUnit
+
+__all__ = ["DataFrameCandles", "read_frame_table"]
+
+INDEX = "<index>"
+
+
+class DataFrameCandles(DeclaredSource):
+    """`DataFrameCandles(df, symbol="BTCUSDT")` or `DataFrameCandles({"BTCUSDT": df, ...})`.
+
+    A single DataFrame must be declared for its symbol: asking for another symbol is a
+    KeyError naming the ones it has. `columns=`, `ignore=` and `time_unit=` work as for
+    CsvCandles; higher intervals are aggregated from the 1-minute rows.
+    """
+
+    def __init__(self, frame: Any, *, symbol: str | None = None, **options: Any) -> None:
+        if symbol is None and not isinstance(frame, Mapping):
+            raise TypeError(
+                "DataFrameCandles: say which symbol the DataFrame holds: "
+                "DataFrameCandles(df, symbol='BTCUSDT') or DataFrameCandles({'BTCUSDT': df})"
+            )
+        super().__init__(frame, symbol=symbol, **options)
+
+    def _item(self, item: Any) -> Any:
+        if not (hasattr(item, "columns") and hasattr(item, "index") and hasattr(item, "iloc")):
+            raise TypeError(
+                f"DataFrameCandles: expected a pandas DataFrame, got {type(item).__name__}"
+            )
+        return item
+
+    def _load(self, symbol: str) -> CandleTable:
+        frame = self._sources.get(symbol)
+        origin = f"DataFrameCandles[{symbol}]"
+        return read_frame_table(frame, origin=origin, **self._read_options())
+
+    def __repr__(self) -> str:
+        return f"DataFrameCandles(symbols={self.symbols()!r})"
+
+
+def read_frame_table(
+    frame: Any,
+    *,
+    step_ms: int = 60_000,
+    origin: str = "DataFrame",
+    columns: Mapping[str, str] | None = None,
+    ignore: Collection[str] | str = (),
+    time_unit: TimeUnit | None = None,
+) -> CandleTable:
+    """Validate one DataFrame's candles; errors name `origin`, the row position, the field."""
+    layout = ColumnMap(dict(columns or {}), ignore)
+    names = [str(name) for name in frame.columns]
+    by_name = dict(zip(names, frame.columns, strict=True))
+    if _index_is_time(frame, layout, names):
+        layout = ColumnMap({**layout.columns, "timestamp": INDEX}, layout.ignore)
+        names = [*names, INDEX]
+    fields = layout.resolve(names, origin)
+    raw: dict[str, Any] = {}
+    for name in COLUMNS:
+        label = names[fields[name]]
+        series = frame.index.to_series() if label == INDEX else frame[by_name[label]]
+        raw[name] = _values(series, origin, name)
+    return table_from_fields(raw, step_ms=step_ms, origin=origin, first_row=0, time_unit=time_unit)
+
+
+def _index_is_time(frame: Any, layout: ColumnMap, names: list[str]) -> bool:
+    """No timestamp column, and the index is a DatetimeIndex or named like a timestamp."""
+    wanted = layout.columns.get("timestamp")
+    if wanted is not None:
+        return wanted not in names and wanted == frame.index.name
+    if any(name.strip().lower() in TIMESTAMP_NAMES for name in names):
+        return False
+    index_name = frame.index.name
+    named = isinstance(index_name, str) and index_name.strip().lower() in TIMESTAMP_NAMES
+    return named or str(getattr(frame.index, "dtype", "")).startswith("datetime64")
+
+
+def _values(series: Any, origin: str, name: str) -> npt.NDArray[Any]:
+    """The column as numpy: tz-aware times in UTC; a missing value is refused by row."""
+    missing = np.flatnonzero(np.asarray(series.isna()))
+    if missing.size:
+        row = int(missing[0])
+        raise CandleDataError(
+            f"{origin}: row {row}: field {name}: missing value ({plain(series.iloc[row])!r})"
+        )
+    if getattr(series.dtype, "tz", None) is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    values: npt.NDArray[Any] = series.to_numpy()
+    return values
