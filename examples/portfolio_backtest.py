@@ -46,7 +46,7 @@ def dip(symbol: str, when: datetime) -> Signal | None:
 
 
 def main() -> None:
-    add_exchange("bitstamp", candles=CsvCandles(DATA))
+    add_exchange("bitstamp", candles=CsvCandles(DATA, symbol="BTCUSD"))
     add_frame("aug", start=datetime(2026, 8, 17, tzinfo=UTC), end=datetime(2026, 8, 30, tzinfo=UTC))
     add_risk("one-slot", max_concurrent_positions=1)
     add_sizing(

@@ -8,12 +8,23 @@ import orjson
 from test_cli import SCHEMAS, error, run
 
 PORTFOLIO = ["--strategy", "sma-cross", "--exchange", "bitstamp", "--frame", "aug-2026"]
+TWO = f"""\
+import sys
+sys.path.insert(0, {str(SCHEMAS.parent)!r})
+from schemas import DATA
+from backtestkit.actors import add_exchange
+from backtestkit.adapters.candles import CsvCandles
+
+add_exchange("twice", candles=CsvCandles({{"BTCUSD": DATA, "XBTUSD": DATA}}))
+"""
 
 
 def test_two_symbols_and_capital_run_a_portfolio(tmp_path: Path) -> None:
-    # examples/schemas.py serves one file for any symbol: both symbols see the same candles
+    # the same Bitstamp file declared for two symbols: both see the same candles
+    (tmp_path / "two.py").write_text(TWO)
     done = run(
-        "backtest", SCHEMAS, "--symbol", "BTCUSD", "--symbol", "XBTUSD", *PORTFOLIO,
+        "backtest", "two.py", "--symbol", "BTCUSD", "--symbol", "XBTUSD", *PORTFOLIO[:2],
+        "--exchange", "twice", "--frame", "aug-2026",
         "--capital", "10000", "--jsonl", "out.jsonl", "--report", "p.md", "--html", "p.html",
         cwd=tmp_path,
     )  # fmt: skip
@@ -25,8 +36,9 @@ def test_two_symbols_and_capital_run_a_portfolio(tmp_path: Path) -> None:
     assert [line["symbol"] for line in lines] == ["BTCUSD", "XBTUSD"] * (len(lines) // 2)
     stamps = [line["close_timestamp"] for line in lines]
     assert stamps == sorted(stamps)
-    alone = run("backtest", SCHEMAS, "--symbol", "BTCUSD", *PORTFOLIO, "--jsonl", "one.jsonl",
-                "--quiet", cwd=tmp_path)  # fmt: skip
+    alone = run("backtest", "two.py", "--symbol", "BTCUSD", *PORTFOLIO[:2], "--exchange",
+                "twice", "--frame", "aug-2026", "--jsonl", "one.jsonl", "--quiet",
+                cwd=tmp_path)  # fmt: skip
     assert alone.returncode == 0, alone.stderr
     single = [orjson.loads(line) for line in (tmp_path / "one.jsonl").read_text().splitlines()]
     assert lines[::2] == single and len(single) > 20
