@@ -1,18 +1,26 @@
-# Every target creates .venv and installs the project on first use.
+# Every target creates .venv and installs what it needs on first use: `make run` only the
+# engine and the chart extra (its own stamp), `make test` / `lint` the whole dev extra.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: run test lint bench screenshot clean
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[plot]'
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/python examples/backtest_sma.py
 
 test: $(STAMP)
@@ -28,20 +36,13 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
-# Renders the HTML report of `make run` with headless Chromium, when one is installed.
-SHOT := dump/backtest/sma-cross-screenshot.png
-screenshot: $(STAMP)
-	test -f dump/backtest/sma-cross.html || $(BIN)/python examples/backtest_sma.py
-	@browser=$$(command -v chromium || command -v chromium-browser || command -v google-chrome \
-		|| command -v google-chrome-stable || true); \
-	if [ -z "$$browser" ]; then \
-		echo "screenshot: skipped, no chromium or google-chrome on PATH;" \
-			"open dump/backtest/sma-cross.html in a browser instead"; \
-	else \
-		"$$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-			--window-size=1280,2600 --screenshot="$(CURDIR)/$(SHOT)" \
-			"file://$(CURDIR)/dump/backtest/sma-cross.html" && echo "screenshot: $(SHOT)"; \
-	fi
+# Screenshots (1280 and 390 px wide) of the backtest and walker HTML reports under
+# dump/screenshots/, taken by headless Chromium when one is installed.
+screenshot: $(RUN_STAMP)
+	$(BIN)/python examples/backtest_sma.py > /dev/null
+	$(BIN)/backtestkit walk examples/schemas.py --symbol BTCUSD --walker compare \
+		--html dump/walker/compare.html --quiet
+	$(BIN)/python tests/browser.py dump/backtest/sma-cross.html dump/walker/compare.html
 
 clean:
 	rm -rf $(VENV) dump build *.egg-info

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from backtestkit.actors import BacktestStatistics, WalkerResults
+from backtestkit.actors.core import SignalRejections
+from backtestkit.actors.reports.ranking import rank_by_metric
 
 __all__ = ["backtest_summary", "walker_summary"]
 
@@ -14,10 +19,15 @@ def _fmt(value: float | None, suffix: str = "", sign: str = "+", digits: int = 2
 
 
 def backtest_summary(
-    stats: BacktestStatistics, *, title: str | None = None, results: int | None = None
-) -> Table:
+    stats: BacktestStatistics,
+    *,
+    title: str | None = None,
+    results: int | None = None,
+    rejections: SignalRejections | None = None,
+) -> RenderableType:
     """Closed-signal statistics; PnL figures are net of fees and slippage. `results` is the
-    number of results the run yielded (closed + cancelled), shown when given."""
+    number of results the run yielded (closed + cancelled), shown when given; `rejections`
+    (`Backtest.get_rejections`) adds "signals rejected: N" and the first reasons below."""
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -30,18 +40,19 @@ def backtest_summary(
     table.add_row("average PnL", _fmt(stats.avg_pnl, " %"))
     table.add_row("sharpe ratio", _fmt(stats.sharpe_ratio))
     table.add_row("max drawdown", _fmt(stats.max_drawdown, " pp", ""))
-    return table
-
-
-def _sort_key(value: float | None, metric: str) -> float:
-    if value is None:
-        return float("inf")
-    return value if metric == "max_drawdown" else -value  # a smaller drawdown ranks better
+    if rejections is None:
+        return table
+    reasons = Text(rejections.summary(), style="yellow" if rejections else "")
+    return Group(table, reasons)  # print with soft_wrap=True: one reason a line
 
 
 def walker_summary(results: WalkerResults) -> Table:
     """The walker's strategies, best first by its metric."""
     table = Table(title=f"{results.walker_name} on {results.symbol}, ranked by {results.metric}")
+    if results.failed_strategies:
+        failed = results.failed_strategies
+        names = escape(", ".join(failed))  # a sweep's name holds [...]: not rich markup
+        table.caption = f"FAILED ({len(failed)} of {results.total_strategies}): {names}"
     for name, justify in (
         ("rank", "right"),
         ("strategy", "left"),
@@ -52,10 +63,8 @@ def walker_summary(results: WalkerResults) -> Table:
         ("max drawdown", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    ranked = sorted(  # stored newest first: reversed, ties keep the walker's order
-        reversed(results.strategy_results),
-        key=lambda r: _sort_key(r.metric_value, results.metric),
-    )
+    tested = list(reversed(results.strategy_results))  # stored newest first
+    ranked = rank_by_metric(tested, [r.metric_value for r in tested], results.metric)
     for rank, row in enumerate(ranked, 1):
         stats = row.stats
         table.add_row(

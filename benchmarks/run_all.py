@@ -13,6 +13,7 @@ import bench_backtest
 import bench_bias
 import bench_foundation
 import bench_live
+import bench_paper
 import bench_parity
 import bench_portfolio
 import bench_walker
@@ -23,5 +24,6 @@ if __name__ == "__main__":
     bench_live.main()
     bench_parity.main()
     bench_portfolio.main()
+    bench_paper.main()
     bench_walker.main()
     bench_bias.main()

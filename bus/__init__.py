@@ -1,6 +1,7 @@
 """backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit."""
 
 from .backtest_statistics import BacktestStatistics
+from .blocking import loop_running, run_blocking
 from .detached import start_detached
 from .events import (
     BacktestProgress,
@@ -133,8 +134,10 @@ __all__ = [
     "listen_walker_complete",
     "listen_walker_complete_once",
     "listen_walker_once",
+    "loop_running",
     "plain",
     "resolve_bus_with",
+    "run_blocking",
     "start_detached",
     "topics",
 ]

@@ -72,6 +72,7 @@ class WalkerCompleteEvent(Serializable):
     best_strategy: str | None
     best_metric: float | None
     best_stats: Any
+    failed_strategies: tuple[str, ...] = ()  # raised, or lost their worker twice
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -59,9 +59,11 @@ def main() -> None:
     stats = Backtest.get_data("BTCUSD", "sma-cross")
     console = Console()
     title = "SMA cross, BTC/USD 1m, 2026-08-17 .. 2026-08-30"
-    console.print(backtest_summary(stats, title=title, results=len(results)))
+    rejections = Backtest.get_rejections("BTCUSD", "sma-cross")  # signals validation refused
+    summary = backtest_summary(stats, title=title, results=len(results), rejections=rejections)
+    console.print(summary, soft_wrap=True)
     console.print(f"Markdown report: {Backtest.dump('BTCUSD', 'sma-cross')}")
-    console.print(f"HTML report: {write_html('BTCUSD', 'sma-cross')}")  # extra `plot`
+    console.print(f"HTML report: {write_html('BTCUSD', 'sma-cross')}")  # charts: extra `plot`
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Paper trading in Live mode on an accelerated clock: two days of Bitstamp BTC/USD in seconds.
 
-Run: `python examples/live_paper.py`. The live loop ticks every 60 001 ms of *virtual* time
-(VirtualClock: sleeping advances the clock at once); ReplayCandles serves the CSV as an exchange
-would, only candles that have opened by now. State goes to a temporary directory; the report
-to dump/live/sma-cross-live.md. At the end `parity_async` replays the run's recording as a
-backtest of the same strategy and prints whether every signal matched.
+Run: `python examples/live_paper.py` (from the command line: `backtestkit live
+examples/schemas.py ... --replay-from ISO --replay-to ISO`, see the README). The live loop
+ticks every 60 001 ms of *virtual* time (VirtualClock: sleeping advances the clock at once);
+ReplayCandles serves the CSV as an exchange would, only candles that have opened by now. State
+goes to a temporary directory; the report to dump/live/sma-cross-live.md. At the end
+`parity_async` replays the run's recording as a backtest of the same strategy and prints
+whether every signal matched.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.live import parity_async
 from backtestkit.adapters.candles import CsvCandles, ReplayCandles
-from backtestkit.bus import listen_signal_live
 
 DATA = Path(__file__).parent / "data" / "bitstamp_BTCUSD_1m.csv"
 START = datetime(2026, 8, 17, 1, tzinfo=UTC)
@@ -54,14 +55,11 @@ async def main() -> None:
     end = clock.now() + DAYS * 86_400_000
     add_exchange("bitstamp", candles=ReplayCandles(CsvCandles(DATA, symbol=SYMBOL), clock))
     add_strategy(NAME, interval="5m", get_signal=sma_cross)
-
-    async def stop_at_end(result: object) -> None:
-        if clock.now() >= end:  # an open position is still followed until it closes
-            await Live.stop(SYMBOL, NAME)
-
-    listen_signal_live(stop_at_end)
     with tempfile.TemporaryDirectory(prefix="live_paper_") as state:
-        run = Live.run(SYMBOL, strategy=NAME, exchange="bitstamp", clock=clock, state_dir=state)
+        # stop_at: no new entry from then on; an open position is followed until it closes
+        run = Live.run(
+            SYMBOL, strategy=NAME, exchange="bitstamp", clock=clock, state_dir=state, stop_at=end
+        )
         async for result in run:
             signal = result.signal
             stamp = datetime.fromtimestamp(clock.now() / 1000, UTC).strftime("%Y-%m-%d %H:%M")

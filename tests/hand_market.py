@@ -13,6 +13,7 @@ exactly 100; single candles spike to 101.5 or dip to 98.5 where a signal must cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "MIN",
     "SHORT_TP",
     "T0",
+    "minute_candles",
     "minute_of",
     "planned",
     "register_market",
@@ -70,6 +72,24 @@ def _candles(spikes: dict[int, tuple[float, float]]) -> dict[str, Any]:
 def planned(symbol: str, when: datetime) -> Signal | None:
     """The signal planned for this minute, if any."""
     return PLAN[symbol].get((round(when.timestamp() * 1000) - T0) // MIN)
+
+
+def minute_candles(symbol: str, start_ms: int, closes: Sequence[float]) -> MemoryCandles:
+    """One-minute candles from `start_ms`, one per close: open = close, high / low one above /
+    below it, volume 1 (so a VWAP is the mean of its window's closes)."""
+    close = np.asarray(closes, dtype=np.float64)
+    return MemoryCandles(
+        {
+            symbol: {
+                "timestamp": start_ms + MIN * np.arange(close.size, dtype=np.int64),
+                "open": close,
+                "high": close + 1.0,
+                "low": close - 1.0,
+                "close": close,
+                "volume": np.ones(close.size),
+            }
+        }
+    )
 
 
 def register_market() -> None:

@@ -318,6 +318,57 @@ def test_live_runs_until_interrupted(project: Path) -> None:
     assert "Traceback" not in err
 
 
+def test_live_refuses_a_foreign_saved_signal_and_adopts_it_when_told(project: Path) -> None:
+    """A long saved under exchange "csv-old": `live` exits 1 naming the file and the
+    difference, the file untouched; with --adopt the run starts, rewrites it under "csv", and
+    SIGTERM stops it as Ctrl-C does (exit 130)."""
+    (project / "flat.py").write_text(
+        "from backtestkit.actors import add_exchange, add_strategy\n"
+        "from backtestkit.actors.market import Candle\n"
+        "class Flat:\n"
+        "    def fetch(self, symbol, interval, since, limit):\n"
+        "        times = [since + i * 60_000 for i in range(limit)]\n"
+        "        return [Candle(t, 100, 100.5, 99.5, 100, 1) for t in times]\n"
+        "add_exchange('csv', candles=Flat())\n"
+        "add_strategy('idle', interval='5m', get_signal=lambda symbol, when: None)\n"
+    )
+    slot = project / "state" / "signal" / "BTCUSD_idle" / "BTCUSD.json"
+    slot.parent.mkdir(parents=True)
+    opened = int(time.time() // 60) * 60_000 - 60_000  # a minute ago: far from its 600-min expiry
+    saved = {
+        "id": "old-1", "position": "long", "priceOpen": 100.0, "priceTakeProfit": 102.0,
+        "priceStopLoss": 98.0, "minuteEstimatedTime": 600, "note": "", "symbol": "BTCUSD",
+        "exchangeName": "csv-old", "strategyName": "idle", "scheduledAt": opened,
+        "pendingAt": opened, "_isScheduled": False,
+    }  # fmt: skip
+    slot.write_bytes(orjson.dumps(saved))
+    args = ["live", "flat.py", "--symbol", "BTCUSD", "--strategy", "idle",
+            "--exchange", "csv", "--state-dir", "state"]  # fmt: skip
+    done = run(*args, cwd=project)
+    assert done.returncode == 1, done.stderr
+    assert f"state file {slot.relative_to(project)} holds signal old-1" in done.stderr
+    assert "exchangeName 'csv-old' != run 'csv'" in done.stderr
+    assert orjson.loads(slot.read_bytes()) == saved
+    process = subprocess.Popen(
+        [*CLI, *args, "--adopt"], cwd=project, env=QUIET_LOGS, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert first.startswith("live: idle on BTCUSD via csv"), first
+        deadline = time.monotonic() + 60
+        while orjson.loads(slot.read_bytes())["exchangeName"] != "csv":
+            assert time.monotonic() < deadline and process.poll() is None, process.poll()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert orjson.loads(slot.read_bytes()) == {**saved, "exchangeName": "csv"}
+
+
 # --- entry points -------------------------------------------------------------------------------
 
 

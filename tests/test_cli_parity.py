@@ -5,7 +5,8 @@ The script below registers the "follow" strategy of tests/conformance/test_live_
 as a program it paper-trades 6 hours live from S = 2018-03-23T12:51Z on a virtual clock (so the
 recording is made by the engine, not by this test). With LATE_FEED=1 the feed lacks the candle of
 the current minute at tick 6 (12:57:00.006), where live opens its 2nd position: worked by hand in
-that module, the backtest opens it at the VWAP of 12:54 .. 12:57, 8303.263777.
+that module, the backtest opens it at the VWAP of 12:53 .. 12:57, 8304.948384 (windows from
+the tick's minute).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def test_parity_of_a_late_feed_exits_1_naming_the_signal_and_field(tmp_path: Pat
         first,
     )
     assert match is not None, first
-    assert round(float(match.group(2)), 6) == 8303.263777
+    assert round(float(match.group(2)), 6) == 8304.948384
     assert float(match.group(1)) != float(match.group(2))
     assert "## First divergence: signal #3" in md.read_text()
     page = Verdict()

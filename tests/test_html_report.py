@@ -1,24 +1,32 @@
-"""The HTML report (adapters/reports): sections, the embedded chart, one row per trade,
-simulation assumptions from the config, self-containment; the PNG export and the equity curve."""
+"""The HTML report (adapters/reports): sections, the charts (plotly, or the static fallback),
+one row per trade, prices by the exchange's format_price, research metrics on a short run,
+simulation assumptions from the config, self-containment; the PNG export and the equity curve.
+(tests/test_browser_reports.py opens the pages in Chromium.)"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
-from hand_market import LONG_SL, LONG_TP, SHORT_TP, register_market
+from hand_market import LONG_SL, LONG_TP, MIN, SHORT_TP, T0, minute_of, register_market
 
-from backtestkit.actors import Backtest, set_config
+from backtestkit.actors import Backtest, add_exchange, set_config
+from backtestkit.actors.core import registry
+from backtestkit.actors.market import CandleTable
 from backtestkit.adapters.reports import (
     MISSING_MATPLOTLIB,
     equity_curve,
     render_html,
+    research_rows,
     write_html,
     write_png,
 )
+from backtestkit.adapters.reports.price_data import price_bars, trade_marks
 
 pytest.importorskip("matplotlib")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -84,17 +92,25 @@ def aaa() -> None:
     Backtest.run_sync("AAA", strategy="plan", exchange="hand", frame="f")
 
 
-def test_sections_chart_and_one_row_per_trade(aaa: None, tmp_path: Path) -> None:
-    path = write_html("AAA", "plan", tmp_path / "report.html")
+SECTIONS = ["summary", "research", "price", "equity", "trades", "assumptions"]
+TITLES = [
+    "Summary statistics",
+    "Research metrics",
+    "Price, entries and exits",
+    "Equity curve and drawdown",
+    "Trades (oldest first)",
+    "Simulation assumptions",
+]
+
+
+def test_static_fallback_sections_chart_and_one_row_per_trade(aaa: None, tmp_path: Path) -> None:
+    """Without plotly (interactive=False): the equity chart is a PNG, no script at all."""
+    path = write_html("AAA", "plan", tmp_path / "report.html", interactive=False)
     html = path.read_text(encoding="utf-8")
     outline = _outline(html)
-    assert outline.sections == ["summary", "equity", "trades", "assumptions"]
-    assert outline.titles == [
-        "Summary statistics",
-        "Equity curve and drawdown",
-        "Trades (oldest first)",
-        "Simulation assumptions",
-    ]
+    assert outline.sections == SECTIONS
+    assert outline.titles == TITLES
+    assert "The interactive price chart needs plotly: pip install 'backtestkit[plot]'." in html
     [image] = outline.images
     prefix = "data:image/png;base64,"
     assert image.startswith(prefix)
@@ -163,11 +179,121 @@ def test_equity_curve_oldest_first(aaa: None) -> None:
     assert list(curve.timestamps) == sorted(curve.timestamps)
 
 
-def test_missing_matplotlib_is_a_clear_error(aaa: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+def _without(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
+    for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
         monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    monkeypatch.setitem(sys.modules, package, None)  # import package -> ImportError
+
+
+def test_without_plotly_and_matplotlib_tables_only(
+    aaa: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _without(monkeypatch, "plotly")
+    _without(monkeypatch, "matplotlib")
+    html = write_html("AAA", "plan", tmp_path / "plain.html").read_text(encoding="utf-8")
+    outline = _outline(html)
+    assert outline.sections == SECTIONS and outline.images == [] and outline.trade_rows == 3
+    assert "Charts need plotly: pip install 'backtestkit[plot]'." in html
+    assert "<script" not in html
     with pytest.raises(ImportError) as caught:
-        render_html(Backtest.get_data("AAA", "plan"), strategy="plan")
+        write_png("AAA", "plan", tmp_path / "equity.png")
     assert str(caught.value) == MISSING_MATPLOTLIB
-    assert "pip install 'backtestkit[plot]'" in MISSING_MATPLOTLIB
+    assert "pip install 'backtestkit[png]'" in MISSING_MATPLOTLIB
+
+
+# --- what the charts and tables show ---------------------------------------------------------
+
+
+def test_trade_marks_of_the_hand_market(aaa: None) -> None:
+    """One entry and one exit per trade, at the prices and minutes tests/hand_market.py plans."""
+    marks = trade_marks(Backtest.get_data("AAA", "plan"), lambda p: f"{p:.1f}")
+    assert [(m.position, minute_of(m.entry_ms), m.entry_price) for m in marks] == [
+        ("long", 20, 100.0),
+        ("long", 40, 100.0),
+        ("short", 60, 100.0),
+    ]
+    assert [(minute_of(m.exit_ms), m.exit_price, m.close_reason) for m in marks] == [
+        (30, 101.0, "take_profit"),
+        (45, 99.0, "stop_loss"),
+        (70, 99.0, "take_profit"),
+    ]
+    assert [(m.take_profit, m.stop_loss) for m in marks] == [(101, 99), (101, 99), (99, 101)]
+    assert "at 100.0<br>take-profit 101.0, stop-loss 99.0" in marks[0].entry_text
+    assert f"PnL {LONG_SL:+.2f} % (net)<br>held 5 min" in marks[1].exit_text
+
+
+def test_price_bars_resample_to_a_readable_count() -> None:
+    """3000 one-minute candles, at most 2000 bars: 5-minute bars (600), each the first open,
+    the highest high, the lowest low and the last close of its five minutes."""
+    n = 3000
+    minutes = np.arange(n, dtype=np.float64)
+    table = CandleTable(
+        T0 + np.arange(n, dtype=np.int64) * MIN, 100 + minutes, 100.5 + minutes,
+        99.5 + minutes, 100.25 + minutes, np.ones(n), step_ms=MIN,
+    )  # fmt: skip
+    bars = price_bars(table, T0, T0 + (n - 1) * MIN)
+    assert bars.minutes == 5 and len(bars) == 600
+    assert (bars.timestamp[0], bars.open[0], bars.high[0], bars.low[0], bars.close[0]) == (
+        T0, 100.0, 104.5, 99.5, 104.25
+    )
+    assert bars.timestamp[-1] == T0 + 2995 * MIN and bars.close[-1] == 100.25 + 2999
+    few = price_bars(table, T0 + 10 * MIN, T0 + 19 * MIN)  # 10 candles: kept as they are
+    assert few.minutes == 1 and list(few.open) == [110.0 + i for i in range(10)]
+
+
+def test_prices_in_the_exchanges_format(tmp_path: Path) -> None:
+    """The trades table shows prices as the run's exchange formats them (not 8 decimals)."""
+    register_market()
+    add_exchange(
+        "hand-usd",
+        candles=registry.exchange("hand").candles,
+        format_price=lambda symbol, price: f"${price:,.3f}",
+    )
+    Backtest.run_sync("AAA", strategy="plan", exchange="hand-usd", frame="f")
+    html = write_html("AAA", "plan", tmp_path / "r.html", interactive=False).read_text()
+    cells = _outline(html).trade_cells
+    assert [row[3:7] for row in cells] == [
+        ["$100.000", "$101.000", "$101.000", "$99.000"],
+        ["$100.000", "$99.000", "$101.000", "$99.000"],
+        ["$100.000", "$99.000", "$99.000", "$101.000"],
+    ]
+    assert "100.00000000 USD" not in html
+
+
+def test_research_on_a_short_run_says_not_available(aaa: None) -> None:
+    """Frame f spans 140 minutes: no annualised figure; the same metrics over 30 days show."""
+    research = Backtest.research("AAA", "plan", frame="f")
+    rows = dict(research_rows(research))
+    short = "n/a (run shorter than 30 days)"
+    annualised = [
+        "Return (annualised)",
+        "Volatility (annualised)",
+        "CAGR",
+        "Sharpe ratio, daily equity returns, annualised",
+        "Sortino ratio (annualised)",
+        "Calmar ratio (annualised return / max drawdown)",
+    ]
+    assert [rows[label] for label in annualised] == [short] * 6
+    assert rows["Return"] != short and rows["Profit factor"] != short
+    month = dataclasses.replace(research, end=research.start + 30 * 86_400_000)
+    assert all(dict(research_rows(month))[label] != short for label in annualised)
+
+
+def test_the_three_sharpe_figures_are_named_apart(aaa: None, tmp_path: Path) -> None:
+    text = write_html("AAA", "plan", tmp_path / "r.html", interactive=False).read_text()
+    for label in (
+        "Sharpe ratio, per trade (reference)",
+        "Sharpe ratio, per trade × √365 (reference)",
+        "Sharpe ratio, daily equity returns, annualised",
+    ):
+        assert text.count(f"<td>{label}</td>") == 1
+
+
+def test_interactive_report_is_self_contained(aaa: None, tmp_path: Path) -> None:
+    pytest.importorskip("plotly")
+    html = write_html("AAA", "plan", tmp_path / "live.html").read_text(encoding="utf-8")
+    outline = _outline(html)
+    assert outline.links == [] and outline.images == []  # plotly.js is inline, nothing fetched
+    assert html.count("Plotly.newPlot(") == 2  # the bundle is inline: no script src at all
+    assert html.count('id="price-chart"') == 1 and html.count('id="equity-chart"') == 1
+    assert outline.sections == SECTIONS and outline.trade_rows == 3

@@ -1,7 +1,7 @@
 """Backtest mode: the frame timeline, the FrameReplayer clock, fast-forward, the facade."""
 
-from .facade import Backtest, BacktestMode
+from .facade import Backtest, BacktestMode, BacktestRun
 from .frames import FrameTimeline
 from .replayer import FrameReplayer
 
-__all__ = ["Backtest", "BacktestMode", "FrameReplayer", "FrameTimeline"]
+__all__ = ["Backtest", "BacktestMode", "BacktestRun", "FrameReplayer", "FrameTimeline"]

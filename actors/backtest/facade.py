@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio
 import structlog
 
 from backtestkit.bus import (
@@ -17,6 +17,7 @@ from backtestkit.bus import (
     DoneEvent,
     TickResult,
     current_bus,
+    run_blocking,
     start_detached,
 )
 
@@ -27,6 +28,7 @@ from ..core.facade_support import in_context, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
+from ..core.rejections import SignalRejections
 from ..core.risk import RiskGate, risk_books
 from ..core.schemas import RiskSchema
 from ..core.strategy import SignalStateMachine
@@ -39,10 +41,27 @@ from .frames import timeline
 from .replayer import FrameReplayer
 from .research import frame_research, stats_series
 
-__all__ = ["BACKTEST", "STORED_SIGNALS", "Backtest", "BacktestMode", "sharing_books"]
+__all__ = [
+    "BACKTEST",
+    "STORED_SIGNALS",
+    "Backtest",
+    "BacktestMode",
+    "BacktestRun",
+    "sharing_books",
+]
 
 _log = structlog.get_logger("backtestkit.backtest")
 STORED_SIGNALS = 250
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    """Where the latest run of a symbol:strategy ran: the names it was given."""
+
+    symbol: str
+    strategy: str
+    exchange: str
+    frame: str
 
 
 class BacktestInstance(Instance):
@@ -50,6 +69,7 @@ class BacktestInstance(Instance):
         super().__init__(symbol, name)
         self.closed: list[Closed] = []
         self.machine: SignalStateMachine | None = None
+        self.run: BacktestRun | None = None
 
     def record(self, result: TickResult) -> None:
         """A transition: kept when it closes a backtest signal of this symbol:strategy."""
@@ -106,6 +126,7 @@ class BacktestMode:
             risk=RiskGate([risk_books.get(r) for r in risks], self.bus) if risks else None,
         )
         instance.machine = machine
+        instance.run = BacktestRun(symbol, strategy, exchange, frame)
         replayer = FrameReplayer(machine, timeline(frame_schema))
         results = sharing_books(replayer.run(), risks)
         return in_context(results, context, recorder=(self.bus.transition, instance.record))
@@ -180,10 +201,23 @@ class BacktestMode:
         if instance is not None:
             instance.closed.clear()
             instance.machine = None
+            instance.run = None
 
     def get_data(self, symbol: str, strategy: str) -> BacktestStatistics:
         registry.strategy(strategy)
         return backtest_statistics(self._instances.get(symbol, strategy).closed)
+
+    def last_run(self, symbol: str, strategy: str) -> BacktestRun | None:
+        """The exchange and frame the latest run of symbol:strategy used (None: never run)."""
+        registry.strategy(strategy)
+        return self._instances.get(symbol, strategy).run
+
+    def get_rejections(self, symbol: str, strategy: str) -> SignalRejections:
+        """The signals the latest run of symbol:strategy refused (SPEC 4 validation): their
+        count and the first reasons; empty before a run."""
+        registry.strategy(strategy)
+        machine = self._instances.get(symbol, strategy).machine
+        return SignalRejections() if machine is None else machine.rejections.snapshot()
 
     def research(
         self,
@@ -239,14 +273,15 @@ class BacktestMode:
     def run_sync(
         self, symbol: str, *, strategy: str, exchange: str, frame: str
     ) -> builtins.list[TickResult]:
-        """Run to the end in a fresh event loop (scripts, notebooks without a running loop)."""
+        """Run to the end in a fresh event loop: here in a script, on a helper thread when a loop
+        already runs in this one (Jupyter, IPython, `python -m asyncio`)."""
         results: builtins.list[TickResult] = []
 
         async def collect() -> None:
             async for result in self.run(symbol, strategy=strategy, exchange=exchange, frame=frame):
                 results.append(result)
 
-        anyio.run(collect)
+        run_blocking(collect)
         return results
 
     def reset(self) -> None:

@@ -108,6 +108,12 @@ class FrameReplayer:
             if result.action not in ("scheduled", "opened"):
                 self._performance("backtest_timeframe", frame_started)
                 i += 1
+                if result.action in ("closed", "cancelled"):
+                    # a signal whose fast-forward failed is closed by a later tick: it is a
+                    # result like any other (what the bus published, the run yields)
+                    yield result
+                    if machine.stopped and machine.pending is None:
+                        break
                 continue
             try:
                 candles = await machine.forward_window(when)

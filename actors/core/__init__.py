@@ -26,6 +26,7 @@ from .registry import (
     registry,
     reset_registry,
 )
+from .rejections import SignalRejections
 from .risk import ActivePosition, RiskCheck
 from .schemas import (
     ExchangeCallbacks,
@@ -53,6 +54,7 @@ from .strategy_api import (
     get_date,
     get_mode,
 )
+from .validation import SignalValidationError
 
 __all__ = [
     "ActivePosition",
@@ -74,7 +76,9 @@ __all__ = [
     "RiskSchema",
     "RiskValidation",
     "Signal",
+    "SignalRejections",
     "SignalStateMachine",
+    "SignalValidationError",
     "SizingCallbacks",
     "SizingParams",
     "SizingSchema",

@@ -10,6 +10,7 @@ from typing import Any, Final
 from .engine import EngineLocal, current_engine, entered_engine
 
 __all__ = [
+    "LIVE_ONLY_KEYS",
     "LOOKAHEAD_PROFILES",
     "GlobalConfig",
     "get_config",
@@ -21,6 +22,8 @@ __all__ = [
 # "reference": SPEC Q8, the candle opening at the execution minute is served (one minute of
 # look-ahead); "safe": only candles whose close time (timestamp + interval) <= that minute.
 LOOKAHEAD_PROFILES: Final = ("reference", "safe")
+# keys that change nothing a backtest computes (walker resume identities leave them out)
+LIVE_ONLY_KEYS: Final = ("CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES",)
 _TEXT_KEYS: Final = ("CC_REPORT_SHOW_SIGNAL_NOTE", "CC_LOOKAHEAD_PROFILE")
 
 
@@ -41,6 +44,7 @@ class GlobalConfig:
     CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN: int = 5
     CC_REPORT_SHOW_SIGNAL_NOTE: bool = False
     CC_LOOKAHEAD_PROFILE: str = "reference"
+    CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES: int = 15  # live on a feed that stopped: then an error
 
     @property
     def lookahead_safe(self) -> bool:
@@ -95,6 +99,7 @@ def _problems(c: GlobalConfig) -> list[str]:
         "CC_AVG_PRICE_CANDLES_COUNT",
         "CC_GET_CANDLES_PRICE_ANOMALY_THRESHOLD_FACTOR",
         "CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN",
+        "CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES",
     ):
         value = getattr(c, key)
         if not (_is_int(value) and value > 0):

@@ -14,6 +14,7 @@ from backtestkit.bus import Topic
 
 from .context import ExecutionContext, execution_context
 from .engine import current_engine, entered_engine
+from .path_names import file_name
 
 __all__ = ["in_context", "in_engine", "write_report"]
 
@@ -68,11 +69,15 @@ def _reset(bindings: Bindings, tokens: list[Token[Any]]) -> None:
         var.reset(token)
 
 
-def write_report(text: str, mode: str, name: str, path: str | Path | None) -> Path:
-    """Write a Markdown report to `path` (a file, or a directory) or ./dump/<mode>/<name>.md."""
-    target = Path(path) if path is not None else Path("dump", mode, f"{name}.md")
-    if target.suffix != ".md":
-        target = target / f"{name}.md"
+def write_report(
+    text: str, mode: str, name: str, path: str | Path | None, suffix: str = ".md"
+) -> Path:
+    """Write a report to `path` (a file, or a directory) or ./dump/<mode>/<name><suffix>;
+    `name` is encoded so that it stays inside the folder (`file_name`)."""
+    name = file_name(name)
+    target = Path(path) if path is not None else Path("dump", mode, f"{name}{suffix}")
+    if target.suffix != suffix:
+        target = target / f"{name}{suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     _log.info("report_saved", path=str(target))

@@ -9,7 +9,7 @@ from typing import Literal
 
 from backtestkit.bus import SignalRow
 
-from .validation import validate_signal
+from .validation import SignalValidationError, finite_number, position_problem, validate_signal
 
 __all__ = ["Signal", "as_signal", "sanitize_note", "signal_id", "signal_row"]
 
@@ -25,6 +25,19 @@ class Signal:
     price_open: float | None = None
     note: str = ""
     id: str | None = None
+
+    def __post_init__(self) -> None:
+        """A side other than long/short or a price that is not a finite number cannot make a
+        signal at all: refused here, where the strategy builds it, with the rule SPEC 4 names."""
+        problems = [] if self.position in ("long", "short") else [position_problem(self.position)]
+        for field in ("price_open", "price_take_profit", "price_stop_loss"):
+            value = getattr(self, field)
+            if not (finite_number(value) or (value is None and field == "price_open")):
+                problems.append(f"{field} must be a finite number, got {value!r}")
+        if problems:
+            raise SignalValidationError(
+                f"Invalid signal for {self.position} position:\n" + "\n".join(problems)
+            )
 
 
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

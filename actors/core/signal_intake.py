@@ -12,9 +12,11 @@ from backtestkit.bus import SignalRow, Topic
 from .context import ExecutionContext
 from .eager import Suspended
 from .exchange import ExchangeActor
+from .rejections import RejectionTally
 from .schemas import StrategySchema
 from .signal import as_signal, signal_row
 from .signal_request import SignalRequest
+from .validation import SignalValidationError
 from .warning_tally import WarningTally
 
 __all__ = ["IntakeOwner", "SignalIntake"]
@@ -30,6 +32,7 @@ class IntakeOwner(Protocol):
     stopped: bool
     refusal: str | None
     warnings: WarningTally
+    rejections: RejectionTally
 
     @property
     def wants_idle(self) -> bool: ...
@@ -137,6 +140,8 @@ class SignalIntake:
                 strategy_name=self.strategy_name,
             )
         except Exception as exc:
+            if isinstance(exc, SignalValidationError):
+                owner.rejections.record(exc, when)
             owner.warnings.warning(
                 _log,
                 "get_signal_failed",

@@ -21,7 +21,20 @@ from .eager import Suspended, in_asyncio_task, run_eagerly
 from .schemas import StrategySchema
 from .signal import Signal
 
-__all__ = ["QuietWatch", "SignalRequest"]
+__all__ = ["ABANDON_GRACE_SECONDS", "QuietWatch", "SignalRequest"]
+
+ABANDON_GRACE_SECONDS = 1.0  # how long a cancelled get_signal may take to end
+_abandoned: set[asyncio.Future[Any]] = set()  # calls that ignored cancellation, kept alive
+
+
+async def _finish(suspended: Suspended) -> Any:
+    return await suspended
+
+
+def _forget(call: asyncio.Future[Any]) -> None:
+    _abandoned.discard(call)
+    if not call.cancelled():
+        call.exception()
 
 
 class QuietWatch(Protocol):
@@ -86,17 +99,35 @@ class SignalRequest:
 
     async def finish(self, suspended: Suspended) -> Any:
         """Awaits a get_signal that really waits, under CC_MAX_SIGNAL_GENERATION_SECONDS armed
-        at its first suspension (the synchronous part before it cannot be interrupted)."""
+        at its first suspension (the synchronous part before it cannot be interrupted). Past
+        the timeout it is cancelled; one that ignores the cancellation for
+        ABANDON_GRACE_SECONDS more is left behind (it runs on, its answer unused)."""
         if not self.runs_eagerly():
             return await suspended  # trio: a sync get_signal returned an awaitable, as before
+        call = asyncio.ensure_future(_finish(suspended))  # in a copy of this task's context
         timeout = asyncio.timeout(get_config().CC_MAX_SIGNAL_GENERATION_SECONDS)
         try:
             async with timeout:
-                return await suspended
+                return await asyncio.shield(call)
         except TimeoutError:
-            if timeout.expired():
-                raise self._timed_out() from None
+            if not timeout.expired():
+                raise  # get_signal's own TimeoutError
+        except BaseException:
+            call.cancel()  # the run itself is cancelled: the call goes with it
             raise
+        call.cancel()
+        done, _ = await asyncio.wait((call,), timeout=ABANDON_GRACE_SECONDS)
+        if not done:
+            _abandoned.add(call)
+            call.add_done_callback(_forget)
+            raise TimeoutError(
+                f"Timeout for {self.strategy_name} symbol={self.symbol}: get_signal ignored its "
+                f"cancellation for {ABANDON_GRACE_SECONDS} s and was abandoned (it runs on; its "
+                "answer is not used)"
+            )
+        if not call.cancelled():
+            call.exception()  # retrieved: an answer or error after the deadline is not used
+        raise self._timed_out()
 
     async def _ask_in_timeout_scope(self, when: int) -> Any:
         """trio: the coroutine runs inside its timeout scope from the start, so scopes nest."""

@@ -28,6 +28,7 @@ from .outbox import SignalOutbox
 from .outcomes import Cancel, Close, Entry, Outcome, Waiting
 from .partial import PartialTracker
 from .pnl import pnl
+from .rejections import RejectionTally
 from .risk import RiskGate
 from .schemas import StrategySchema
 from .signal import signal_id
@@ -69,6 +70,7 @@ class SignalStateMachine:
             schema=schema, symbol=symbol, exchange_name=exchange.name, bus=bus, backtest=backtest
         )
         self.warnings = outbox.warnings
+        self.rejections = RejectionTally()  # signals validation refused in this run
         self.callback = outbox.callback
         self.publish = outbox.publish
         self.report_error = outbox.report_error

@@ -1,4 +1,6 @@
-"""Signal validation (SPEC 4): every rule runs; failures are reported together, in rule order."""
+"""Signal validation (SPEC 4): every rule runs; failures are reported together, in rule order,
+in the Python names of the fields (a decision of backtestkit: the reference names them in
+camelCase)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ from backtestkit.bus import SignalRow
 
 from .config import GlobalConfig, get_config
 
-__all__ = ["SignalValidationError", "plainly_valid", "rule_failures", "validate_signal"]
+__all__ = [
+    "SignalValidationError",
+    "finite_number",
+    "plainly_valid",
+    "position_problem",
+    "rule_failures",
+    "validate_signal",
+]
 
 _INF = math.inf
 
@@ -17,7 +26,7 @@ class SignalValidationError(ValueError):
     """get_signal returned a signal that breaks SPEC section 4."""
 
 
-def _finite(value: object) -> bool:
+def finite_number(value: object) -> bool:
     if type(value) is float:  # the usual case, first
         return math.isfinite(value)
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
@@ -37,21 +46,21 @@ def validate_signal(row: SignalRow, current_price: float, *, scheduled: bool) ->
 def rule_failures(
     row: SignalRow, current_price: float, scheduled: bool, config: GlobalConfig
 ) -> list[str]:
-    """Every SPEC 4 rule the row breaks, in rule order (empty: valid)."""
+    """Every SPEC 4 rule the row breaks, in rule order (empty: valid), in Python names."""
     lines: list[str] = []
     for field in ("id", "exchange_name", "strategy_name", "symbol"):
         if not getattr(row, field):
             lines.append(f"{field} must be a non-empty string")
     if row.position not in ("long", "short"):
-        lines.append(f"position must be 'long' or 'short', got {row.position!r}")
-    if not (_finite(current_price) and current_price > 0):
-        lines.append(f"currentPrice must be a finite number > 0, got {current_price!r}")
+        lines.append(position_problem(row.position))
+    if not (finite_number(current_price) and current_price > 0):
+        lines.append(f"current_price must be a finite number > 0, got {current_price!r}")
     prices = (
-        ("priceOpen", row.price_open),
-        ("priceTakeProfit", row.price_take_profit),
-        ("priceStopLoss", row.price_stop_loss),
+        ("price_open", row.price_open),
+        ("price_take_profit", row.price_take_profit),
+        ("price_stop_loss", row.price_stop_loss),
     )
-    finite = [_finite(value) for _label, value in prices]
+    finite = [finite_number(value) for _label, value in prices]
     for (label, value), ok in zip(prices, finite, strict=True):
         if not ok:
             lines.append(f"{label} must be a finite number, got {value!r}")
@@ -61,17 +70,21 @@ def rule_failures(
     _price_rules(row, current_price, scheduled, config, lines)
     met = row.minute_estimated_time
     if not (isinstance(met, int) and not isinstance(met, bool) and met > 0):
-        lines.append(f"minuteEstimatedTime must be a positive integer, got {met!r}")
+        lines.append(f"minute_estimated_time must be a positive integer, got {met!r}")
     elif config.CC_MAX_SIGNAL_LIFETIME_MINUTES and met > config.CC_MAX_SIGNAL_LIFETIME_MINUTES:
         lines.append(
-            f"minuteEstimatedTime {met} exceeds CC_MAX_SIGNAL_LIFETIME_MINUTES "
-            f"{config.CC_MAX_SIGNAL_LIFETIME_MINUTES}"
+            f"minute_estimated_time ({met}) must be <= {config.CC_MAX_SIGNAL_LIFETIME_MINUTES} "
+            "(CC_MAX_SIGNAL_LIFETIME_MINUTES)"
         )
     if not row.scheduled_at > 0:
-        lines.append(f"scheduledAt must be > 0, got {row.scheduled_at}")
+        lines.append(f"scheduled_at must be > 0, got {row.scheduled_at}")
     if not row.pending_at > 0:
-        lines.append(f"pendingAt must be > 0, got {row.pending_at}")
+        lines.append(f"pending_at must be > 0, got {row.pending_at}")
     return lines
+
+
+def position_problem(position: object) -> str:
+    return f"position must be 'long' or 'short', got {position!r}"
 
 
 def plainly_valid(row: SignalRow, current: float, scheduled: bool, config: GlobalConfig) -> bool:
@@ -133,46 +146,47 @@ def _price_rules(
 ) -> None:
     open_, tp, sl = row.price_open, row.price_take_profit, row.price_stop_loss
     long = row.position == "long"
-    if long:
-        if tp <= open_:
-            lines.append(f"Long: priceTakeProfit ({tp}) must be > priceOpen ({open_})")
-        if sl >= open_:
-            lines.append(f"Long: priceStopLoss ({sl}) must be < priceOpen ({open_})")
-    else:
-        if tp >= open_:
-            lines.append(f"Short: priceTakeProfit ({tp}) must be < priceOpen ({open_})")
-        if sl <= open_:
-            lines.append(f"Short: priceStopLoss ({sl}) must be > priceOpen ({open_})")
+    side = "Long" if long else "Short"
+    tp_side_ok = not (tp <= open_ if long else tp >= open_)  # written so NaN fails no rule here
+    sl_side_ok = not (sl >= open_ if long else sl <= open_)
+    if not tp_side_ok:
+        lines.append(
+            f"{side}: price_take_profit ({tp}) must be {'>' if long else '<'} price_open ({open_})"
+        )
+    if not sl_side_ok:
+        lines.append(
+            f"{side}: price_stop_loss ({sl}) must be {'<' if long else '>'} price_open ({open_})"
+        )
     # rules 5 (immediate: the current price) and 6 (scheduled: the entry) are one check
-    price, label = (open_, "scheduled priceOpen") if scheduled else (current, "currentPrice")
+    price, label = (open_, "scheduled price_open") if scheduled else (current, "current_price")
     if long:
         if price <= sl:
-            lines.append(f"Long: {label} ({price}) <= priceStopLoss ({sl})")
+            lines.append(f"Long: {label} ({price}) <= price_stop_loss ({sl})")
         if price >= tp:
-            lines.append(f"Long: {label} ({price}) >= priceTakeProfit ({tp})")
+            lines.append(f"Long: {label} ({price}) >= price_take_profit ({tp})")
     else:
         if price >= sl:
-            lines.append(f"Short: {label} ({price}) >= priceStopLoss ({sl})")
+            lines.append(f"Short: {label} ({price}) >= price_stop_loss ({sl})")
         if price <= tp:
-            lines.append(f"Short: {label} ({price}) <= priceTakeProfit ({tp})")
-    side = "Long" if long else "Short"
+            lines.append(f"Short: {label} ({price}) <= price_take_profit ({tp})")
+    # a distance on the wrong side of the entry is not reported again: the side line says it
     tp_distance = ((tp - open_) / open_) * 100 if long else ((open_ - tp) / open_) * 100
     min_tp = config.CC_MIN_TAKEPROFIT_DISTANCE_PERCENT
-    if min_tp and tp_distance < min_tp:
+    if min_tp and tp_side_ok and tp_distance < min_tp:
         lines.append(
-            f"{side}: TakeProfit too close to priceOpen ({tp_distance:.3f}%). "
-            f"Minimum distance: {min_tp}%. Current: TP={tp}, Open={open_}"
+            f"{side}: price_take_profit ({tp}) is {tp_distance:.3f}% from price_open ({open_}), "
+            f"closer than the minimum {min_tp}% (CC_MIN_TAKEPROFIT_DISTANCE_PERCENT)"
         )
     sl_distance = ((open_ - sl) / open_) * 100 if long else ((sl - open_) / open_) * 100
     min_sl = config.CC_MIN_STOPLOSS_DISTANCE_PERCENT
-    if min_sl and sl_distance < min_sl:
+    if min_sl and sl_side_ok and sl_distance < min_sl:
         lines.append(
-            f"{side}: StopLoss too close to priceOpen ({sl_distance:.3f}%). "
-            f"Minimum distance: {min_sl}%. Current: SL={sl}, Open={open_}"
+            f"{side}: price_stop_loss ({sl}) is {sl_distance:.3f}% from price_open ({open_}), "
+            f"closer than the minimum {min_sl}% (CC_MIN_STOPLOSS_DISTANCE_PERCENT)"
         )
     max_sl = config.CC_MAX_STOPLOSS_DISTANCE_PERCENT
     if max_sl and sl_distance > max_sl:
         lines.append(
-            f"{side}: StopLoss too far from priceOpen ({sl_distance:.3f}%). "
-            f"Maximum distance: {max_sl}%. Current: SL={sl}, Open={open_}"
+            f"{side}: price_stop_loss ({sl}) is {sl_distance:.3f}% from price_open ({open_}), "
+            f"farther than the maximum {max_sl}% (CC_MAX_STOPLOSS_DISTANCE_PERCENT)"
         )

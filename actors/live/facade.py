@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -12,7 +13,6 @@ from backtestkit.bus import Bus, DoneEvent, TickResult, current_bus, start_detac
 
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
-from ..core.exchange import exchange_actor
 from ..core.facade_support import in_context, write_report
 from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
@@ -24,6 +24,7 @@ from ..reports.live import live_report
 from ..reports.live_statistics import LiveEventLog, LiveStatistics
 from ..reports.schedule import Schedule
 from .clock import Clock, WallClock
+from .live_exchange import LiveExchange
 from .persistence import (
     CorruptStateError,
     JsonStateStore,
@@ -47,6 +48,7 @@ class LiveInstance(Instance):
         self.log = LiveEventLog()
         self.machine: SignalStateMachine | None = None
         self.state: LiveState | None = None
+        self.ticker: MinuteTicker | None = None
 
 
 class LiveMode:
@@ -66,13 +68,20 @@ class LiveMode:
         clock: Clock | None = None,
         state_dir: str | Path | JsonStateStore | None = None,
         record: bool | RecordingWriter = True,
+        stop_at: int | datetime | None = None,
+        adopt: bool = False,
     ) -> AsyncIterator[TickResult]:
         """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
 
         `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
         `record` (default on) appends the ticks, served candles and results to
         `<state_dir>/recording/<symbol>_<strategy>.rec` for `parity`; a RecordingWriter may be
-        given instead (e.g. with a phase hook).
+        given instead (e.g. with a phase hook). `stop_at` (ms UTC or an aware datetime) acts
+        as `Live.stop` at the first tick at or after it. A replay over `ReplayCandles` ends by
+        itself before its first tick past the data; an open position stays on disk. The run
+        holds the state dir's lock (one process at a time); a persisted row naming another
+        exchange, strategy or symbol stops it with ForeignStateError unless `adopt` takes that
+        row over under this run's names.
         """
         configure_logging()  # unless the user configured structlog first
         strategy_schema = registry.strategy(strategy)
@@ -94,7 +103,7 @@ class LiveMode:
         elif record:
             recorder = RecordingWriter(recording_path(store.base_dir, symbol_name, strategy))
         actor = (
-            exchange_actor(exchange_schema)
+            LiveExchange(exchange_schema)
             if recorder is None
             else RecordedExchange(exchange_schema, recorder)
         )
@@ -119,7 +128,15 @@ class LiveMode:
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
-        ticker = MinuteTicker(machine, state, clock, recorder=recorder)
+        ticker = MinuteTicker(
+            machine,
+            state,
+            clock,
+            recorder=recorder,
+            stop_at=_instant_ms(stop_at, "stop_at"),
+            adopt=adopt,
+        )
+        instance.ticker = ticker
         log = instance.log
 
         def log_result(result: TickResult) -> None:  # every live result, idle ones too
@@ -136,12 +153,18 @@ class LiveMode:
         exchange: str,
         clock: Clock | None = None,
         state_dir: str | Path | JsonStateStore | None = None,
+        stop_at: int | datetime | None = None,
     ) -> Callable[[], None]:
         """Run in the background; returns cancel() (a graceful stop, SPEC 11.2 + Q7)."""
         instance = self._instances.get(symbol, strategy)
         if instance.status != "pending":
             results = self.run(
-                symbol, strategy=strategy, exchange=exchange, clock=clock, state_dir=state_dir
+                symbol,
+                strategy=strategy,
+                exchange=exchange,
+                clock=clock,
+                state_dir=state_dir,
+                stop_at=stop_at,
             )
             instance.status = "pending"
             instance.done = False
@@ -181,12 +204,9 @@ class LiveMode:
             )
 
     def _stop(self, instance: LiveInstance) -> None:
-        machine = instance.machine
-        if machine is None:
+        if instance.ticker is None:
             return
-        machine.stop()
-        if instance.state is not None:
-            instance.state.save_openings(None)  # the dropped scheduled slot is written now
+        instance.ticker.stop()
         _log.info("live_stop_requested", symbol=instance.symbol, strategy=instance.name)
 
     async def stop(self, symbol: str, strategy: str) -> None:
@@ -220,6 +240,14 @@ class LiveMode:
         """Forget every instance and live risk book (test isolation)."""
         self._instances.clear()
         self.risk_books.clear()
+
+
+def _instant_ms(value: int | datetime | None, name: str) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return int(value.timestamp() * 1000)
+    raise ValueError(f"Live.run: {name} must be ms UTC or an aware datetime, got {value!r}")
 
 
 Live = engine_bound(EngineLocal("Live", lambda engine: LiveMode(engine.bus)))

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio
+from backtestkit.bus import run_blocking
 
+from ..core.path_names import file_name
 from ..core.registry import registry
 from ..market.candle_sources import CandleSource
 from .parity_model import ParityData, compare
@@ -49,7 +50,7 @@ class ParityResult(ParityData):
 
     @property
     def key(self) -> str:
-        return f"{symbol_path_name(self.symbol)}_{self.strategy}"
+        return file_name(f"{symbol_path_name(self.symbol)}_{self.strategy}")
 
 
 def _show(value: Any) -> str:
@@ -127,5 +128,5 @@ def parity(
             )
         )
 
-    anyio.run(run)
+    run_blocking(run)
     return holder[0]

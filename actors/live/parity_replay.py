@@ -9,13 +9,13 @@ from typing import Literal
 from backtestkit.bus import Bus, SignalRow, TickResult
 
 from ..core.context import ExecutionContext, execution_context
-from ..core.exchange import ExchangeActor
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
 from ..core.schemas import ExchangeSchema, StrategySchema
 from ..core.strategy import SignalStateMachine
 from ..market.candle_sources import CandleSource
 from ..market.candles import Candles, CandleTable
+from .live_exchange import LiveExchange
 from .recording_reader import RecordedRun, Recording
 from .ticker import TICK_TTL_MS
 
@@ -99,7 +99,7 @@ async def replay_recording(
         return out
     bus = Bus()
     source = candles if candles is not None else RecordedCandles(recording)
-    exchange = ExchangeActor(ExchangeSchema(name=runs[0].exchange, candles=source))
+    exchange = LiveExchange(ExchangeSchema(name=runs[0].exchange, candles=source))
     books = [RiskBook(risk) for risk in registry.strategy_risks(schema)]
     held: tuple[SignalRow | None, SignalRow | None] = (None, None)
     changed_at: int | None = None  # the last tick that changed the replay's slots
@@ -131,7 +131,7 @@ async def replay_recording(
 def _machine(
     schema: StrategySchema,
     run: RecordedRun,
-    exchange: ExchangeActor,
+    exchange: LiveExchange,
     bus: Bus,
     context: ExecutionContext,
     books: list[RiskBook],

@@ -22,16 +22,16 @@ PARITY_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     (
         "Minutes",
         "The backtest ticks at exactly the instants live ticked (recorded to the millisecond; "
-        "live ticks every 60 001 ms, so they drift off the minute grid and the 5-candle VWAP "
-        "window holds 4 candles off the grid). With timeline 'regular' it ticks the nominal "
-        "schedule instead: every 60 001 ms from each run's first tick.",
+        "live ticks every 60 001 ms, so they drift off the minute grid), and reads its "
+        "look-back windows, as live does, from the tick's minute. With timeline 'regular' it "
+        "ticks the nominal schedule instead: every 60 001 ms from each run's first tick.",
     ),
     (
         "Candles",
         "The backtest sees history: the last served version of every recorded candle, visible "
-        "from its timestamp on (the look-back window [when - (n-1) steps, when]). A candle live "
-        "got later than that, or that changed after live first saw it, shows as a divergence; "
-        "both are listed under data notes.",
+        "from its timestamp on (the look-back window [m - (n-1) steps, m], m the tick's "
+        "minute). A candle live got later than that, or that changed after live first saw it, "
+        "shows as a divergence; both are listed under data notes.",
     ),
     (
         "Open signals",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from ..core.exchange import ExchangeActor
 from ..core.schemas import ExchangeSchema
 from ..market.candles import Candles
+from .live_exchange import LiveExchange
 from .recording import RecordingWriter
 
 __all__ = ["RecordedExchange"]
 
 
-class RecordedExchange(ExchangeActor):
-    """Serves like `ExchangeActor` (one per live run) and records each look-back window."""
+class RecordedExchange(LiveExchange):
+    """Serves like `LiveExchange` (one per live run) and records each look-back window."""
 
     __slots__ = ("recorder",)
 

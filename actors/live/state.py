@@ -12,6 +12,7 @@ Ordering makes every transition survive a crash at any instant:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
@@ -29,6 +30,7 @@ from .persistence import (
     corrupt_files,
     symbol_path_name,
 )
+from .restore_checks import ForeignStateError, ownership_differences, restore_problems
 from .state_json import (
     levels_from_json,
     positions_from_json,
@@ -120,41 +122,55 @@ class LiveState:
         names = ", ".join(str(f) for f in files)
         return f"quarantined state file(s) {names}: inspect and remove them to trade again"
 
-    def read_slots(self) -> tuple[SignalRow | None, SignalRow | None, list[CorruptStateError]]:
-        """The persisted pending and scheduled rows that belong to this strategy and exchange."""
+    def read_slots(
+        self, now: int, *, adopt: bool = False
+    ) -> tuple[SignalRow | None, SignalRow | None, list[CorruptStateError]]:
+        """The persisted pending and scheduled rows, checked for `now` (a row that fails is
+        quarantined); a row of another exchange, strategy or symbol raises ForeignStateError
+        and stays where it is, unless `adopt` takes it over for this run."""
         errors: list[CorruptStateError] = list(self.unreadable)
         self.unreadable.clear()
-        machine = self.machine
         for directory in self._directories():
             self.store.sweep_temporaries(directory)
-        pending = scheduled = None
-        try:
-            found = self.store.read(self.pending_path, row_from_json)
-            pending = None if found is MISSING else found
-        except CorruptStateError as exc:
-            errors.append(exc)
-        if pending is not None and not self._ours(pending):
-            return None, None, errors  # SPEC: a foreign record stops the restore
-        try:
-            found = self.store.read(self.scheduled_path, row_from_json)
-            if found is not MISSING and found is not None and self._ours(found):
-                scheduled = found
-        except CorruptStateError as exc:
-            errors.append(exc)
+        pending = self._read_slot(self.pending_path, now, adopt, errors)
+        scheduled = self._read_slot(self.scheduled_path, now, adopt, errors)
         if pending is not None and scheduled is not None and scheduled.id == pending.id:
             scheduled = None  # crashed between writing the activation and clearing the slot
             self.store.write(self.scheduled_path, None)
         self.saved_pending, self.saved_scheduled = pending, scheduled
-        machine.refusal = self._refusal()
+        self.machine.refusal = self._refusal()
         return pending, scheduled, errors
 
-    def _ours(self, row: SignalRow) -> bool:
+    def _read_slot(
+        self, path: Path, now: int, adopt: bool, errors: list[CorruptStateError]
+    ) -> SignalRow | None:
+        def checked(value: object) -> SignalRow | None:
+            row = row_from_json(value)
+            problems = [] if row is None else restore_problems(row, now)
+            if problems:
+                raise ValueError("; ".join(problems))
+            return row
+
+        try:
+            found: SignalRow | None = self.store.read(path, checked)
+        except CorruptStateError as exc:
+            errors.append(exc)
+            return None
+        if found is MISSING or found is None:
+            return None
         machine = self.machine
-        return (
-            row.exchange_name == machine.exchange.name
-            and row.strategy_name == machine.schema.name
-            and row.symbol == machine.symbol
+        exchange, strategy, symbol = machine.exchange.name, machine.schema.name, machine.symbol
+        differences = ownership_differences(
+            found, exchange=exchange, strategy=strategy, symbol=symbol
         )
+        if not differences:
+            return found
+        if not adopt:
+            raise ForeignStateError(path, found.id, differences)
+        adopted = replace(found, exchange_name=exchange, strategy_name=strategy, symbol=symbol)
+        self.store.write(path, row_to_json(adopted))
+        _log.warning("state_row_adopted", path=str(path), signal=found.id, changes=differences)
+        return adopted
 
     def reconcile(self, pending: SignalRow | None) -> None:
         """Risk books and partial levels follow the restored pending slot."""

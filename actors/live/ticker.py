@@ -11,9 +11,13 @@ from backtestkit.bus import PerformanceEvent, TickResult
 
 from ..core.strategy import SignalStateMachine
 from .clock import Clock
+from .data_watch import CandleWatch
+from .live_exchange import LiveExchange
 from .persistence import CorruptStateError
 from .recording import RecordingWriter
+from .restore_checks import ForeignStateError
 from .state import LiveState
+from .state_lock import hold_state_dir
 
 __all__ = ["TICK_TTL_MS", "MinuteTicker"]
 
@@ -34,24 +38,42 @@ class MinuteTicker:
         clock: Clock,
         *,
         recorder: RecordingWriter | None = None,
+        stop_at: int | None = None,
+        adopt: bool = False,
     ) -> None:
         self.machine = machine
+        self.adopt = adopt
         self.state = state
         self.clock = clock
         self.recorder = recorder
+        self.stop_at = stop_at  # no new signal from this instant on (Live.stop semantics)
         self._last_tick: int | None = None
+        exchange = machine.exchange
+        self.watch = (
+            CandleWatch(exchange, machine.symbol, clock.now(), machine.context.safe)
+            if isinstance(exchange, LiveExchange)
+            else None
+        )
+
+    def stop(self) -> None:
+        """No new signal from now on; an open position is monitored until it closes (Q7)."""
+        self.machine.stop()
+        self.state.save_openings(None)  # the dropped scheduled slot is written now
 
     async def restore(self) -> None:
         """SPEC 11.3 restore, before the first tick: adopt persisted slots, reconcile books."""
         machine, state = self.machine, self.state
+        when = self.clock.now()
         try:
-            pending, scheduled, errors = state.read_slots()
+            pending, scheduled, errors = state.read_slots(when, adopt=self.adopt)
         except CorruptStateError as exc:  # a risk book or partial levels file
             pending, scheduled, errors = None, None, [exc]
+        except ForeignStateError as exc:
+            _log.error("state_row_foreign", error=str(exc))
+            raise
         for error in errors:
             _log.error("state_file_quarantined", error=str(error))
             await machine.refuse(error)
-        when = self.clock.now()
         await machine.adopt(pending, scheduled, when)
         if pending is not None:
             _log.info("position_restored", signal=pending.id, symbol=machine.symbol)
@@ -75,7 +97,22 @@ class MinuteTicker:
         results = self._tick_forever()
         if self.recorder is not None:
             results = self._recorded(results)
-        return self.machine.warnings.flushed_after(results)
+        return self._locked(self.machine.warnings.flushed_after(results))
+
+    async def _locked(self, results: AsyncIterator[TickResult]) -> AsyncGenerator[TickResult, None]:
+        """The state dir is this process's from before the restore until the last write."""
+        machine = self.machine
+        lock = hold_state_dir(
+            self.state.store.base_dir, holder=f"live {machine.symbol}/{machine.schema.name}"
+        )
+        try:
+            async for result in results:
+                yield result
+        finally:
+            closing = getattr(results, "aclose", None)
+            if closing is not None:
+                await closing()
+            lock.release()
 
     async def _recorded(
         self, results: AsyncGenerator[TickResult, None]
@@ -116,6 +153,8 @@ class MinuteTicker:
             if ticks % WARNING_SUMMARY_TICKS == 0:
                 machine.warnings.flush()
             when = clock.now()
+            if self._ends_before(when):
+                break
             started = time.perf_counter()
             if self.recorder is not None:
                 self.recorder.tick(when)
@@ -127,7 +166,8 @@ class MinuteTicker:
                     self.recorder.commit()
                 state.save_openings(None)
                 state.save_closings()
-                await clock.sleep(TICK_TTL_MS)
+                if not await self._pause(when):
+                    break
                 continue
             action = None if result is None else result.action
             self._record(result, ticks)
@@ -145,7 +185,8 @@ class MinuteTicker:
                 state.save_closings()
                 if machine.stopped and machine.pending is None and machine.scheduled is None:
                     break
-                await clock.sleep(TICK_TTL_MS)
+                if not await self._pause(when):
+                    break
                 continue
             assert result is not None
             try:
@@ -154,7 +195,40 @@ class MinuteTicker:
                 state.save_closings()  # the consumer has the result: clear the slots on disk
             if machine.stopped and machine.pending is None:
                 break  # decision Q7: a stopped instance ends once its position has closed
-            await clock.sleep(TICK_TTL_MS)
+            if not await self._pause(when):
+                break
+
+    def _ends_before(self, when: int) -> bool:
+        """Before the tick at `when`: past `stop_at` with nothing open, or past a replay's data
+        (an open position stays on disk), the run ends without ticking."""
+        machine = self.machine
+        if self.stop_at is not None and when >= self.stop_at and not machine.stopped:
+            self.stop()
+            _log.info("live_stop_reached", symbol=machine.symbol, strategy=machine.schema.name)
+            if machine.pending is None:
+                return True
+        watch = self.watch
+        if watch is not None and watch.past_data(when):
+            pending = machine.pending
+            _log.info(
+                "replay_ended",
+                symbol=machine.symbol,
+                strategy=machine.schema.name,
+                last_candle=watch.data_end,
+                open_signal=None if pending is None else pending.id,
+            )
+            return True
+        return False
+
+    async def _pause(self, when: int) -> bool:
+        """After the tick at `when`: a feed that stopped is an error; a next tick that would
+        end the run ends it now (False: a replay's clock stays at its last tick); else sleep."""
+        if self.watch is not None:
+            self.watch.check(when, self.machine.pending)
+        if self._ends_before(self.clock.now() + TICK_TTL_MS):
+            return False
+        await self.clock.sleep(TICK_TTL_MS)
+        return True
 
     def _performance(self, when: int, started: float) -> None:
         topic = self.machine.bus.performance

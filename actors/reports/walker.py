@@ -53,6 +53,13 @@ def _pnl_table(results: Sequence[WalkerStrategyResult], columns: Sequence[Column
     return markdown_table(rows, columns)
 
 
+def _failed(names: Sequence[str]) -> list[str]:
+    """Only when some failed (the reference's text is unchanged otherwise)."""
+    if not names:
+        return []
+    return [f"**Strategies Failed:** {len(names)} ({', '.join(names)})"]
+
+
 def walker_report(
     data: WalkerResults,
     strategy_columns: Sequence[Column] | None = None,
@@ -81,6 +88,7 @@ def walker_report(
         f"**Frame:** {data.frame_name}",
         f"**Optimization Metric:** {metric}",
         f"**Strategies Tested:** {data.total_strategies}",
+        *_failed(data.failed_strategies),
         "",
         f"## Best Strategy: {'null' if data.best_strategy is None else data.best_strategy}",
         "",

@@ -56,6 +56,7 @@ class WalkerResults(Serializable):
     best_metric: float | None
     best_stats: BacktestStatistics | None
     strategy_results: tuple[WalkerStrategyResult, ...]
+    failed_strategies: tuple[str, ...] = ()  # in walker order: raised or lost their worker
 
     def to_frame(self) -> Any:
         """One row per tested strategy, in test order, with its metric value and statistics

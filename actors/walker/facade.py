@@ -27,6 +27,7 @@ from ..core.engine import EngineLocal, engine_bound
 from ..core.facade_support import in_engine
 from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
+from ..core.path_names import file_name
 from ..core.registry import registry
 from ..core.schemas import WalkerSchema
 from ..reports.columns import Column
@@ -111,6 +112,7 @@ class WalkerMode:
             executor=chosen,
             bus=self.bus,
             record=instance.storage.record,
+            record_failure=instance.storage.record_failure,
             resume=ResumeStore(resume_dir) if resume_dir is not None else None,
         )
         return in_engine(supervisor.run())
@@ -251,9 +253,10 @@ class WalkerMode:
         overfitting: bool = False,
     ) -> Path:
         """Write the Markdown report to path (default ./dump/walker/<walker>.md)."""
-        target = Path(path) if path is not None else Path("dump", "walker", f"{walker}.md")
+        file = f"{file_name(walker)}.md"
+        target = Path(path) if path is not None else Path("dump", "walker", file)
         if target.suffix != ".md":
-            target = target / f"{walker}.md"
+            target = target / file
         report = self.get_report(
             symbol, walker, strategy_columns, pnl_columns, overfitting=overfitting
         )

@@ -25,7 +25,7 @@ import orjson
 
 from backtestkit.bus import BacktestStatistics, Closed, Pnl, SignalRow
 
-from ..core.config import get_config
+from ..core.config import LIVE_ONLY_KEYS, get_config
 from ..core.schemas import ExchangeSchema, FrameSchema, RiskSchema, StrategySchema
 from ..market.candle_sources import CandleStore
 from .sweep import ParameterizedSignal
@@ -127,7 +127,11 @@ def strategy_fingerprint(
         "exchange": exchange.name,
         "frame": {"start": frame.start_ms, "end": frame.end_ms, "interval": frame.interval},
         "candles": candles,
-        "config": dataclasses.asdict(get_config()),
+        "config": {
+            key: value
+            for key, value in dataclasses.asdict(get_config()).items()
+            if key not in LIVE_ONLY_KEYS
+        },
     }
     return hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
 

@@ -15,7 +15,14 @@ NO_WALKER_DATA = "No walker data available - no results added yet"
 class WalkerStorage:
     """Fed with every contract: last totals and best, results newest first."""
 
-    __slots__ = ("best_metric", "best_stats", "best_strategy", "results", "total_strategies")
+    __slots__ = (
+        "best_metric",
+        "best_stats",
+        "best_strategy",
+        "failed",
+        "results",
+        "total_strategies",
+    )
 
     def __init__(self) -> None:
         self.total_strategies = 0
@@ -23,6 +30,7 @@ class WalkerStorage:
         self.best_strategy: str | None = None
         self.best_stats: BacktestStatistics | None = None
         self.results: list[WalkerStrategyResult] = []
+        self.failed: list[str] = []
 
     def clear(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -42,6 +50,10 @@ class WalkerStorage:
             ),
         )
 
+    def record_failure(self, strategy: str, total_strategies: int) -> None:
+        self.total_strategies = total_strategies
+        self.failed.append(strategy)
+
     def data(self, symbol: str, walker: WalkerSchema) -> WalkerResults:
         """SPEC 12.3 `getData`; raises ValueError before the first result."""
         if not self.results:
@@ -57,4 +69,5 @@ class WalkerStorage:
             best_metric=self.best_metric,
             best_stats=self.best_stats,
             strategy_results=tuple(self.results),
+            failed_strategies=tuple(self.failed),
         )

@@ -4,7 +4,8 @@ For each strategy of the walker schema, in order: break if a stop was requested 
 and walker, `on_strategy_start`, run the strategy's backtest sub-graph on the executor, rank its
 statistics, then publish `progress_walker`, await `on_strategy_complete`, publish the contract on
 `walker` and yield it. A failing backtest publishes `error` and calls `on_strategy_error`; it is
-not counted and yields nothing. At the end (also after a stop): `on_complete`, `walker_complete`.
+not counted and yields nothing, but it is named in `Walker.get_data().failed_strategies`, the
+report and `walker_complete`. At the end (also after a stop): `on_complete`, `walker_complete`.
 
 With a parallel executor the same order holds for everything the parent sees (callbacks, walker
 events, contracts); strategies are handed to the executor ahead of their turn, so
@@ -66,12 +67,15 @@ class WalkerSupervisor:
         bus: Bus,
         record: Callable[[WalkerProgress], None],
         resume: ResumeStore | None = None,
+        record_failure: Callable[[str, int], None] | None = None,
     ) -> None:
         self.symbol = symbol
         self.schema = schema
         self.executor = executor
         self.bus = bus
         self.record = record
+        self.record_failure = record_failure
+        self.failed: list[str] = []
         self.resume = resume
         self.stopped: set[str] = set()
         self._runs: dict[int, StrategyRun] = {}
@@ -141,6 +145,9 @@ class WalkerSupervisor:
 
     async def _failed(self, name: str, exc: Exception) -> None:
         _log.warning("walker_strategy_failed", strategy=name, symbol=self.symbol, error=str(exc))
+        self.failed.append(name)
+        if self.record_failure is not None:
+            self.record_failure(name, len(self.schema.strategies))
         await self.bus.error.emit(exc)
         await _call(self._callback("on_strategy_error"), name, self.symbol, exc)
 
@@ -219,6 +226,7 @@ class WalkerSupervisor:
             best_strategy=best_strategy,
             best_metric=best_metric,
             best_stats=best_stats,
+            failed_strategies=tuple(self.failed),
         )
         await _call(self._callback("on_complete"), final)
         await bus.walker_complete.emit(final)

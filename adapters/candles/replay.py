@@ -57,6 +57,12 @@ class ReplayCandles:
     def clock(self) -> NowClock:
         return self._clock
 
+    def data_end(self, symbol: str) -> int | None:
+        """The timestamp of the source's last one-minute candle (None: it has none): a live
+        run over this replay ends by itself before its first tick past it."""
+        table = self._source.table(symbol, "1m")
+        return int(table.timestamp[-1]) if table.n else None
+
     def fetch(self, symbol: str, interval: str, since_ms: int, limit: int) -> Candles:
         """Zero-copy view: first `limit` candles with since_ms <= timestamp <= clock.now()."""
         table = self._source.table(symbol, interval)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["positive_int", "symbol_name"]
+__all__ = ["iso_instant", "positive_int", "symbol_name"]
 
 
 def positive_int(text: str) -> int:
@@ -25,3 +26,16 @@ def symbol_name(text: str) -> str:
     if text != text.strip():
         raise argparse.ArgumentTypeError(f"has surrounding spaces: {text!r}")
     return text
+
+
+def iso_instant(text: str) -> int:
+    """An ISO 8601 date or date-time (UTC unless it names an offset), as ms since the epoch."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an ISO 8601 date or date-time such as 2026-08-17T01:00Z, got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)

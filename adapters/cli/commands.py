@@ -8,13 +8,18 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import anyio
 from rich.console import Console
 
 from backtestkit.actors import Backtest, Live, Portfolio, Walker
-from backtestkit.actors.core import registry
-from backtestkit.actors.live.facade import DEFAULT_STATE_DIR
+from backtestkit.actors.core import SignalRejections, registry
+from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
+from backtestkit.bus import (
+    WalkerCompleteEvent,
+    listen_signal_live,
+    listen_walker_complete,
+    run_blocking,
+)
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
@@ -22,10 +27,13 @@ from .analyze import analyze
 from .errors import plain_message
 from .jsonl import JsonlWriter
 from .live_lines import live_line
+from .paper import paper_session, run_summary
 from .parity import parity_command
-from .parser import UsageError
+from .parser import PROG, UsageError
 
-__all__ = ["COMMANDS", "backtest", "live", "portfolio", "walk"]
+__all__ = ["COMMANDS", "EXIT_REJECTED", "backtest", "live", "portfolio", "walk"]
+
+EXIT_REJECTED = 3
 
 
 def _configured(start: Callable[[], AsyncIterator[Any]]) -> AsyncIterator[Any]:
@@ -56,7 +64,7 @@ def _consume(results: AsyncIterator[Any], jsonl: JsonlWriter, each: Callable[[An
         finally:
             await results.aclose()  # type: ignore[attr-defined]
 
-    anyio.run(loop)
+    run_blocking(loop)
 
 
 def _ignore(_result: Any) -> None:
@@ -70,13 +78,6 @@ def _console(*, stderr: bool) -> Console:
 
 
 def backtest(args: argparse.Namespace) -> int:
-    if args.html is not None:
-        from ..reports import require_matplotlib
-
-        try:
-            require_matplotlib()
-        except ImportError as exc:
-            raise UsageError(f"--html: {exc}") from None
     if len(args.symbol) > 1 or args.capital is not None:
         return portfolio(args)
     symbol, strategy = args.symbol[0], args.strategy
@@ -87,9 +88,11 @@ def backtest(args: argparse.Namespace) -> int:
     with JsonlWriter(args.jsonl) as jsonl, ProgressBars(enabled=progress_wanted(quiet=args.quiet)):
         _consume(results, jsonl, _ignore)
     console = _console(stderr=jsonl.to_stdout)
+    stats = Backtest.get_data(symbol, strategy)
+    rejections = Backtest.get_rejections(symbol, strategy)
     if not args.quiet:
         title = f"{strategy} on {symbol}, frame {args.frame}"
-        console.print(backtest_summary(Backtest.get_data(symbol, strategy), title=title))
+        console.print(backtest_summary(stats, title=title, rejections=rejections), soft_wrap=True)
     if args.report is not None:
         path = Backtest.dump(symbol, strategy, args.report)
         if not args.quiet:
@@ -97,10 +100,25 @@ def backtest(args: argparse.Namespace) -> int:
     if args.html is not None:
         from ..reports import write_html
 
-        path = write_html(symbol, strategy, args.html)
+        path = write_html(symbol, strategy, args.html, frame=args.frame)
         if not args.quiet:
             console.print(f"HTML report: {path}")
-    return 0
+    return _rejected_exit(rejections, stats.total_signals, allowed=args.allow_rejected)
+
+
+def _rejected_exit(rejections: SignalRejections, closed: int, *, allowed: bool) -> int:
+    """Exit 3 when the run refused signals and closed none: the strategy never traded because
+    its every signal was invalid, which a zero exit would hide."""
+    if not rejections or closed or allowed:
+        return 0
+    first = f"; first: {rejections.first[0]}" if rejections.first else ""
+    print(
+        f"{PROG}: {rejections.count} signals rejected and none closed{first} "
+        "(--allow-rejected exits 0)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return EXIT_REJECTED
 
 
 def portfolio(args: argparse.Namespace) -> int:
@@ -146,23 +164,48 @@ def walk(args: argparse.Namespace) -> int:
     _preflight(schema.exchange, symbol)
     bars = ProgressBars(enabled=progress_wanted(quiet=args.quiet))
     bars.track_walker(symbol, name, schema.strategies)
-    with JsonlWriter(args.jsonl) as jsonl, bars:
-        _consume(results, jsonl, _ignore)
+    completes: list[WalkerCompleteEvent] = []
+    unsubscribe = listen_walker_complete(
+        completes.append, where=lambda e: e.walker_name == name and e.symbol == symbol
+    )
+    try:
+        with JsonlWriter(args.jsonl) as jsonl, bars:
+            _consume(results, jsonl, _ignore)
+    finally:
+        unsubscribe()
+    failed = completes[-1].failed_strategies if completes else ()
     console = _console(stderr=jsonl.to_stdout)
-    if not args.quiet:
-        console.print(walker_summary(Walker.get_data(symbol, name)))
-    if args.report is not None:
-        path = Walker.dump(symbol, name, args.report)
+    if len(failed) < len(schema.strategies):  # else there is nothing to summarise
         if not args.quiet:
-            console.print(f"Markdown report: {path}")
+            console.print(walker_summary(Walker.get_data(symbol, name)))
+        if args.report is not None:
+            path = Walker.dump(symbol, name, args.report)
+            if not args.quiet:
+                console.print(f"Markdown report: {path}")
+        if args.html is not None:
+            from ..reports import write_walker_html
+
+            path = write_walker_html(symbol, name, args.html)
+            if not args.quiet:
+                console.print(f"HTML report: {path}")
+    if failed:
+        print(f"walk: {len(failed)} strategies failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
 def live(args: argparse.Namespace) -> int:
     symbol, strategy = args.symbol, args.strategy
+    session = paper_session(args)
     results = _configured(
         lambda: Live.run(
-            symbol, strategy=strategy, exchange=args.exchange, state_dir=args.state_dir
+            symbol,
+            strategy=strategy,
+            exchange=args.exchange,
+            state_dir=args.state_dir,
+            clock=None if session is None else session.clock,
+            stop_at=None if session is None else session.stop_ms,
+            adopt=args.adopt,
         )
     )
     _preflight(args.exchange, symbol)
@@ -170,17 +213,40 @@ def live(args: argparse.Namespace) -> int:
     with JsonlWriter(args.jsonl) as jsonl:
         stream = sys.stderr if jsonl.to_stdout else sys.stdout
 
+        held: list[Any] = [None]  # the position the last tick left open (restored ones too)
+
+        def track(result: Any) -> None:
+            held[0] = result.signal if result.action in ("opened", "active") else None
+
         def show(result: Any) -> None:
             print(live_line(result), file=stream, flush=True)
 
         if not args.quiet:
+            how = (
+                "Ctrl-C stops (open signals stay on disk for the next start)"
+                if session is None
+                else session.describe()
+            )
             print(
-                f"live: {strategy} on {symbol} via {args.exchange}, state in {state}; "
-                "Ctrl-C stops (open signals stay on disk for the next start)",
+                f"live: {strategy} on {symbol} via {args.exchange}, state in {state}; {how}",
                 file=sys.stderr,
                 flush=True,
             )
-        _consume(results, jsonl, _ignore if args.quiet else show)
+        stop_tracking = listen_signal_live(
+            track, where=lambda r: r.symbol == symbol and r.strategy_name == strategy
+        )
+        try:
+            _consume(results, jsonl, _ignore if args.quiet else show)
+        except LiveDataStopped as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr, flush=True)
+            return 1
+        finally:
+            stop_tracking()
+    if session is not None or args.report is not None:
+        path = Live.dump(symbol, strategy, args.report)
+        if not args.quiet:
+            print(run_summary(Live.get_data(symbol, strategy), held[0]), file=stream)
+            print(f"Markdown report: {path}", file=stream, flush=True)
     return 0
 
 

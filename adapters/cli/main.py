@@ -1,10 +1,13 @@
 """`backtestkit` entry point: exit 0 on success, 2 on a usage or configuration error (one line
-on stderr, no traceback), 1 on a failure while running, 130 when interrupted."""
+on stderr, no traceback), 1 on a failure while running, 3 when a backtest rejected signals and
+closed none, 130 when interrupted."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 
@@ -33,7 +36,13 @@ def _logging(quiet: bool) -> None:
         configure_logging()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops a command as Ctrl-C does
     try:
         args = build_parser().parse_args(argv)
         _logging(bool(getattr(args, "quiet", False)))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from importlib import metadata
 from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
 from .arg_types import positive_int, symbol_name
+from .live_args import add_replay_arguments
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -44,20 +46,28 @@ def _common(sub: argparse.ArgumentParser, *, many: bool = False) -> None:
     sub.add_argument("--symbol", required=True, type=symbol_name, metavar="S", help=help_text)
 
 
-def _outputs(sub: argparse.ArgumentParser, *, html: bool) -> None:
+def _outputs(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--jsonl",
         metavar="FILE",
         help="write each result's to_dict() as one JSON line, flushed as it goes ('-': stdout)",
     )
     sub.add_argument("--report", metavar="FILE.md", help="write the Markdown report")
-    if html:
-        sub.add_argument(
-            "--html", metavar="FILE.html", help="write the HTML report (needs extra 'plot')"
-        )
+    sub.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="write the HTML report (interactive charts with extra 'plot', else tables)",
+    )
     sub.add_argument(
         "--quiet", action="store_true", help="no progress bar, no summary, warnings only in logs"
     )
+
+
+def _version() -> str:
+    try:
+        return metadata.version("backtestkit")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Backtest, compare (walk) or run live the strategies a script registers.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -79,7 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--strategy", required=True, metavar="NAME")
     backtest.add_argument("--exchange", required=True, metavar="NAME")
     backtest.add_argument("--frame", required=True, metavar="NAME")
-    _outputs(backtest, html=True)
+    backtest.add_argument(
+        "--allow-rejected",
+        action="store_true",
+        help="exit 0 even when the run rejected signals and closed none (default: exit 3)",
+    )
+    _outputs(backtest)
 
     walk = commands.add_parser("walk", help="backtest a walker's strategies and rank them")
     _common(walk)
@@ -92,17 +108,37 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument(
         "--resume", metavar="DIR", help="keep finished strategies' results; a re-run skips them"
     )
-    _outputs(walk, html=False)
+    _outputs(walk)
 
-    live = commands.add_parser("live", help="trade in real time, one tick a minute, until Ctrl-C")
+    live = commands.add_parser(
+        "live",
+        help="trade in real time, one tick a minute, until Ctrl-C; or paper-trade a replay",
+        description="Run a strategy live: one tick every 60 001 ms on the wall clock until "
+        "Ctrl-C (or until the feed served no new candle for CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES "
+        "minutes, default 15: exit 1), or with --replay-from a paper session on a virtual "
+        "clock over the exchange's own candles that ends by itself (then check it with "
+        "'backtestkit parity STATE_DIR --script SCRIPT.py').",
+    )
     _common(live)
     live.add_argument("--strategy", required=True, metavar="NAME")
     live.add_argument("--exchange", required=True, metavar="NAME")
     live.add_argument(
         "--state-dir", metavar="DIR", help="where live state is persisted (default ./dump/data)"
     )
+    add_replay_arguments(live)
     live.add_argument("--jsonl", metavar="FILE", help="also write each result as one JSON line")
+    live.add_argument(
+        "--report",
+        metavar="FILE.md",
+        help="when the run ends: the Markdown report (default for a replay: "
+        "./dump/live/<strategy>.md)",
+    )
     live.add_argument("--quiet", action="store_true", help="do not print each result")
+    live.add_argument(
+        "--adopt",
+        action="store_true",
+        help="take over persisted signals saved under another exchange, strategy or symbol name",
+    )
     add_parity_parser(commands)
     add_analyze_parser(commands)
     return parser

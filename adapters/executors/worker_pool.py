@@ -26,12 +26,24 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from backtestkit.actors.workers.payload import WorkerPayload, install_payload_file
+from backtestkit.actors.workers.payload import WorkerPayload
 
-__all__ = ["SharedPool", "acquire_pool", "discard_pool", "shutdown_worker_pools"]
+from .worker_lifeline import start_worker
+
+__all__ = [
+    "SharedPool",
+    "SoloPool",
+    "acquire_pool",
+    "discard_pool",
+    "shutdown_worker_pools",
+]
 
 _KEEP = 2  # payload files kept on disk per pool once no walk uses them
-_PRELOAD = ["backtestkit.actors", "backtestkit.actors.workers.payload"]
+_PRELOAD = [
+    "backtestkit.actors",
+    "backtestkit.actors.workers.payload",
+    "backtestkit.adapters.executors.worker_lifeline",
+]
 _LIBRARIES = tuple(
     {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")}
 )
@@ -133,6 +145,30 @@ class SharedPool:
         self.files.clear()
 
 
+@dataclass(eq=False)
+class SoloPool:
+    """One worker of its own for one job run again after its worker died: a job that kills
+    its worker then takes no other job with it."""
+
+    executor: ProcessPoolExecutor
+    path: str
+
+    @classmethod
+    def start(cls, context: str, payload: WorkerPayload) -> SoloPool:
+        path = _write(payload)
+        executor = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=_context(context),
+            initializer=start_worker,
+            initargs=(path, os.getpid()),
+        )
+        return cls(executor, path)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        _unlink(self.path)
+
+
 _lock = threading.Lock()
 _pools: dict[tuple[int, str], SharedPool] = {}
 
@@ -158,8 +194,8 @@ def acquire_pool(workers: int, context: str, payload: WorkerPayload) -> tuple[Sh
             executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=_context(context),
-                initializer=install_payload_file,
-                initargs=(path,),
+                initializer=start_worker,  # dies with this process, then loads the payload
+                initargs=(path, os.getpid()),
             )
             pool = _pools[key] = SharedPool(key, executor, now)
             pool.files[payload.token] = path

@@ -1,7 +1,8 @@
 """Report writers beyond the engine's Markdown: the self-contained HTML report and PNG chart.
 
-`write_html` / `write_png` need matplotlib (extra `plot`); it is imported only when a chart is
-drawn, and a missing matplotlib raises ImportError with the install command.
+`write_html` draws interactive charts with plotly (extra `plot`), inlined so the page opens
+offline, and falls back to a matplotlib PNG (extra `png`) or to tables alone; `write_png`
+needs matplotlib. Both are imported only when a chart is drawn.
 """
 
 from .assumptions import simulation_assumptions
@@ -12,6 +13,7 @@ from .notebook import BacktestView, show
 from .parity_html import render_parity_html, write_parity_html
 from .portfolio_html import render_portfolio_html, write_portfolio_html
 from .research_rows import research_rows
+from .walker_html import render_walker_html, write_walker_html
 
 __all__ = [
     "MISSING_MATPLOTLIB",
@@ -22,6 +24,7 @@ __all__ = [
     "render_html",
     "render_parity_html",
     "render_portfolio_html",
+    "render_walker_html",
     "require_matplotlib",
     "research_rows",
     "show",
@@ -30,4 +33,5 @@ __all__ = [
     "write_parity_html",
     "write_png",
     "write_portfolio_html",
+    "write_walker_html",
 ]

@@ -1,4 +1,4 @@
-"""The equity + drawdown chart as PNG bytes (matplotlib, extra `plot`, imported lazily).
+"""The equity + drawdown chart as PNG bytes (matplotlib, extra `png`, imported lazily).
 
 The figure is drawn with matplotlib's object API on an Agg canvas: no pyplot, so the caller's
 own matplotlib backend (a notebook's, say) is left alone.
@@ -15,13 +15,21 @@ from .equity import EquityCurve
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MISSING_MATPLOTLIB", "equity_png", "require_matplotlib"]
+__all__ = ["MISSING_MATPLOTLIB", "equity_png", "matplotlib_installed", "require_matplotlib"]
 
 MISSING_MATPLOTLIB = (
-    "HTML and PNG reports need matplotlib, which is not installed: pip install 'backtestkit[plot]'"
+    "PNG charts need matplotlib, which is not installed: pip install 'backtestkit[png]'"
 )
 _EQUITY = "#1f6feb"
 _DRAWDOWN = "#d1242f"
+
+
+def matplotlib_installed() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def require_matplotlib() -> None:

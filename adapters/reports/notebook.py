@@ -1,6 +1,6 @@
 """Inline display in Jupyter: `show("BTCUSD", "breakout", frame="aug")` as a cell's last line
 renders the summary, the research metrics (with `frame`) and the equity + drawdown chart
-(`_repr_html_`; the chart needs matplotlib, extra `plot`)."""
+(`_repr_html_`; the chart is a PNG, extra `png`)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class BacktestView:
         ]
         if self.research is not None:
             parts += ["<h4>Research metrics</h4>", research_table_html(self.research)]
-        parts += [equity_chart_html(self.stats, self.strategy), "</div>"]
+        parts += [equity_chart_html(self.stats, self.strategy, interactive=False), "</div>"]
         return "\n".join(parts)
 
 

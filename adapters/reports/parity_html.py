@@ -17,7 +17,7 @@ from backtestkit.actors.live.parity_report import (
     parity_verdict,
 )
 
-from .html import _CSS, _table  # the backtest report's look
+from .page import CSS, table_html  # the backtest report's look
 
 __all__ = ["render_parity_html", "write_parity_html"]
 
@@ -35,7 +35,7 @@ def render_parity_html(result: ParityResult) -> str:
     verdict_css = "ok" if result.ok else "diverges"
     sections = [
         f'<section id="{_slug(name)}"><h2>{escape(name)}</h2>'
-        + (_table(header, rows, "trades") if rows else "<p>(none)</p>")
+        + (table_html(header, rows, "trades", labelled=True) if rows else "<p>(none)</p>")
         + "</section>"
         for name, header, rows in parity_sections(result)
     ]
@@ -47,11 +47,11 @@ def render_parity_html(result: ParityResult) -> str:
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{escape(title)}</title><style>{_CSS}{_VERDICT_CSS}</style></head><body>",
+            f"<title>{escape(title)}</title><style>{CSS}{_VERDICT_CSS}</style></head><body>",
             f"<h1>{escape(title)}</h1>",
             f'<p class="verdict {verdict_css}">{escape(parity_verdict(result))}</p>',
             '<section id="summary"><h2>Summary</h2>',
-            _table(("", ""), parity_summary(result), "summary"),
+            table_html(("", ""), parity_summary(result), "summary"),
             "</section>",
             *sections,
             '<section id="assumptions"><h2>Assumptions</h2>',

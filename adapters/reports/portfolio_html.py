@@ -6,7 +6,6 @@ heatmap (per-symbol statistics) of each strategy."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -18,20 +17,14 @@ from backtestkit.actors.portfolio import PortfolioMode, PortfolioStatistics
 from backtestkit.actors.portfolio.report import REPORT_REJECTIONS, summary_rows
 from backtestkit.actors.reports.formatting import iso_ms, to_fixed
 
-from .charts import equity_png
 from .equity import EquityCurve
+from .page import page, table_html
+from .plotly_charts import equity_chart_plotly, plotly_head, plotly_installed
 
 __all__ = ["portfolio_curve", "render_portfolio_html", "write_portfolio_html"]
 
 _log = structlog.get_logger("backtestkit.reports")
 _NA = "N/A"
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;
-margin:2rem auto;max-width:1200px;padding:0 1rem}h2{border-bottom:1px solid #d0d7de}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
-th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}
-img{max-width:100%;height:auto}
-"""
 
 
 def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
@@ -39,11 +32,7 @@ def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return table_html(header, rows, "summary" if len(header) == 2 else "trades", labelled=True)
 
 
 def portfolio_curve(stats: PortfolioStatistics) -> EquityCurve:
@@ -63,22 +52,18 @@ def _chart(stats: PortfolioStatistics, title: str) -> str:
     curve = portfolio_curve(stats)
     if len(curve) < 2:
         return "<p>No equity curve: the portfolio ran without capital.</p>"
-    data = base64.b64encode(equity_png(curve, title=title)).decode("ascii")
-    return (
-        f'<img id="equity-chart" alt="Equity curve and drawdown" src="data:image/png;base64,'
-        f'{data}"><p>Equity (cash + open positions marked at their last one-minute close) as '
-        "a return on the starting capital, at every entry, close and end of day, and its "
-        "drawdown from the running peak.</p>"
+    if not plotly_installed():
+        return "<p class=\"note\">The interactive chart needs extra 'plot' (plotly).</p>"
+    return equity_chart_plotly(curve, title) + (
+        "<p>Equity (cash + open positions marked at their last one-minute close) as a return "
+        "on the starting capital, at every entry, close and end of day, and its drawdown from "
+        "the running peak.</p>"
     )
 
 
 def render_portfolio_html(stats: PortfolioStatistics) -> str:
     title = f"Portfolio report: {', '.join(stats.strategies)} on {', '.join(stats.symbols)}"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
         '<section id="summary"><h2>Summary</h2>',
         _table(["", "value"], summary_rows(stats)),
         "</section>",
@@ -153,7 +138,8 @@ def render_portfolio_html(stats: PortfolioStatistics) -> str:
             _table(["Symbol", "Total PnL", "Sharpe", "Max DD", "Trades", "Win rate", "PF"], rows),
             "</section>",
         ]
-    return "\n".join([*parts, "</body></html>", ""])
+    head = plotly_head() if stats.capital is not None and plotly_installed() else ""
+    return page(title, parts, head=head)
 
 
 def write_portfolio_html(

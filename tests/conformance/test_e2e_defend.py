@@ -125,37 +125,37 @@ def test_defend_timeout_boundary_120() -> None:
     [
         pytest.param(
             Signal("long", 40000, 39000, 60, price_open=41000),
-            ("priceTakeProfit", "priceOpen", "Invalid signal"),
+            ("price_take_profit", "price_open", "Invalid signal"),
             id="invalid-long-tp",
         ),
         pytest.param(
             Signal("short", 44000, 45000, 60, price_open=43000),
-            ("priceTakeProfit", "priceOpen", "Invalid signal"),
+            ("price_take_profit", "price_open", "Invalid signal"),
             id="invalid-short-tp",
         ),
         pytest.param(
             Signal("long", 42000, 41500, 60, price_open=41000),
-            ("priceStopLoss", "priceOpen", "Invalid signal"),
+            ("price_stop_loss", "price_open", "Invalid signal"),
             id="invalid-long-sl",
         ),
         pytest.param(
             Signal("long", 43000, 0, 60, price_open=42000),
-            ("StopLoss", "priceStopLoss", "zero", "Invalid signal"),
+            ("StopLoss", "price_stop_loss", "zero", "Invalid signal"),
             id="zero-sl",
         ),
         pytest.param(
             Signal("short", 43000, 44000, 60, price_open=42000),
-            ("TakeProfit", "SHORT", "priceOpen", "Invalid signal"),
+            ("TakeProfit", "SHORT", "price_open", "Invalid signal"),
             id="short-inverted",
         ),
         pytest.param(
             Signal("long", 43000, 41000, 0, price_open=42000),
-            ("minuteEstimatedTime", "time", "zero", "Invalid signal"),
+            ("minute_estimated_time", "time", "zero", "Invalid signal"),
             id="zero-lifetime",
         ),
         pytest.param(
             Signal("long", 42000, 41000, 60, price_open=42000),
-            ("TakeProfit", "priceOpen", "must be", "Invalid signal"),
+            ("TakeProfit", "price_open", "must be", "Invalid signal"),
             id="tp-equals-open",
         ),
     ],

@@ -29,7 +29,7 @@ import pytest
 
 from backtestkit.actors import Live, Signal, SignalRow, VirtualClock, add_exchange, add_strategy
 from backtestkit.actors.core import StrategyCallbacks
-from backtestkit.actors.live import JsonStateStore
+from backtestkit.actors.live import ForeignStateError, JsonStateStore
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.live.ticker import TICK_TTL_MS
 from backtestkit.bus import DoneEvent, listen_done_live, listen_error, listen_signal_live
@@ -276,9 +276,11 @@ async def test_restore_scheduled(tmp_path: Path) -> None:
 
 
 async def test_restore_exchange_mismatch(tmp_path: Path) -> None:
-    """e2e/restore/exchange-mismatch: the pending record names exchange "binance", the run uses
-    "bybit": it is ignored and restoring stops (SPEC 11.3), so even a matching scheduled record
-    is not read; ticks are idle at 50000; the foreign record is left as it is."""
+    """e2e/restore/exchange-mismatch, under the decision that overrides SPEC 11.3's matching
+    rule: the pending record names exchange "binance", the run uses "bybit". The reference
+    ignores it (and later overwrites it); here the run refuses to start with an error naming
+    the file, the signal and the difference, before any tick, and both records stay on disk
+    byte for byte."""
     flat("bybit", 50000)
     calls = Calls()
     add_strategy(
@@ -299,22 +301,25 @@ async def test_restore_exchange_mismatch(tmp_path: Path) -> None:
         note="Wrong exchange",
     )
     write_slot(tmp_path, "signal", foreign)
-    write_slot(
-        tmp_path,
-        "schedule",
-        row("sched", "long", 49500, 51000, 49000, 60, strategy="mismatch-ex", exchange="bybit"),
+    scheduled = row(
+        "sched", "long", 49500, 51000, 49000, 60, strategy="mismatch-ex", exchange="bybit"
     )
-    listen_signal_live(stop_after(2, "mismatch-ex"))
-    assert await run_live("mismatch-ex", tmp_path, exchange="bybit") == []
-    assert len(calls["on_active"]) == 0  # asserted
-    assert calls["on_schedule"] == []
-    assert [(t.action, t.current_price) for t in calls.ticks()] == [("idle", 50000)] * 2
+    write_slot(tmp_path, "schedule", scheduled)
+    with pytest.raises(ForeignStateError) as caught:
+        await run_live("mismatch-ex", tmp_path, exchange="bybit")
+    assert caught.value.path == slot_path(tmp_path, "signal", "BTCUSDT", "mismatch-ex")
+    assert caught.value.row_id == "wrong-exchange"
+    assert caught.value.differences == ["exchangeName 'binance' != run 'bybit'"]
+    assert "wrong-exchange" in str(caught.value) and "adopt" in str(caught.value)
+    assert calls["on_active"] == [] and calls["on_schedule"] == [] and calls.ticks() == []
     assert read_slot(tmp_path, "signal", "BTCUSDT", "mismatch-ex") == row_to_json(foreign)
+    assert read_slot(tmp_path, "schedule", "BTCUSDT", "mismatch-ex") == row_to_json(scheduled)
 
 
 async def test_restore_strategy_mismatch(tmp_path: Path) -> None:
     """e2e/restore/strategy-mismatch: the record of strategy-a (short 3000/2900/3100 mET 120)
-    found by strategy-b on ETHUSDT is ignored: no on_active, idle ticks at 3000."""
+    found by strategy-b on ETHUSDT: ForeignStateError naming the strategy, no tick, the record
+    kept."""
     flat("binance", 3000, 50)
     calls = Calls()
     add_strategy(
@@ -335,10 +340,11 @@ async def test_restore_strategy_mismatch(tmp_path: Path) -> None:
         symbol="ETHUSDT",
     )
     write_slot(tmp_path, "signal", foreign, strategy="strategy-b")
-    listen_signal_live(stop_after(1, "strategy-b", "ETHUSDT"))
-    assert await run_live("strategy-b", tmp_path, exchange="binance", symbol="ETHUSDT") == []
-    assert len(calls["on_active"]) == 0  # asserted
-    assert [(t.action, t.current_price) for t in calls.ticks()] == [("idle", 3000)]
+    with pytest.raises(ForeignStateError) as caught:
+        await run_live("strategy-b", tmp_path, exchange="binance", symbol="ETHUSDT")
+    assert caught.value.differences == ["strategyName 'strategy-a' != run 'strategy-b'"]
+    assert calls["on_active"] == [] and calls.ticks() == []
+    assert read_slot(tmp_path, "signal", "ETHUSDT", "strategy-b") == row_to_json(foreign)
 
 
 async def test_restore_empty_storage(tmp_path: Path) -> None:

@@ -178,7 +178,7 @@ def test_other_immediate_long_rejected() -> None:
     assert results == []
     [error] = seen.errors
     assert str(error).startswith("Invalid signal for long position:")
-    assert "currentPrice" in str(error) and "priceStopLoss" in str(error)
+    assert "current_price" in str(error) and "price_stop_loss" in str(error)
 
 
 def test_other_immediate_short_rejected() -> None:
@@ -190,4 +190,4 @@ def test_other_immediate_short_rejected() -> None:
     assert results == []
     [error] = seen.errors
     assert str(error).startswith("Invalid signal for short position:")
-    assert "currentPrice" in str(error) and "priceStopLoss" in str(error)
+    assert "current_price" in str(error) and "price_stop_loss" in str(error)

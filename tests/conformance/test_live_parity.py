@@ -5,7 +5,8 @@ Market and strategy are those of test_live_vs_backtest (whose hand-worked live v
 "follow" opens a long at the VWAP P whenever it is flat (TP P * 1.006, SL P * 0.994, 30 min),
 on tests/data/kaggle_BTCUSD_1m.csv from S = 2018-03-23T12:51Z, live ticks at S + k * 60 001 ms.
 Worked there: signal #1 opens at tick 0, #2 closes it at tick 5 (stop_loss), #3 opens at tick 6
-(12:57:00.006) at the VWAP of the 4 candles 12:54 .. 12:57 (8303.263777).
+(12:57:00.006) at the VWAP of the 5 candles 12:53 .. 12:57 (8304.948384: windows are read
+from the tick's minute).
 """
 
 from __future__ import annotations
@@ -166,15 +167,15 @@ async def test_a_24_hour_sma_cross_run_on_the_example_data(tmp_path: Path) -> No
 
 @pytest.mark.anyio
 async def test_a_feed_one_minute_late_is_the_first_divergence(tmp_path: Path) -> None:
-    """At tick 6 the feed lacks the 12:57 candle: live opens on the VWAP of 12:54 .. 12:56,
-    the backtest (history has 12:57 from tick 7 on) on 12:54 .. 12:57."""
+    """At tick 6 the feed lacks the 12:57 candle: live opens on the VWAP of 12:53 .. 12:56,
+    the backtest (history has 12:57 from tick 7 on) on 12:53 .. 12:57."""
     await paper_run(tmp_path, change=late_by_a_minute)
     result = await parity_async(tmp_path)
     first = result.first_mismatch
     assert first is not None and first.index == 2
     assert first.signal_id == f"{STRATEGY}:{SYMBOL}:{TICK6}"
     live_price = spec_vwap(window(TICK6)[:-1])
-    assert round(spec_vwap(window(TICK6)), 6) == 8303.263777
+    assert round(spec_vwap(window(TICK6)), 6) == 8304.948384
     assert first.differences[0].field == "signal.price_open"
     assert (first.differences[0].live, first.differences[0].backtest) == (
         live_price,

@@ -6,9 +6,10 @@ candle, so the first look-back window is full) and run over the first hours of t
 
 Live (SPEC 11.1, 3.2, 7.1, 7.3): `Live.run` on a `VirtualClock(S)` with the CSV served through
 `ReplayCandles` (only candles stamped <= now). Tick k happens at S + k * 60 001 ms (TICK_TTL),
-so tick time drifts by 1 ms per tick off the minute grid. The VWAP window is [when - 4 min,
-when]: 5 candles when `when` is on a minute (tick 0), 4 candles otherwise (the candle stamped
-when - 4 min is before the window). A tick with no position asks get_signal (the 1m throttle
+so tick time drifts by 1 ms per tick off the minute grid. The VWAP window is [m - 4 min, m]
+with m the tick time floored to the minute (the decision for backtestkit on SPEC 7.1 in live):
+5 candles at every tick, as a backtest sees at minute m (SPEC's own rule, from the tick instant,
+would hold 4 candles off the minute). A tick with no position asks get_signal (the 1m throttle
 always passes: ticks are 60 001 ms apart) and opens at P; a tick with a position compares P:
 expiry first (elapsed >= mET), then TP (P >= TP, closed at exactly TP), then SL (P <= SL, at
 exactly SL). The tick that closes does not reopen; the next one does.
@@ -21,11 +22,11 @@ those candles at m + mET - 1 (Q10); the next tick is one minute after the close.
 What agrees (asserted): the first signal. Both modes tick at S, see the same 5-candle window,
 so the opened row is identical: same id, price_open, TP, SL, scheduled/pending time.
 What differs per SPEC (asserted): the close. The backtest closes on the first candle whose low
-touches SL (candle high/low, at the candle's timestamp), live only when the 4-candle VWAP falls
-to SL, a tick later and 5 ms off the minute; both close at exactly SL, so the PnL is the same.
-From then on the opens drift apart: the backtest reopens at the next frame minute on a
-5-candle VWAP, live at the next tick (ms off the minute) on a 4-candle VWAP, so ids, prices and
-all later closes differ; each mode follows its own SPEC rules, asserted signal by signal.
+touches SL (candle high/low, at the candle's timestamp), live only when the VWAP falls to SL, a
+tick later and 5 ms off the minute; both close at exactly SL, so the PnL is the same.
+From then on the opens drift apart: the backtest reopens at the minute after the close, live at
+the next tick (ms off the minute, a minute later), so ids, prices and all later closes differ;
+each mode follows its own SPEC rules, asserted signal by signal.
 """
 
 from __future__ import annotations
@@ -94,8 +95,10 @@ class Expected:
 
 
 def window(when: int) -> list[tuple[float, float, float, float, float]]:
-    """SPEC 7.1 look-back [when - 4 min, when] (ReplayCandles: nothing after now = when)."""
-    return [ohlcv for ts, ohlcv in ROWS if when - 4 * MIN <= ts <= when]
+    """SPEC 7.1 look-back [m - 4 min, m], m = `when` floored to the minute (the decision for
+    live; a backtest's `when` is on the minute already). ReplayCandles: nothing after now."""
+    minute = when - when % MIN
+    return [ohlcv for ts, ohlcv in ROWS if minute - 4 * MIN <= ts <= minute]
 
 
 def live_expected(count: int) -> list[Expected]:
@@ -213,7 +216,7 @@ async def test_live_follows_spec_tick_rules(tmp_path: Path) -> None:
         else:
             assert result.signal.price_take_profit == spec.price_open * TP_FACTOR
             assert result.signal.price_stop_loss == spec.price_open * SL_FACTOR
-    # the worked values: ticks drift 1 ms per tick; only tick 0 sees a 5-candle window
+    # the worked values: ticks drift 1 ms per tick, windows are read from the tick's minute
     assert [(e.action, e.when - S, e.reason) for e in expected] == [
         ("opened", 0, None),
         ("closed", 5 * TICK_TTL_MS, "stop_loss"),
@@ -224,9 +227,9 @@ async def test_live_follows_spec_tick_rules(tmp_path: Path) -> None:
         ("opened", 68 * TICK_TTL_MS, None),
         ("closed", 80 * TICK_TTL_MS, "take_profit"),
     ]
-    assert [e.window for e in expected if e.action == "opened"] == [5, 4, 4, 4]
+    assert [e.window for e in expected if e.action == "opened"] == [5, 5, 5, 5]
     assert round(expected[0].price_open, 6) == 8376.757342  # VWAP of 12:47 .. 12:51
-    assert round(expected[2].price_open, 6) == 8303.263777  # VWAP of 12:54 .. 12:57 only
+    assert round(expected[2].price_open, 6) == 8304.948384  # VWAP of 12:53 .. 12:57 at 12:57:00.006
 
 
 @pytest.mark.anyio
@@ -272,7 +275,7 @@ async def test_live_and_backtest_agree_on_the_first_open_and_differ_after(
     assert back_close.close_timestamp == S + 4 * MIN  # candle 12:55: low <= SL
     _o, _h, low, _c, _v = BY_TIME[S + 4 * MIN]
     assert low <= live_open.price_stop_loss < spec_vwap(window(S + 4 * TICK_TTL_MS))
-    assert live_close.close_timestamp == S + 5 * TICK_TTL_MS  # 4-candle VWAP <= SL only then
+    assert live_close.close_timestamp == S + 5 * TICK_TTL_MS  # the VWAP <= SL only then
     assert live_close.close_timestamp % MIN == 5  # off the minute grid by 5 ms
 
     # differ: every later open (times, windows, hence ids and prices) and close

@@ -59,7 +59,7 @@ async def test_valid_long() -> None:
     assert calls >= 1  # asserted
     # computed: P* <= 50000 => immediate entry, and P* <= SL 49000 rejects it (rule 5)
     (line,) = _rules(errors, "long")
-    assert "currentPrice" in line and "priceStopLoss" in line and "49000" in line
+    assert "current_price" in line and "price_stop_loss" in line and "49000" in line
     assert "42460.33" in line
     assert results == []
 
@@ -87,45 +87,45 @@ async def test_invalid_long_tp() -> None:
     """spec/validation/invalid-long-tp"""
     _, errors, results = await _run(Signal("long", 49000, 49500, 60, price_open=50000))
     assert any(
-        "priceTakeProfit" in str(e) and "must be > priceOpen" in str(e) for e in errors
+        "price_take_profit" in str(e) and "must be > price_open" in str(e) for e in errors
     )  # asserted
     # computed: immediate entry; rule 4 (TP <= open), then rule 5 (P* <= SL 49500)
     tp_line, sl_line = _rules(errors, "long")
-    assert "priceTakeProfit (49000) must be > priceOpen (50000)" in tp_line
-    assert "currentPrice" in sl_line and "priceStopLoss (49500)" in sl_line
+    assert "price_take_profit (49000) must be > price_open (50000)" in tp_line
+    assert "current_price" in sl_line and "price_stop_loss (49500)" in sl_line
     assert results == []
 
 
 async def test_invalid_long_sl() -> None:
     """spec/validation/invalid-long-sl"""
     _, errors, results = await _run(Signal("long", 51000, 51000, 60, price_open=50000))
-    assert any("priceStopLoss" in str(e) and "must be < priceOpen" in str(e) for e in errors)
+    assert any("price_stop_loss" in str(e) and "must be < price_open" in str(e) for e in errors)
     # computed: immediate entry; rule 4 (SL >= open), then rule 5 (P* <= SL 51000)
     sl_line, current_line = _rules(errors, "long")
-    assert "priceStopLoss (51000) must be < priceOpen (50000)" in sl_line
-    assert "currentPrice" in current_line and "priceStopLoss (51000)" in current_line
+    assert "price_stop_loss (51000) must be < price_open (50000)" in sl_line
+    assert "current_price" in current_line and "price_stop_loss (51000)" in current_line
     assert results == []
 
 
 async def test_invalid_short_tp() -> None:
     """spec/validation/invalid-short-tp"""
     _, errors, results = await _run(Signal("short", 51000, 51500, 60, price_open=50000))
-    assert any("priceTakeProfit" in str(e) and "must be < priceOpen" in str(e) for e in errors)
+    assert any("price_take_profit" in str(e) and "must be < price_open" in str(e) for e in errors)
     # computed: scheduled (P* < 50000); rule 4 (TP >= open), then rule 6 (open <= TP)
     tp_line, scheduled_line = _rules(errors, "short")
-    assert "priceTakeProfit (51000) must be < priceOpen (50000)" in tp_line
-    assert "priceOpen (50000)" in scheduled_line and "priceTakeProfit (51000)" in scheduled_line
+    assert "price_take_profit (51000) must be < price_open (50000)" in tp_line
+    assert "price_open (50000)" in scheduled_line and "price_take_profit (51000)" in scheduled_line
     assert results == []
 
 
 async def test_invalid_short_sl() -> None:
     """spec/validation/invalid-short-sl"""
     _, errors, results = await _run(Signal("short", 49000, 49000, 60, price_open=50000))
-    assert any("priceStopLoss" in str(e) and "must be > priceOpen" in str(e) for e in errors)
+    assert any("price_stop_loss" in str(e) and "must be > price_open" in str(e) for e in errors)
     # computed: scheduled (P* < 50000); rule 4 (SL <= open), then rule 6 (open >= SL)
     sl_line, scheduled_line = _rules(errors, "short")
-    assert "priceStopLoss (49000) must be > priceOpen (50000)" in sl_line
-    assert "priceOpen (50000)" in scheduled_line and "priceStopLoss (49000)" in scheduled_line
+    assert "price_stop_loss (49000) must be > price_open (50000)" in sl_line
+    assert "price_open (50000)" in scheduled_line and "price_stop_loss (49000)" in scheduled_line
     assert results == []
 
 
@@ -136,10 +136,10 @@ async def test_negative_price_open() -> None:
     # computed: scheduled (P* > -50000); rules 3 (open > 0), 4 (SL < open), 6 (open <= SL) and
     # 8 (SL distance 198 % > max 100 %) fail, in that order
     positive, sl_line, scheduled_line, distance = _rules(errors, "long")
-    assert _positive_rule(positive, "priceOpen", "-50000")
-    assert "priceStopLoss (49000)" in sl_line and "priceOpen (-50000)" in sl_line
-    assert "priceOpen (-50000)" in scheduled_line and "priceStopLoss (49000)" in scheduled_line
-    assert "StopLoss" in distance and "198" in distance
+    assert _positive_rule(positive, "price_open", "-50000")
+    assert "price_stop_loss (49000)" in sl_line and "price_open (-50000)" in sl_line
+    assert "price_open (-50000)" in scheduled_line and "price_stop_loss (49000)" in scheduled_line
+    assert "price_stop_loss (49000)" in distance and "maximum" in distance and "198" in distance
     assert results == []
 
 
@@ -149,6 +149,6 @@ async def test_negative_lifetime() -> None:
     # asserted (reference wording `minuteEstimatedTime must be positive`): rule 9
     # computed: immediate entry; rule 5 (P* <= SL 49000), then rule 9 (mET > 0)
     current_line, lifetime = _rules(errors, "long")
-    assert "currentPrice" in current_line and "priceStopLoss (49000)" in current_line
-    assert _positive_rule(lifetime, "minuteEstimatedTime", "-60")
+    assert "current_price" in current_line and "price_stop_loss (49000)" in current_line
+    assert _positive_rule(lifetime, "minute_estimated_time", "-60")
     assert results == []

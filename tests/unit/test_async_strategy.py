@@ -3,6 +3,7 @@ suspending one still times out after CC_MAX_SIGNAL_GENERATION_SECONDS; results n
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
@@ -90,7 +91,8 @@ class CountingTimeout:
 @pytest.fixture
 def timeouts(monkeypatch: pytest.MonkeyPatch) -> CountingTimeout:
     counter = CountingTimeout()
-    monkeypatch.setattr(request_module, "asyncio", SimpleNamespace(timeout=counter))
+    proxy = SimpleNamespace(**{**vars(asyncio), "timeout": counter})  # the rest is asyncio's
+    monkeypatch.setattr(request_module, "asyncio", proxy)
     return counter
 
 
@@ -152,6 +154,50 @@ async def test_a_suspending_get_signal_times_out(anyio_backend: str) -> None:
     assert [type(e) for e in errors] == [TimeoutError]
     assert str(errors[0]) == f"Timeout for slow symbol={SYMBOL}"
     assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [("closed", T0 + MIN, 100.0)]
+
+
+@pytest.mark.anyio
+async def test_a_get_signal_that_swallows_cancellation_is_abandoned(
+    anyio_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: the first call catches every cancellation and keeps waiting. It used to hang
+    the backtest for ever; now, 1 s (CC_MAX_SIGNAL_GENERATION_SECONDS) + the 0.2 s grace
+    later, it is abandoned with one TimeoutError on the error topic, and the run goes on:
+    the next minute's call opens the long that closes at T0 + 1 min, as in the test above."""
+    if anyio_backend != "asyncio":
+        pytest.skip("trio re-cancels at every checkpoint; a call cannot be abandoned there")
+    set_config(CC_MAX_SIGNAL_GENERATION_SECONDS=1)
+    monkeypatch.setattr(request_module, "ABANDON_GRACE_SECONDS", 0.2)
+    swallowed: list[int] = []
+    errors: list[BaseException] = []
+    listen_error(errors.append)
+    release = asyncio.Event()
+
+    async def stubborn_once(symbol: str, when: datetime) -> Signal | None:
+        if not swallowed:
+            while not release.is_set():
+                try:
+                    await asyncio.sleep(0.05)
+                except asyncio.CancelledError:
+                    swallowed.append(1)  # and carry on waiting
+            return None
+        price: Any = get_average_price(symbol)
+        return Signal("long", price + 1, price - 1, 3)
+
+    add_exchange("flat", candles=flat_market())
+    add_frame("hour", start=T0, end=T0 + 2 * MIN)
+    add_strategy("stubborn", interval="1m", get_signal=stubborn_once)
+    with anyio.fail_after(10):
+        results = [
+            r
+            async for r in Backtest.run(SYMBOL, strategy="stubborn", exchange="flat", frame="hour")
+        ]
+    assert swallowed == [1]
+    assert [type(e) for e in errors] == [TimeoutError]
+    assert str(errors[0]).startswith(f"Timeout for stubborn symbol={SYMBOL}: get_signal ignored")
+    assert "abandoned" in str(errors[0])
+    assert [(a, p, o) for a, p, o, _, _ in map(shape, results)] == [("closed", T0 + MIN, 100.0)]
+    release.set()  # let the abandoned call end with the test
 
 
 @pytest.mark.anyio

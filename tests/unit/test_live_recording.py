@@ -133,12 +133,12 @@ async def test_recording_holds_the_ticks_candles_and_results(tmp_path: Path) -> 
         (T0 + 3 * TTL, "closed"),
     ]
     assert [item for _, item in run.signals] == [r.to_dict() for r in results]
-    # tick 0 (on the minute) reads [T0 - 4 min, T0]; tick k > 0 reads (when - 4 min, when]
+    # tick k reads [m - 4 min, m], m = T0 + k min (its time floored to the minute)
     rows = recording.candles[(SYMBOL, "1m")]
     assert sorted(rows) == [T0 + k * MIN for k in range(-4, 4)]
     assert rows[T0 + 3 * MIN] == (113.0, 114.0, 112.0, 113.0, 1.0)
     opened = run.signals[0][1]["signal"]
-    assert opened["price_open"] == 110.5  # closes 109 .. 112 of T0 - 1 min .. T0 + 2 min
+    assert opened["price_open"] == 110.0  # closes 108 .. 112 of T0 - 2 min .. T0 + 2 min
     assert recording.revisions == [] and recording.torn_bytes == 0
     # the first tick record, byte for byte: <u32 length 9><u32 crc32>"T"<i64 when>
     data = rec_file(tmp_path).read_bytes()

@@ -515,14 +515,15 @@ class Writes:
 @pytest.mark.anyio
 async def test_idle_ticks_write_nothing(tmp_path: Path) -> None:
     """1000 idle live ticks (get_signal None) touch no state file; only the live recording
-    (README "Live vs backtest parity") is appended to."""
+    (README "Live vs backtest parity") is appended to, beside the state dir's lock file."""
     asked = setup(asked=Asked(signal=False))
     writes = Writes()
     on_tick(lambda i, r: Live.stop(SYMBOL, "q") if i == 999 else None)
     assert await run(JsonStateStore(tmp_path, on_phase=writes)) == []
     assert asked.calls == 1000
     assert writes.paths == []
-    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")] == [
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        ".lock",  # the state dir's lock, written once at the start (README "Reliability")
         "recording",
         f"recording/{SYMBOL}_q.rec",
     ]

@@ -4,6 +4,7 @@ reference (`walker_strategies:sma_5_20`), so they are module-level functions."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from datetime import datetime
 from typing import Any
@@ -104,3 +105,35 @@ def trending_candles(drift: float = 0.00003) -> dict[str, np.ndarray]:
     for key in ("open", "high", "low", "close"):
         candles[key] = np.round(candles[key] * growth, 2)
     return candles
+
+
+def dies_once(symbol: str, when: datetime, *, marker: str) -> Signal | None:
+    """sma_5_20, but the first run anywhere SIGKILLs its own worker at its 100th call (as the
+    OOM killer would), leaving `marker` behind so that the next run trades normally."""
+    global _calls
+    _calls += 1
+    if _calls == 100 and not os.path.exists(marker):
+        with open(marker, "w") as out:
+            out.write(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return sma_5_20(symbol, when)
+
+
+def kills_its_worker(symbol: str, when: datetime, *, marker: str) -> Signal | None:
+    """SIGKILLs its worker at its 100th call, every run (appending its pid to `marker`)."""
+    global _calls
+    _calls += 1
+    if _calls == 100:
+        with open(marker, "a") as out:
+            out.write(f"{os.getpid()}\n")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return None
+
+
+def slow_never(symbol: str, when: datetime) -> None:
+    """Holds its worker 5 ms a call: a day of 1m frames lasts 7 s or more."""
+    time.sleep(0.005)
+    return None
+
+
+_calls = 0

@@ -1,0 +1,165 @@
+"""The walker HTML report: one self-contained page ranking a walker's strategies.
+
+Sections: the walk (symbol, exchange, frame, metric, best strategy), the ranking table, the
+metric per strategy, every strategy's equity curve on one time axis, and the overfitting check
+(deflated Sharpe ratio, probability of backtest overfitting). Charts need plotly (extra `plot`,
+inlined); without it the page has the tables.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from backtestkit.actors import Walker, WalkerResults
+from backtestkit.actors.core.facade_support import write_report
+from backtestkit.actors.reports import WalkerOverfitting
+from backtestkit.actors.reports.ranking import rank_by_metric
+from backtestkit.actors.walker import WalkerMode
+
+from .equity import equity_curve
+from .page import page, table_html
+from .plotly_charts import (
+    metric_bars_plotly,
+    overlay_equity_plotly,
+    plotly_head,
+    plotly_installed,
+)
+
+__all__ = ["render_walker_html", "write_walker_html"]
+
+_NA = "N/A"
+_NO_PLOTLY = "<p class=\"note\">Charts need plotly: pip install 'backtestkit[plot]'.</p>"
+
+
+def _fmt(value: float | None, digits: int = 2, suffix: str = "", sign: str = "") -> str:
+    return _NA if value is None else f"{value:{sign}.{digits}f}{suffix}"
+
+
+def _ranking(results: WalkerResults) -> str:
+    tested = list(reversed(results.strategy_results))  # stored newest first
+    ranked = rank_by_metric(tested, [r.metric_value for r in tested], results.metric)
+    rows = [
+        [
+            str(rank),
+            row.strategy_name,
+            _fmt(row.metric_value, 4),
+            str(row.stats.total_signals),
+            _fmt(row.stats.win_rate, 2, " %"),
+            _fmt(row.stats.total_pnl, 2, " %", "+"),
+            _fmt(row.stats.max_drawdown, 2, " pp"),
+            _fmt(row.stats.sharpe_ratio, 3),
+        ]
+        for rank, row in enumerate(ranked, 1)
+    ]
+    header = [
+        "Rank",
+        "Strategy",
+        results.metric,
+        "Closed signals",
+        "Win rate",
+        "Total PnL (net)",
+        "Max drawdown",
+        "Sharpe ratio, per trade",
+    ]
+    return table_html(
+        header,
+        rows,
+        "trades ranking",
+        row_classes=["best" if r.strategy_name == results.best_strategy else "" for r in ranked],
+        labelled=True,
+    )
+
+
+def _overfitting(check: WalkerOverfitting) -> str:
+    rows = [
+        ["Configurations tried (trials)", str(check.trials)],
+        ["Days in the frame", str(check.days)],
+        ["Best strategy", check.best_strategy or _NA],
+        ["Best daily Sharpe ratio", _fmt(check.best_daily_sharpe, 4)],
+        ["Expected maximum Sharpe of the trials (SR0)", _fmt(check.expected_max_sharpe, 4)],
+        ["Deflated Sharpe ratio", _fmt(check.deflated_sharpe_ratio, 4)],
+        ["Probability of backtest overfitting (PBO)", _fmt(check.pbo, 4)],
+        ["PBO blocks", str(check.pbo_blocks)],
+    ]
+    return table_html(("Check", "Value"), rows, "summary") + (
+        "<p>A deflated Sharpe ratio above 0.95 says the best strategy's edge survives the "
+        "number of configurations tried; a PBO near 0.5 says the ranking is noise (the "
+        "in-sample winner lands in the bottom half out of sample about half the time). "
+        "N/A: fewer than two trials or days, or a flat best strategy.</p>"
+    )
+
+
+def render_walker_html(
+    results: WalkerResults,
+    *,
+    overfitting: WalkerOverfitting | None = None,
+    interactive: bool | None = None,
+) -> str:
+    """The whole page; `interactive` (default: plotly installed) draws the charts."""
+    live = plotly_installed() if interactive is None else interactive
+    title = f"Walker report: {results.walker_name} on {results.symbol}"
+    tested = list(reversed(results.strategy_results))
+    meta = [
+        ["Exchange", results.exchange_name],
+        ["Frame", results.frame_name],
+        ["Ranked by", results.metric],
+        ["Strategies tested", f"{len(tested)} of {results.total_strategies}"],
+        ["Best strategy", results.best_strategy or _NA],
+        ["Best metric", _fmt(results.best_metric, 4)],
+    ]
+    if live:
+        ranked = rank_by_metric(tested, [r.metric_value for r in tested], results.metric)
+        metric_chart = metric_bars_plotly(
+            [r.strategy_name for r in ranked], [r.metric_value for r in ranked], results.metric
+        )
+        curves = [(r.strategy_name, equity_curve(r.stats)) for r in tested if r.stats.signal_list]
+        equity = (
+            overlay_equity_plotly(curves, "cumulative PnL per strategy")
+            + "<p>Cumulative PnL in percent of each strategy's closed signals (net of fees "
+            "and slippage) over time; click a name in the legend to hide or show it.</p>"
+            if curves
+            else "<p>No strategy closed a signal.</p>"
+        )
+    else:
+        metric_chart = equity = _NO_PLOTLY
+    body = [
+        '<p class="meta">Generated by backtestkit; times in UTC.</p>',
+        '<section id="summary"><h2>The walk</h2>',
+        table_html(("Walk", "Value"), meta, "summary"),
+        "</section>",
+        f'<section id="ranking"><h2>Ranking</h2>{_ranking(results)}</section>',
+        f'<section id="metric"><h2>{escape(results.metric)} per strategy</h2>',
+        metric_chart,
+        "</section>",
+        f'<section id="equity"><h2>Equity curves</h2>{equity}</section>',
+        *(
+            []
+            if overfitting is None
+            else [
+                '<section id="overfitting"><h2>Overfitting check</h2>',
+                _overfitting(overfitting),
+                "</section>",
+            ]
+        ),
+    ]
+    return page(title, body, head=plotly_head() if live else "", css="tr.best td{font-weight:600}")
+
+
+def write_walker_html(
+    symbol: str,
+    walker: str,
+    path: str | Path | None = None,
+    *,
+    walker_mode: WalkerMode = Walker,
+    interactive: bool | None = None,
+) -> Path:
+    """Write the walker's HTML report (default ./dump/walker/<walker>.html), with the
+    overfitting check."""
+    results = walker_mode.get_data(symbol, walker)
+    html = render_walker_html(
+        results,
+        overfitting=walker_mode.get_overfitting(symbol, walker),
+        interactive=interactive,
+    )
+    return write_report(html, "walker", walker, path, ".html")
