@@ -246,8 +246,11 @@ def test_lock_is_shared_inside_one_process(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
-        ({"price_take_profit": 89.62}, "Long: priceTakeProfit (89.62) must be > priceOpen (100.0)"),
-        ({"minute_estimated_time": -5}, "minuteEstimatedTime must be a positive integer, got -5"),
+        (
+            {"price_take_profit": 89.62},
+            "Long: price_take_profit (89.62) must be > price_open (100.0)",
+        ),
+        ({"minute_estimated_time": -5}, "minute_estimated_time must be a positive integer, got -5"),
         (
             {"pending_at": START + 86_400_000},
             f"pendingAt {START + 86_400_000} is in the future (now {START + 60_000})",
@@ -256,7 +259,7 @@ def test_lock_is_shared_inside_one_process(tmp_path: Path) -> None:
             {"scheduled_at": START + 60_000, "pending_at": START},
             f"pendingAt {START} is before scheduledAt {START + 60_000}",
         ),
-        ({"position": "short"}, "Short: priceTakeProfit (102.0) must be < priceOpen (100.0)"),
+        ({"position": "short"}, "Short: price_take_profit (102.0) must be < price_open (100.0)"),
     ],
     ids=[
         "tp-below-entry",
