@@ -8,10 +8,16 @@ import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-import anyio
 import structlog
 
-from backtestkit.bus import Bus, Closed, TickResult, current_bus, start_detached
+from backtestkit.bus import (
+    Bus,
+    Closed,
+    TickResult,
+    current_bus,
+    run_blocking,
+    start_detached,
+)
 
 from ..backtest.facade import sharing_books
 from ..backtest.frames import timeline
@@ -297,7 +303,8 @@ class PortfolioMode:
         sizing: str | None = None,
         workers: int = 1,
     ) -> builtins.list[TickResult]:
-        """Run to the end in a fresh event loop (scripts, notebooks without a running loop)."""
+        """Run to the end in a fresh event loop: here in a script, on a helper thread when a loop
+        already runs in this one (Jupyter, IPython, `python -m asyncio`)."""
         results: builtins.list[TickResult] = []
 
         async def collect() -> None:
@@ -312,7 +319,7 @@ class PortfolioMode:
             ):
                 results.append(result)
 
-        anyio.run(collect)
+        run_blocking(collect)
         return results
 
     def reset(self) -> None:
