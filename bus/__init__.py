@@ -68,6 +68,7 @@ from .results import (
 )
 from .serialize import Serializable, plain
 from .topic import Listener, Predicate, Topic, Unsubscribe
+from .trade_ledger import LedgerRecorder, TradeLedger
 
 __all__ = [
     "Active",
@@ -79,6 +80,7 @@ __all__ = [
     "Closed",
     "DoneEvent",
     "Idle",
+    "LedgerRecorder",
     "Listener",
     "MetricType",
     "Opened",
@@ -93,6 +95,7 @@ __all__ = [
     "SignalRow",
     "TickResult",
     "Topic",
+    "TradeLedger",
     "Unsubscribe",
     "WalkerCompleteEvent",
     "WalkerProgressEvent",

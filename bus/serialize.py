@@ -9,9 +9,14 @@ __all__ = ["Serializable", "plain"]
 
 
 def plain(value: Any) -> Any:
-    """Convert a dataclass / container tree into dicts, lists and scalars."""
+    """Convert a dataclass / container tree into dicts, lists and scalars (dataclass fields
+    with `metadata={"plain": False}` are left out)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.metadata.get("plain", True)
+        }
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
     if isinstance(value, dict):

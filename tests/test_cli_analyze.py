@@ -93,3 +93,16 @@ def test_usage_errors_are_one_line(project: Path) -> None:
     assert "--warmup: must be an integer >= 1, got '0'" in done.stderr
     done = run("analyze", "bias", "bias_script.py", "--symbol", "BTCUSD", cwd=project)
     assert done.returncode == 2 and "required" in done.stderr
+
+
+def test_the_no_signal_sample_is_chosen_on_the_command_line(project: Path) -> None:
+    done = run("analyze", "bias", "bias_script.py", *ARGS, "--strategy", "clean", "--warmup",
+               "120", "--idle-sample", "0", "--jsonl", "-", cwd=project)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    sampled = orjson.loads(done.stdout.splitlines()[-1])
+    # without the sample only the instants in the 15 minutes before each of the 4 signals
+    assert sampled["strategy"] == "clean" and 0 < sampled["idle_checked"] <= 4
+    done = run("analyze", "bias", "bias_script.py", *ARGS, "--strategy", "clean",
+               "--idle-sample", "-1", cwd=project)  # fmt: skip
+    assert done.returncode == 2
+    assert "--idle-sample: must be an integer >= 0, got '-1'" in done.stderr

@@ -80,7 +80,7 @@ def _commands() -> list[list[str]]:
 
 def test_cli_commands_parse_and_name_real_files() -> None:
     commands = _commands()
-    assert {c[0] for c in commands} == {"backtest", "walk", "live", "parity", "analyze"}
+    assert {c[0] for c in commands} == {"backtest", "walk", "live", "parity", "analyze", "optimize"}
     for words in commands:
         args = build_parser().parse_args(words)
         assert (ROOT / args.script).is_file(), args.script

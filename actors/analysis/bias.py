@@ -18,19 +18,22 @@ module state a strategy filled during the baseline (a cache of future candles) i
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
+import numpy.typing as npt
 import structlog
 
 from ..core.config import LOOKAHEAD_PROFILES, get_config
 from ..core.registry import registry
-from ..market.intervals import MINUTE_MS
+from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS, interval_ms
 from ..market.table_source import TableSource
 from ..workers.payload import schemas_payload
 from ..workers.processes import payload_file, process_context
-from .baseline import opened_decisions
+from .baseline import Baseline, baseline_decisions
 from .decisions import Decision, first_difference
+from .idle_sample import DEFAULT_IDLE_SAMPLE, DEFAULT_IDLE_SEED, idle_instants
 from .report import BiasFinding, BiasReport, StrategyBias
 from .rerun import RerunChunk, RerunJob, ready, rerun_chunk, start_worker
 
@@ -75,18 +78,27 @@ def check_bias_request(
         )
 
 
+def _interval(strategy: str) -> int:
+    """The strategy's throttle in ms (an unknown interval throttles nothing: a minute)."""
+    try:
+        return interval_ms(registry.strategy(strategy).interval, STRATEGY_INTERVALS, "strategy")
+    except ValueError:
+        return MINUTE_MS
+
+
 def _chunks(jobs: list[RerunJob], count: int) -> list[tuple[RerunJob, ...]]:
     size = max(1, -(-len(jobs) // count))
     return [tuple(jobs[i : i + size]) for i in range(0, len(jobs), size)]
 
 
-def _summary(
-    strategy: str, baseline: list[Decision], reruns: dict[tuple[int, int | None], Decision],
+def _changes(
+    decisions: Iterable[Decision], reruns: dict[tuple[int, int | None], Decision],
     warmups: Sequence[int | None],
-) -> StrategyBias:  # fmt: skip
+) -> tuple[int, BiasFinding | None]:  # fmt: skip
+    """How many decisions changed in some re-run, and the first change found."""
     changed = 0
     first: BiasFinding | None = None
-    for decision in baseline:
+    for decision in decisions:
         findings = []
         for warmup in warmups:
             rerun = reruns[(decision.when, warmup)]
@@ -106,7 +118,25 @@ def _summary(
             changed += 1
             if first is None:
                 first = findings[0]
-    return StrategyBias(strategy, len(baseline), changed, first)
+    return changed, first
+
+
+def _summary(
+    strategy: str, baseline: Baseline, idle: npt.NDArray[np.int64],
+    reruns: dict[tuple[int, int | None], Decision], warmups: Sequence[int | None],
+) -> StrategyBias:  # fmt: skip
+    changed, first = _changes(baseline.opened, reruns, warmups)
+    quiet = (Decision(when, "none") for when in idle.tolist())
+    idle_changed, idle_first = _changes(quiet, reruns, warmups[:1])
+    firsts = [f for f in (first, idle_first) if f is not None]
+    return StrategyBias(
+        strategy,
+        len(baseline.opened),
+        changed,
+        min(firsts, key=lambda f: f.timestamp) if firsts else None,
+        idle_checked=int(idle.size),
+        idle_changed=idle_changed,
+    )
 
 
 def analyze_bias(
@@ -118,13 +148,21 @@ def analyze_bias(
     warmups: Sequence[int | None] = DEFAULT_WARMUPS,
     workers: int = 2,
     profile: str = "safe",
+    idle_sample: int = DEFAULT_IDLE_SAMPLE,
+    seed: int = DEFAULT_IDLE_SEED,
 ) -> BiasReport:
-    """Backtest each strategy, then ask get_signal again at each opened signal's time on
-    history cut there (one re-run per warm-up length, in `workers` processes) and report the
-    signals whose decision changed. Strategy functions must be importable by reference."""
+    """Backtest each strategy, then ask get_signal again on history cut there at each opened
+    signal's time (once per warm-up length) and at instants where it answered None (`idle`:
+    `idle_sample` drawn with `seed`, plus those within one interval before each opened signal;
+    with the first warm-up length only), in `workers` processes, and report the decisions
+    that changed. Strategy functions must be importable by reference."""
     names = (strategies,) if isinstance(strategies, str) else tuple(strategies)
     warmups = tuple(warmups)
     check_bias_request(names, exchange, frame, profile, warmups, workers)
+    if isinstance(idle_sample, bool) or not isinstance(idle_sample, int) or idle_sample < 0:
+        raise ValueError(
+            f"analyze_bias: idle_sample must be an integer >= 0, got {idle_sample!r}"
+        )
     config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
     payload = schemas_payload(symbol, names, exchange, frame, owner="analyze_bias", config=config)
     with (
@@ -138,16 +176,33 @@ def analyze_bias(
     ):
         warming = [pool.submit(ready) for _ in range(workers)]  # start-up overlaps the baselines
         baselines = {
-            name: opened_decisions(symbol, name, exchange, frame, profile) for name in names
+            name: baseline_decisions(symbol, name, exchange, frame, profile) for name in names
         }
+        idle = {
+            name: idle_instants(
+                b.idle,
+                [d.when for d in b.opened],
+                _interval(name),
+                sample=idle_sample,
+                seed=seed,
+            )
+            for name, b in baselines.items()
+        }
+        # an opened signal is asked with every history, a "no signal" instant with the first
+        # (a future peek shows in any cut; the warm-ups probe look-backs, as signals show them)
+        asked = [
+            (name, when, history)
+            for name, b in baselines.items()
+            for times, histories in (([d.when for d in b.opened], warmups),
+                                     (idle[name].tolist(), warmups[:1]))
+            for when in times
+            for history in histories
+        ]  # fmt: skip
         jobs = [
-            RerunJob(name, d.when, None if w is None else d.when - w * MINUTE_MS)
-            for name, decisions in baselines.items()
-            for d in decisions
-            for w in warmups
+            RerunJob(name, when, None if w is None else when - w * MINUTE_MS)
+            for name, when, w in asked
         ]
-        for future in warming:
-            future.result()
+        guards = [future.result() for future in warming]
         safe = profile == "safe"
         chunks = [RerunChunk(symbol, exchange, safe, part) for part in _chunks(jobs, workers * 2)]
         answers = [d for part in pool.map(rerun_chunk, chunks) for d in part]
@@ -155,8 +210,10 @@ def analyze_bias(
     for job, answer in zip(jobs, answers, strict=True):
         warmup = None if job.start is None else (job.when - job.start) // MINUTE_MS
         reruns[job.strategy][(job.when, warmup)] = answer
-    summaries = tuple(_summary(n, baselines[n], reruns[n], warmups) for n in names)
+    summaries = tuple(_summary(n, baselines[n], idle[n], reruns[n], warmups) for n in names)
     for s in summaries:
         _log.info("bias_checked", strategy=s.strategy, checked=s.signals_checked,
-                  changed=s.signals_changed)  # fmt: skip
-    return BiasReport(symbol, exchange, frame, profile, warmups, summaries)
+                  changed=s.signals_changed, idle_checked=s.idle_checked,
+                  idle_changed=s.idle_changed)  # fmt: skip
+    guard = min(guards, key=lambda g: g.mechanism != "audit-hook")  # the weakest one
+    return BiasReport(symbol, exchange, frame, profile, warmups, summaries, guard.describe())

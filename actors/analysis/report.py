@@ -1,5 +1,6 @@
-"""What the bias analyzer reports: per strategy, the signals checked and changed, and the first
-offending signal (time, field, warm-up, both values)."""
+"""What the bias analyzer reports: per strategy, the signals checked and changed, the "no
+signal" instants checked and changed (`idle`, `woke`), and the first offending decision (time,
+field, warm-up, both values)."""
 
 from __future__ import annotations
 
@@ -37,14 +38,19 @@ class BiasFinding:
 
 @dataclass(frozen=True, slots=True)
 class StrategyBias:
+    """Opened signals re-asked and changed; instants where the backtest got no signal
+    (`idle_*`) re-asked and changed (a None that became a signal); the earliest change."""
+
     strategy: str
     signals_checked: int
     signals_changed: int
     first: BiasFinding | None
+    idle_checked: int = 0
+    idle_changed: int = 0
 
     @property
     def biased(self) -> bool:
-        return self.signals_changed > 0
+        return self.signals_changed > 0 or self.idle_changed > 0
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "biased": self.biased}
@@ -58,6 +64,7 @@ class BiasReport:
     profile: str
     warmups: tuple[int | None, ...]
     strategies: tuple[StrategyBias, ...]
+    guard: str = ""  # how the re-runs' reads were guarded (`sandbox.Guard.describe`)
 
     def strategy(self, name: str) -> StrategyBias:
         for item in self.strategies:
@@ -78,9 +85,15 @@ class BiasReport:
         out = [
             f"Look-ahead bias on {self.symbol} ({self.exchange}, frame {self.frame}, "
             f"{self.profile} profile, histories: {warmups})",
-            f"{'strategy':<24} {'checked':>7} {'changed':>7}  first offending signal",
+            f"{'strategy':<24} {'checked':>7} {'changed':>7} {'idle':>6} {'woke':>5}  "
+            "first offending decision",
         ]
         for s in self.strategies:
             first = s.first.describe() if s.first is not None else "-"
-            out.append(f"{s.strategy:<24} {s.signals_checked:>7} {s.signals_changed:>7}  {first}")
+            out.append(
+                f"{s.strategy:<24} {s.signals_checked:>7} {s.signals_changed:>7} "
+                f"{s.idle_checked:>6} {s.idle_changed:>5}  {first}"
+            )
+        if self.guard:
+            out.append(f"re-run reads guarded by {self.guard}")
         return out

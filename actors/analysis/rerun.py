@@ -2,8 +2,11 @@
 
 Each worker process registers the analyzed schemas once (the walker's payload), then answers
 chunks of re-runs. During a re-run the strategy gets nothing but what the truncated exchange
-serves: opening a data file raises PermissionError (an audit hook, armed only around the call),
-so a strategy that reads a file outside get_candles answers differently and is reported.
+serves. Two guards make a read outside it fail, so the strategy answers differently and is
+reported: the kernel's (`sandbox.enforce_reads`: Landlock, for every reader, C libraries
+included, from the moment the schemas are loaded) and an audit hook armed around each call
+(Python `open` and `sqlite3.connect` of a path outside the readable roots: the only guard
+where Landlock is missing). Both leave the interpreter, site-packages and tzdata readable.
 """
 
 from __future__ import annotations
@@ -25,14 +28,17 @@ from ..core.registry import registry
 from ..market.table_source import TableSource
 from ..workers.payload import engine_from_file
 from .decisions import Decision
+from .sandbox import CODE_SUFFIXES, Guard, enforce_reads, readable_roots
 from .truncation import TruncatedCandles, visible_until
 
 __all__ = ["RerunChunk", "RerunJob", "ask", "ready", "rerun_chunk", "start_worker"]
 
-_CODE_SUFFIXES = (".py", ".pyc", ".pyd", ".so", ".pth", ".dylib", ".dll")
+
 _sandboxed = False
 _hooked = False
 _engine: Engine | None = None  # this worker's schemas and config (start_worker)
+_guard = Guard("audit-hook", "worker not started")
+_roots: tuple[str, ...] = ()  # readable in full (interpreter, site-packages, tzdata, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,30 +59,34 @@ class RerunChunk:
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if not _sandboxed or event != "open" or not args:
+    if not _sandboxed or event not in ("open", "sqlite3.connect") or not args:
         return
     path = args[0]
-    if isinstance(path, int) or path is None:
+    if isinstance(path, int) or path is None or path in (":memory:", b":memory:", ""):
         return
-    name = os.fsdecode(path)
-    if name.endswith(_CODE_SUFFIXES) or os.path.isdir(name):
+    name = os.path.realpath(os.fsdecode(path))
+    if name.endswith(CODE_SUFFIXES) or os.path.isdir(name):
         return  # imports may run inside get_signal
+    if any(name == r or name.startswith(r.rstrip("/") + "/") for r in _roots):
+        return  # the interpreter's own files, tzdata (a lazy ZoneInfo)
     raise PermissionError(f"get_signal opened {name!r} outside get_candles")
 
 
 def start_worker(payload_path: str) -> None:
     """Process-pool initializer: the schemas (a pickled payload file, read by each worker
-    rather than piped to each in turn), and the file guard (audit hooks stay for life)."""
-    global _engine, _hooked
+    rather than piped to each in turn), then the read guards (both stay for life)."""
+    global _engine, _hooked, _guard, _roots
     _engine = engine_from_file(payload_path)
+    _roots = tuple(os.path.realpath(r) for r in readable_roots())
     if not _hooked:
         sys.addaudithook(_audit)
         _hooked = True
+    _guard = enforce_reads()
 
 
-def ready() -> int:
-    """A no-op task: submitting one per worker starts the processes early."""
-    return os.getpid()
+def ready() -> Guard:
+    """A no-op task (one per worker starts the processes early): how reads are guarded."""
+    return _guard
 
 
 async def _finish(answer: Awaitable[Any]) -> Any:

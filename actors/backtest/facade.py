@@ -15,6 +15,7 @@ from backtestkit.bus import (
     Bus,
     Closed,
     DoneEvent,
+    LedgerRecorder,
     TickResult,
     current_bus,
     run_blocking,
@@ -67,7 +68,8 @@ class BacktestRun:
 class BacktestInstance(Instance):
     def __init__(self, symbol: str, name: str) -> None:
         super().__init__(symbol, name)
-        self.closed: list[Closed] = []
+        self.closed: list[Closed] = []  # the reference's newest 250, for its statistics
+        self.ledger = LedgerRecorder()  # every closed signal, for research metrics
         self.machine: SignalStateMachine | None = None
         self.run: BacktestRun | None = None
 
@@ -81,6 +83,7 @@ class BacktestInstance(Instance):
         ):
             self.closed.insert(0, result)
             del self.closed[STORED_SIGNALS:]
+            self.ledger.add(result)
 
 
 async def sharing_books(
@@ -113,6 +116,7 @@ class BacktestMode:
         risks = registry.strategy_risks(strategy_schema)
         instance = self._instances.get(symbol, strategy)
         instance.closed.clear()
+        instance.ledger.clear()
         Schedule.clear(symbol, strategy)  # SPEC 6.1: the schedule report starts afresh too
         actor = exchange_actor(exchange_schema)
         context = ExecutionContext(symbol, frame_schema.start_ms, True, actor)
@@ -200,12 +204,14 @@ class BacktestMode:
         instance = self._instances.find(symbol, strategy)
         if instance is not None:
             instance.closed.clear()
+            instance.ledger.clear()
             instance.machine = None
             instance.run = None
 
     def get_data(self, symbol: str, strategy: str) -> BacktestStatistics:
         registry.strategy(strategy)
-        return backtest_statistics(self._instances.get(symbol, strategy).closed)
+        instance = self._instances.get(symbol, strategy)
+        return backtest_statistics(instance.closed, instance.ledger.ledger())
 
     def last_run(self, symbol: str, strategy: str) -> BacktestRun | None:
         """The exchange and frame the latest run of symbol:strategy used (None: never run)."""
@@ -228,8 +234,9 @@ class BacktestMode:
         capital: float = 10_000.0,
         risk_free_rate: float = 0.0,
     ) -> ResearchMetrics:
-        """Sortino, Calmar, CAGR, SQN, ... of the stored results over `frame`'s bars
-        (`reports.research_metrics`; equity compounds from `capital`)."""
+        """Sortino, Calmar, CAGR, SQN, ... of every closed signal of the last run (not only
+        the newest 250 the report keeps) over `frame`'s bars (`reports.research_metrics`;
+        equity compounds from `capital`)."""
         return frame_research(
             self.get_data(symbol, strategy),
             registry.frame(frame),

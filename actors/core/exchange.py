@@ -15,6 +15,7 @@ import structlog
 from ..market.candle_sources import CandleStore
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
+from ..market.table_source import TableSource
 from ..market.vwap import vwap
 from ..market.windows import lookback_window
 from .candle_anomalies import CandleAnomalyError, check_anomalies, table_is_sane
@@ -45,7 +46,10 @@ class ExchangeActor:
     def __init__(self, schema: ExchangeSchema) -> None:
         self.schema = schema
         source = schema.candles
-        self._store: CandleStore | None = source if isinstance(source, CandleStore) else None
+        # a TableSource first: the runtime Protocol check costs ~30 us (one per bias re-run)
+        self._store: CandleStore | None = (
+            source if isinstance(source, (TableSource, CandleStore)) else None
+        )
         self._is_async = inspect.iscoroutinefunction(getattr(source, "fetch", None))
         self._tables: dict[tuple[str, str], CandleTable] = {}
         self._sane: dict[int, bool] = {}

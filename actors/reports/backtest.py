@@ -11,7 +11,7 @@ from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .formatting import signed, to_fixed
 
-__all__ = ["backtest_report"]
+__all__ = ["backtest_report", "cap_note"]
 
 _NA = "N/A"
 
@@ -40,7 +40,20 @@ def backtest_report(
         f"**Closed signals:** {stats.total_signals}",
         *metric_lines(stats),
     ]
-    return "\n".join([title, "", *table, "", *summary])
+    return "\n".join([title, "", *table, "", *summary, *cap_note(stats)])
+
+
+def cap_note(stats: BacktestStatistics) -> list[str]:
+    """A closing line when the run closed more signals than the report keeps (the reference's
+    newest 250, SPEC 9.1); nothing otherwise, so the text stays the reference's."""
+    closed = len(stats.ledger) if stats.ledger is not None else 0
+    if closed <= stats.total_signals:
+        return []
+    return [
+        "",
+        f"*This report lists and counts the newest {stats.total_signals} of {closed} closed "
+        f"signals (the reference's cap); research metrics count all {closed}.*",
+    ]
 
 
 class _Metrics(Protocol):

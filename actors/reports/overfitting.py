@@ -19,6 +19,11 @@ choices of half the blocks as in-sample (the rest out-of-sample), the configurat
 best in-sample Sharpe ratio is ranked among all N out-of-sample (`w` = rank / (N + 1), rank 1
 the worst, ties averaged) and `logit = ln(w / (1 - w))`. PBO is the share of choices with
 `logit <= 0`: the in-sample winner did no better than the median out of sample.
+
+Ties for the in-sample best (strategies that never traded all have Sharpe 0) would make the
+winner depend on the column order. Each of the `k` tied configurations is the winner with
+weight 1/k instead: a split adds the share of them whose logit is <= 0 to the PBO count, and
+its reported logit is that of their mean `w`. PBO is then the same for any column order.
 """
 
 from __future__ import annotations
@@ -152,6 +157,7 @@ def probability_of_backtest_overfitting(returns: npt.ArrayLike, blocks: int = 16
     outside = 1.0 - mask
     n = m.shape[1]
     logits = []
+    overfit = 0.0
     for inside_row, outside_row in zip(mask, outside, strict=True):
         is_sharpe = _block_sharpes(
             inside_row @ sums, inside_row @ squares, int(inside_row @ counts)
@@ -159,8 +165,9 @@ def probability_of_backtest_overfitting(returns: npt.ArrayLike, blocks: int = 16
         oos_sharpe = _block_sharpes(
             outside_row @ sums, outside_row @ squares, int(outside_row @ counts)
         )
-        best = int(np.argmax(is_sharpe))
-        w = _rank(oos_sharpe, best) / (n + 1)
+        winners = np.flatnonzero(is_sharpe == is_sharpe.max())
+        ranks = [_rank(oos_sharpe, int(k)) / (n + 1) for k in winners]
+        overfit += sum(1 for w in ranks if w <= 0.5) / len(ranks)
+        w = sum(ranks) / len(ranks)
         logits.append(math.log(w / (1 - w)))
-    pbo = sum(1 for value in logits if value <= 0) / len(logits)
-    return Overfitting(pbo=pbo, logits=tuple(logits), splits=len(logits))
+    return Overfitting(pbo=overfit / len(logits), logits=tuple(logits), splits=len(logits))

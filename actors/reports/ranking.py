@@ -2,7 +2,11 @@
 
 The reference's seven metrics are maximised; `max_drawdown` ranks the smaller drawdown first
 and `total_trades` the larger count. Comparisons are strict, so a tie keeps the earlier strategy,
-and a null (non-finite) metric never becomes the best.
+and a null (non-finite) metric never becomes the best (the walker's contract, SPEC 12.2).
+
+Research choices (the walk-forward's train winner, a search's best trial, the strategy whose
+deflated Sharpe ratio is reported) must not depend on the order strategies were registered:
+`research_best` breaks a metric tie by the strategy name (the smallest in code-point order).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ __all__ = [
     "metric_value",
     "rank_by_metric",
     "reference_metric_name",
+    "research_best",
 ]
 
 LOWER_IS_BETTER = frozenset({"max_drawdown"})
@@ -58,3 +63,12 @@ def reference_metric_name(metric: str) -> str:
     """The reference's camelCase name (`sharpe_ratio` -> `sharpeRatio`), as reports print it."""
     head, *rest = metric.split("_")
     return head + "".join(part.capitalize() for part in rest)
+
+
+def research_best(
+    names: Sequence[str], values: Sequence[float | None], metric: str
+) -> str | None:
+    """The best strategy by `metric`; a tie goes to the smallest name, whatever the order."""
+    sign = 1.0 if metric in LOWER_IS_BETTER else -1.0
+    scored = [(sign * v, n) for n, v in zip(names, values, strict=True) if v is not None]
+    return min(scored)[1] if scored else None

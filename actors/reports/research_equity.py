@@ -5,7 +5,8 @@ Each closed signal is one trade of the whole equity: its return is `pnl_percenta
 compounds from `capital`. The engine values a position only when it closes, so the equity is
 realised equity: it steps at the bar of each close (the last bar at or before
 `close_timestamp`) and is flat in between. A trade's entry bar is the last bar at or before
-`pending_at` (the first bar when it opened before the first bar).
+`pending_at` (the first bar when it opened before the first bar). Every closed signal of the
+run counts (the statistics' ledger), not only the newest 250 the reference's report keeps.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from backtestkit.bus import BacktestStatistics, Closed
+from backtestkit.bus import BacktestStatistics, Closed, TradeLedger
 
 from .research_metrics import EquitySeries, ResearchMetrics, TradeRecord, research_metrics
 
@@ -25,27 +26,32 @@ def _bar_at_or_before(bars: Sequence[int], ts: int) -> int:
 
 
 def trades_and_equity(
-    closed: Sequence[Closed], bars: Sequence[int], *, capital: float = 10_000.0
+    closed: Sequence[Closed] | TradeLedger, bars: Sequence[int], *, capital: float = 10_000.0
 ) -> tuple[list[TradeRecord], EquitySeries]:
-    """`closed` as stored (newest first) or oldest first; `bars` ascending ms timestamps."""
+    """`closed`: a run's ledger, or result objects in any order; `bars` ascending ms."""
     if capital <= 0:
         raise ValueError(f"capital must be positive, got {capital}")
     if not bars:
         raise ValueError("bars: no bar timestamps")
-    oldest_first = sorted(closed, key=lambda c: (c.close_timestamp, c.signal.pending_at))
+    ledger = closed if isinstance(closed, TradeLedger) else TradeLedger.from_closed(closed)
     trades: list[TradeRecord] = []
     steps: dict[int, float] = {}
     equity = capital
-    for result in oldest_first:
-        fraction = result.pnl.pnl_percentage / 100
+    for entry_ms, close_ms, pnl_percentage in zip(
+        ledger.entry_ms.tolist(),
+        ledger.close_ms.tolist(),
+        ledger.pnl_percentage.tolist(),
+        strict=True,
+    ):
+        fraction = pnl_percentage / 100
         pnl = equity * fraction
         equity = equity + pnl
-        exit_bar = _bar_at_or_before(bars, result.close_timestamp)
+        exit_bar = _bar_at_or_before(bars, close_ms)
         trades.append(
             TradeRecord(
-                entry_time=result.signal.pending_at,
-                exit_time=result.close_timestamp,
-                entry_bar=min(_bar_at_or_before(bars, result.signal.pending_at), exit_bar),
+                entry_time=entry_ms,
+                exit_time=close_ms,
+                entry_bar=min(_bar_at_or_before(bars, entry_ms), exit_bar),
                 exit_bar=exit_bar,
                 return_fraction=fraction,
                 pnl=pnl,
@@ -67,6 +73,7 @@ def research_statistics(
     capital: float = 10_000.0,
     risk_free_rate: float = 0.0,
 ) -> ResearchMetrics:
-    """Research metrics of a backtest's closed signals over `bars` (its frame's timestamps)."""
-    trades, equity = trades_and_equity(stats.signal_list, bars, capital=capital)
+    """Research metrics of every closed signal of a backtest (`stats.trades`, not only the
+    newest 250 of `signal_list`) over `bars` (its frame's timestamps)."""
+    trades, equity = trades_and_equity(stats.trades, bars, capital=capital)
     return research_metrics(trades, equity, risk_free_rate=risk_free_rate)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from backtestkit.bus import BacktestStatistics
+from backtestkit.bus import BacktestStatistics, TradeLedger
 from backtestkit.bus.results import Closed
 
 __all__ = ["backtest_statistics", "max_drawdown"]
@@ -125,8 +125,14 @@ def max_drawdown(closed: Sequence[Closed]) -> float | None:
     return _safe(worst)
 
 
-def backtest_statistics(closed: Sequence[Closed]) -> BacktestStatistics:
-    """SPEC 9.1 over `closed` (the stored list: newest first, already capped at 250)."""
+def backtest_statistics(
+    closed: Sequence[Closed], ledger: TradeLedger | None = None
+) -> BacktestStatistics:
+    """SPEC 9.1 over `closed` (the stored list: newest first, already capped at 250);
+    `ledger` (every closed signal of the run) rides along for research metrics, by default
+    the ledger of `closed` itself."""
+    if ledger is None:
+        ledger = TradeLedger.from_closed(closed)
     n = len(closed)
     if n == 0:
         return BacktestStatistics(
@@ -144,6 +150,7 @@ def backtest_statistics(closed: Sequence[Closed]) -> BacktestStatistics:
             expected_yearly_returns=None,
             max_drawdown=None,
             total_trades=0,
+            ledger=ledger,
         )
 
     pnls = [result.pnl.pnl_percentage for result in closed]
@@ -169,4 +176,5 @@ def backtest_statistics(closed: Sequence[Closed]) -> BacktestStatistics:
         expected_yearly_returns=_safe(expected_yearly_returns),
         max_drawdown=max_drawdown(closed),
         total_trades=n,
+        ledger=ledger,
     )

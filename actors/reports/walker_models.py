@@ -68,7 +68,7 @@ class WalkerResults(Serializable):
                 **{
                     f.name: getattr(r.stats, f.name)
                     for f in fields(r.stats)
-                    if f.name != "signal_list"
+                    if f.name not in ("signal_list", "ledger")
                 },
             }
             for r in reversed(self.strategy_results)

@@ -2,16 +2,19 @@
 
 Every tested strategy (a trial: a configuration tried) becomes a daily return series over the
 walker frame's UTC days: the sum of `pnl_percentage / 100` of its closed signals by the day of
-their close (0 on days without one; only the newest 250 closed signals are stored, so a longer
-history is cut). Its Sharpe ratio is per day (mean / std, ddof=1; 0 for a strategy that never
-traded). The deflated Sharpe ratio is the walker's best strategy's (by the walker metric) with
-trials = strategies tested and the variance of all trials' Sharpe ratios; PBO is CSCV over the
-days x trials matrix with 16 blocks, fewer (even, >= 2 days each) on a short frame.
+their close (0 on days without one), over every closed signal of its run (the statistics'
+ledger, not only the newest 250 the reference's report keeps). Its Sharpe ratio is per day (mean
+/ std, ddof=1; 0 for a strategy that never traded). The deflated Sharpe ratio is the best
+strategy's by the walker metric (a tie goes to the smallest name, `ranking.research_best`, so
+registration order does not matter) with trials = strategies tested and the variance of all
+trials' Sharpe ratios; PBO is CSCV over the days x trials matrix with 16 blocks, fewer (even, >=
+2 days each) on a short frame.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,10 +29,16 @@ from .overfitting import (
     probability_of_backtest_overfitting,
     sharpe_moments,
 )
-from .ranking import reference_metric_name
+from .ranking import reference_metric_name, research_best
 from .walker_models import WalkerResults
 
-__all__ = ["WalkerOverfitting", "daily_returns", "overfitting_lines", "walker_overfitting"]
+__all__ = [
+    "WalkerOverfitting",
+    "daily_returns",
+    "overfitting_lines",
+    "trials_overfitting",
+    "walker_overfitting",
+]
 
 _MS_PER_DAY = 86_400_000
 _MAX_BLOCKS = 16
@@ -54,9 +63,9 @@ def daily_returns(stats: BacktestStatistics, start_ms: int, end_ms: int) -> npt.
     first = start_ms // _MS_PER_DAY
     days = end_ms // _MS_PER_DAY - first + 1
     series = np.zeros(days, dtype=np.float64)
-    for closed in stats.signal_list:
-        day = min(max(closed.close_timestamp // _MS_PER_DAY - first, 0), days - 1)
-        series[day] += closed.pnl.pnl_percentage / 100
+    trades = stats.trades
+    index = np.clip(trades.close_ms // _MS_PER_DAY - first, 0, days - 1)
+    np.add.at(series, index, trades.pnl_percentage / 100)
     return series
 
 
@@ -72,18 +81,30 @@ def walker_overfitting(data: WalkerResults, start_ms: int, end_ms: int) -> Walke
         [daily_returns(r.stats, start_ms, end_ms) for r in results]
         or [np.zeros(end_ms // _MS_PER_DAY - start_ms // _MS_PER_DAY + 1)]
     )
-    trials, days = len(results), matrix.shape[0]
+    names = [r.strategy_name for r in results]
+    return trials_overfitting(names, [r.metric_value for r in results], matrix, data.metric)
+
+
+def trials_overfitting(
+    names: Sequence[str],
+    values: Sequence[float | None],
+    matrix: npt.NDArray[np.float64],
+    metric: str,
+) -> WalkerOverfitting:
+    """The check over trials given as names, metric values and a days x trials matrix of
+    daily returns (one column per name)."""
+    trials, days = len(names), matrix.shape[0]
     blocks = min(_MAX_BLOCKS, days // 4 * 2)
     pbo = None
     if trials >= 2 and blocks >= 2:
         pbo = probability_of_backtest_overfitting(matrix, blocks=blocks).pbo
     best_sharpe = benchmark = deflated = None
-    names = [r.strategy_name for r in results]
-    if data.best_strategy in names and trials >= 2 and days >= 2:
+    chosen = research_best(names, values, metric)
+    if chosen is not None and trials >= 2 and days >= 2:
         sharpes = [_sharpe(matrix[:, k]) for k in range(trials)]
         variance = float(np.var(sharpes, ddof=1))
         benchmark = expected_max_sharpe(trials, variance)
-        best = matrix[:, names.index(data.best_strategy)]
+        best = matrix[:, names.index(chosen)]
         if float(best.std()) > 0:
             moments = sharpe_moments(best)
             best_sharpe = moments.sharpe
@@ -98,7 +119,7 @@ def walker_overfitting(data: WalkerResults, start_ms: int, end_ms: int) -> Walke
     return WalkerOverfitting(
         trials=trials,
         days=days,
-        best_strategy=data.best_strategy,
+        best_strategy=chosen,
         best_daily_sharpe=best_sharpe,
         expected_max_sharpe=benchmark,
         deflated_sharpe_ratio=deflated,

@@ -37,11 +37,12 @@ from ..reports.walker_models import WalkerProgress, WalkerResults
 from ..reports.walker_overfitting import WalkerOverfitting, overfitting_lines, walker_overfitting
 from .executor import Executor, InProcessExecutor
 from .executor_plugins import DASK, PROCESS_POOL, executor_factory
+from .optimize import Optimization, run_search
 from .resume import ResumeStore
 from .storage import WalkerStorage
 from .supervisor import WalkerSupervisor
 
-__all__ = ["Walker", "WalkerMode"]
+__all__ = ["Walker", "WalkerMode", "optimize"]
 
 _log = structlog.get_logger("backtestkit.walker")
 
@@ -212,6 +213,12 @@ class WalkerMode:
             )
             await self.backtest.stop(symbol, name)
 
+    async def optimize(self, symbol: str, **options: Any) -> Optimization:
+        """An optuna search whose trials run on this Walker (`walker.optimize.run_search`:
+        `name`, `get_signal`, `space`, `trials`, `exchange`, `frame`, `interval`, `metric`,
+        `batch`, `workers`, `dask`, `sampler`, `storage`, `study_name`)."""
+        return await run_search(symbol, walker_mode=self, **options)
+
     def get_data(self, symbol: str, walker: str) -> WalkerResults:
         """SPEC 12.3; raises ValueError "No walker data available ..." before the first result."""
         schema = registry.walker(walker)
@@ -275,3 +282,10 @@ class WalkerMode:
 
 _WALKER = EngineLocal("Walker", lambda engine: WalkerMode(engine.bus, BACKTEST.of(engine)))
 Walker = engine_bound(_WALKER)
+
+
+async def optimize(
+    symbol: str, *, walker_mode: WalkerMode | None = None, **options: Any
+) -> Optimization:
+    """`Walker.optimize` on `walker_mode` (default: the current engine's Walker)."""
+    return await (walker_mode if walker_mode is not None else Walker).optimize(symbol, **options)

@@ -8,32 +8,53 @@ one walker (`<name>@optuna:<hash>`) on the chosen executor (`workers=N`: one pro
 each trial is told its strategy's walker metric (maximised; `max_drawdown` minimised; a trial
 without a metric value is told FAIL). A configuration proposed again is not run again.
 
-The result merges every configuration tried into one `WalkerResults` (the walker report and
-`to_frame()` work on it) and its overfitting check, with trials = distinct configurations.
+`storage=` (an RDB URL, a journal file path, or an optuna storage) with `study_name=` shares
+the search: several processes or machines on one study work toward one `trials` total, a
+stopped search resumes where it stopped, and a configuration any of them finished is not run
+again (its value and daily returns are kept in the trial's user attrs); see `search_storage`.
+
+The result merges every configuration this call ran into one `WalkerResults` (the walker
+report and `to_frame()` work on it); its overfitting check covers every configuration the
+study finished, in any process (trials = distinct configurations).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from ..core.registration import add_strategy, add_walker
 from ..core.registry import registry
-from ..reports.ranking import LOWER_IS_BETTER, is_better
+from ..reports.ranking import LOWER_IS_BETTER, research_best
 from ..reports.walker import walker_report
-from ..reports.walker_models import WalkerResults, WalkerStrategyResult
-from ..reports.walker_overfitting import WalkerOverfitting, overfitting_lines, walker_overfitting
-from .facade import Walker, WalkerMode
+from ..reports.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
+from ..reports.walker_overfitting import (
+    WalkerOverfitting,
+    daily_returns,
+    overfitting_lines,
+    trials_overfitting,
+)
+from . import search_storage
 from .sweep import ParameterizedSignal, sweep_name
 
-__all__ = ["MISSING_OPTUNA", "Optimization", "optimize"]
+__all__ = ["MISSING_OPTUNA", "Optimization", "SearchWalker", "run_search"]
 
 MISSING_OPTUNA = (
     "optimize() needs optuna, which is not installed: pip install 'backtestkit[optuna]'"
 )
+
+
+class SearchWalker(Protocol):
+    """What a search runs its batches on (`WalkerMode`)."""
+
+    def run(
+        self, symbol: str, *, walker: str, workers: int = 1, dask: Any = None
+    ) -> AsyncIterator[WalkerProgress]: ...
 
 
 def _optuna() -> Any:
@@ -89,10 +110,10 @@ def _merged(
     metric: str,
     tried: list[WalkerStrategyResult],
 ) -> WalkerResults:
-    best: WalkerStrategyResult | None = None
-    for result in tried:
-        if is_better(result.metric_value, None if best is None else best.metric_value, metric):
-            best = result
+    chosen = research_best(
+        [r.strategy_name for r in tried], [r.metric_value for r in tried], metric
+    )
+    best = next((r for r in tried if r.strategy_name == chosen), None)
     return WalkerResults(
         walker_name=name,
         symbol=symbol,
@@ -107,9 +128,55 @@ def _merged(
     )
 
 
-async def optimize(
+def _tried_elsewhere(optuna: Any, study: Any) -> dict[str, tuple[float | None, list[float]]]:
+    """strategy -> (value, daily returns) of every finished trial of the study (any process)."""
+    states = optuna.trial.TrialState
+    done: dict[str, tuple[float | None, list[float]]] = {}
+    for trial in search_storage.counting(optuna, study.get_trials(deepcopy=False)):
+        strategy, daily = trial.user_attrs.get("strategy"), trial.user_attrs.get("daily_returns")
+        if strategy is None or daily is None:
+            continue
+        done[strategy] = (trial.value if trial.state == states.COMPLETE else None, daily)
+    return done
+
+
+def _study(
+    optuna: Any, name: str, metric: str, sampler: Any, storage: Any, study_name: str | None
+) -> Any:
+    direction = "minimize" if metric in LOWER_IS_BETTER else "maximize"
+    opened = search_storage.open_storage(optuna, storage)
+    study = optuna.create_study(
+        direction=direction,
+        sampler=sampler,
+        study_name=study_name or name,
+        storage=opened,
+        load_if_exists=opened is not None,
+    )
+    if study.direction.name.lower() != direction:
+        raise ValueError(
+            f"optimize {name!r}: study {study.study_name!r} in {storage!r} is set to "
+            f"{study.direction.name.lower()}, but metric {metric!r} needs {direction}"
+        )
+    return study
+
+
+def _ask(optuna: Any, study: Any, wanted: int, trials: int) -> list[Any]:
+    """Up to `wanted` new trials, those beyond the search's `trials` told FAIL (surplus)."""
+    asked = [study.ask() for _ in range(wanted)]
+    for trial in asked:
+        search_storage.mark_owner(trial)
+    surplus = search_storage.over_budget(optuna, study, asked, trials)
+    for trial in asked:
+        if trial.number in surplus:
+            trial.set_user_attr("surplus", True)
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    return [t for t in asked if t.number not in surplus]
+
+
+async def run_search(
     symbol: str,
     *,
+    walker_mode: SearchWalker,
     name: str,
     get_signal: Callable[..., Any],
     space: Callable[[Any], Mapping[str, Any]],
@@ -122,20 +189,34 @@ async def optimize(
     workers: int = 1,
     dask: Any = None,
     sampler: Any = None,
-    walker_mode: WalkerMode = Walker,
+    storage: Any = None,
+    study_name: str | None = None,
 ) -> Optimization:
-    """Run `trials` optuna trials in batches of `batch`; see the module docstring."""
+    """Run the search to `trials` optuna trials in batches of `batch`; see the module
+    docstring. `storage` (an RDB URL, a journal file path or an optuna storage) shares the
+    study `study_name` (default `name`) with other processes and keeps it for a resume."""
     optuna = _optuna()
     for field, count in (("trials", trials), ("batch", batch)):
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"optimize {name!r}: {field} must be an integer >= 1, got {count!r}")
-    direction = "minimize" if metric in LOWER_IS_BETTER else "maximize"
-    study = optuna.create_study(direction=direction, sampler=sampler, study_name=name)
+    span = registry.frame(frame)
+    study = _study(optuna, name, metric, sampler, storage, study_name)
     values: dict[str, float | None] = {}
+    daily: dict[str, list[float]] = {}
     tried: list[WalkerStrategyResult] = []
-    while len(study.trials) < trials:
-        asked = [study.ask() for _ in range(min(batch, trials - len(study.trials)))]
+    while True:
+        with search_storage.asking(storage):
+            search_storage.fail_stale(optuna, study)
+            counted = len(search_storage.counting(optuna, study.get_trials(deepcopy=False)))
+            if counted >= trials:
+                break
+            asked = _ask(optuna, study, min(batch, trials - counted), trials)
+        if not asked:
+            continue
         names = [_strategy(name, get_signal, interval, space(trial)) for trial in asked]
+        for strategy, (value, returns) in _tried_elsewhere(optuna, study).items():
+            if strategy not in values:
+                values[strategy], daily[strategy] = value, returns
         fresh = [n for n in dict.fromkeys(names) if n not in values]
         if fresh:
             walker = _batch_walker(name, fresh, exchange, frame, metric)
@@ -143,6 +224,9 @@ async def optimize(
             try:
                 async for contract in outcome:
                     values[contract.strategy_name] = contract.current_metric
+                    daily[contract.strategy_name] = daily_returns(
+                        contract.stats, span.start_ms, span.end_ms
+                    ).tolist()
                     tried.append(
                         WalkerStrategyResult(
                             strategy_name=contract.strategy_name,
@@ -155,11 +239,27 @@ async def optimize(
             for strategy in fresh:
                 values.setdefault(strategy, None)  # failed: no contract
         for trial, strategy in zip(asked, names, strict=True):
+            trial.set_user_attr("strategy", strategy)
             value = values[strategy]
+            if strategy in daily:
+                trial.set_user_attr("daily_returns", daily[strategy])
             if value is None:
+                trial.set_user_attr("finished", True)
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
             else:
                 study.tell(trial, value)
     results = _merged(name, symbol, exchange, frame, metric, tried)
-    span = registry.frame(frame)
-    return Optimization(study, results, walker_overfitting(results, span.start_ms, span.end_ms))
+    return Optimization(study, results, _study_overfitting(optuna, study, metric, span))
+
+
+def _study_overfitting(optuna: Any, study: Any, metric: str, span: Any) -> WalkerOverfitting:
+    """The check over every configuration the study finished, in whichever process."""
+    done = _tried_elsewhere(optuna, study)
+    names = sorted(done)
+    days = span.end_ms // 86_400_000 - span.start_ms // 86_400_000 + 1
+    matrix = (
+        np.column_stack([np.asarray(done[n][1], dtype=np.float64) for n in names])
+        if names
+        else np.zeros((days, 0))
+    )
+    return trials_overfitting(names, [done[n][0] for n in names], matrix, metric)

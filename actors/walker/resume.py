@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from backtestkit.bus import BacktestStatistics, Closed, Pnl, SignalRow
+from backtestkit.bus import BacktestStatistics, Closed, Pnl, SignalRow, TradeLedger
 
 from ..core.config import LIVE_ONLY_KEYS, get_config
 from ..core.schemas import ExchangeSchema, FrameSchema, RiskSchema, StrategySchema
@@ -136,8 +136,11 @@ def strategy_fingerprint(
     return hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def stats_from_dict(data: dict[str, Any]) -> BacktestStatistics:
-    """Inverse of `BacktestStatistics.to_dict()` (JSON floats round-trip exactly)."""
+def stats_from_dict(
+    data: dict[str, Any], ledger: dict[str, Any] | None = None
+) -> BacktestStatistics:
+    """Inverse of `BacktestStatistics.to_dict()` (JSON floats round-trip exactly), with the
+    ledger of every closed signal from `TradeLedger.to_dict()` when given."""
     signals = tuple(
         Closed(
             **{
@@ -148,7 +151,8 @@ def stats_from_dict(data: dict[str, Any]) -> BacktestStatistics:
         )
         for item in data["signal_list"]
     )
-    return BacktestStatistics(**{**data, "signal_list": signals})
+    trades = None if ledger is None else TradeLedger.of(**ledger)
+    return BacktestStatistics(**{**data, "signal_list": signals}, ledger=trades)
 
 
 class ResumeStore:
@@ -166,9 +170,9 @@ class ResumeStore:
         path = self._path(strategy, fingerprint)
         try:
             entry = orjson.loads(path.read_bytes())
-            if entry.get("fingerprint") != fingerprint:
-                return None
-            return stats_from_dict(entry["stats"])
+            if entry.get("fingerprint") != fingerprint or "ledger" not in entry:
+                return None  # another run, or saved before ledgers: run it again
+            return stats_from_dict(entry["stats"], entry["ledger"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -176,7 +180,12 @@ class ResumeStore:
         """Write atomically: a temp file in the same folder, then rename over the target."""
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self._path(strategy, fingerprint)
-        entry = {"strategy": strategy, "fingerprint": fingerprint, "stats": stats.to_dict()}
+        entry = {
+            "strategy": strategy,
+            "fingerprint": fingerprint,
+            "stats": stats.to_dict(),
+            "ledger": stats.trades.to_dict(),
+        }
         handle, temp = tempfile.mkstemp(dir=self.directory, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:

@@ -10,27 +10,38 @@ folds' frames and walkers are registered as `<walker>@train:<start>-<end>` and
 in any backtest, a signal opened inside a window runs to its close, which may fall after it;
 `gap` (see `folds`) keeps train trades off the test window's candles.
 
-The result stitches the test windows: `signals` (every out-of-sample closed signal, oldest
-first), `equity` (cumulative PnL % at each close, starting at 0 at the first test window) and
-`statistics` (SPEC 9.1 over the stitched list, newest first). A fold whose train walk has no
-best strategy (no strategy had a metric value) has no test run. Walk-forward efficiency is
-`oos_annual / is_annual`: annualised returns as plain sums of `total_pnl` (percent) over the
-folds' windows divided by those windows' days, times 365; `is_annual` sums the chosen
-strategies' train `total_pnl` over the train windows. None when `is_annual <= 0`.
+The result stitches the test windows as one account holding one position at a time: taken in
+order of their open time, an out-of-sample trade that opens before the previously kept one has
+closed (a test run starts flat while the last fold's position may still be open) is left out and
+counted in `overlaps_skipped`. `signals` holds the kept closed signals (oldest first; of each
+fold only the newest 250 its statistics store), `equity` the cumulative PnL % at each kept close
+over every kept trade (starting at 0 at the first test window), and `statistics` SPEC 9.1 over
+`signals` with every kept trade in its ledger (research metrics count them all). The train
+winner is the best by the walker's metric, a tie going to the smallest strategy name
+(`ranking.research_best`), so the folds do not depend on registration order. A fold whose train
+walk has no best strategy (no strategy had a metric value) has no test run. Walk-forward
+efficiency is `oos_annual / is_annual`: annualised returns as plain sums of PnL (percent)
+divided by the windows' days, times 365; `oos_annual` sums the kept out-of-sample trades over
+the test windows, `is_annual` every train trade of the chosen strategies over the train windows.
+None when `is_annual <= 0`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backtestkit.bus import BacktestStatistics, Closed, Serializable
+import numpy as np
+
+from backtestkit.bus import BacktestStatistics, Closed, Serializable, TradeLedger
 from backtestkit.bus.tabular import rows_frame
 
 from ..core.registration import add_frame, add_walker
 from ..core.registry import registry
 from ..market.intervals import FRAME_INTERVALS, interval_ms
+from ..reports.ranking import research_best
 from ..reports.statistics import backtest_statistics
 from ..reports.walker_models import WalkerResults
 from .facade import Walker, WalkerMode
@@ -63,6 +74,7 @@ class WalkForwardResult(Serializable):
     signals: tuple[Closed, ...]
     equity: tuple[tuple[int, float], ...]
     statistics: BacktestStatistics
+    overlaps_skipped: int
     is_annual_return: float | None
     oos_annual_return: float | None
     efficiency: float | None
@@ -128,6 +140,21 @@ def _annual(pnl: float, days: float) -> float | None:
     return pnl / days * 365 if days > 0 else None
 
 
+def _one_position_at_a_time(ledgers: list[TradeLedger]) -> tuple[TradeLedger, int]:
+    """The folds' trades by open time, without those opening before the last kept close."""
+    entries = np.concatenate([t.entry_ms for t in ledgers] or [np.zeros(0, np.int64)])
+    closes = np.concatenate([t.close_ms for t in ledgers] or [np.zeros(0, np.int64)])
+    pnls = np.concatenate([t.pnl_percentage for t in ledgers] or [np.zeros(0)])
+    keep: list[int] = []
+    busy_until = None
+    for index in np.lexsort((closes, entries)).tolist():
+        if busy_until is not None and int(entries[index]) < busy_until:
+            continue
+        keep.append(index)
+        busy_until = int(closes[index])
+    return TradeLedger.of(entries[keep], closes[keep], pnls[keep]), len(entries) - len(keep)
+
+
 async def walk_forward(
     symbol: str,
     *,
@@ -157,7 +184,7 @@ async def walk_forward(
     )
     options: dict[str, Any] = {"workers": workers, "dask": dask}
     results: list[FoldResult] = []
-    is_pnl = oos_pnl = is_days = oos_days = 0.0
+    is_pnl = is_days = oos_days = 0.0
     for fold in folds:
         span = f"{fold.train_start_ms}-{fold.train_end_ms}"
         train_name = f"{walker}@train:{span}"
@@ -165,38 +192,51 @@ async def walk_forward(
         strategies = list(schema.strategies)
         _walker(train_name, strategies, schema.exchange, train_name, schema.metric)
         trained = await _results(walker_mode, symbol, train_name, fold, options)
-        best = trained.best_strategy
+        ranked = trained.strategy_results
+        best = research_best(
+            [r.strategy_name for r in ranked], [r.metric_value for r in ranked], schema.metric
+        )
+        winner = next((r for r in ranked if r.strategy_name == best), None)
         test_stats = None
-        if best is not None:
+        if winner is not None:
             test_frame = f"{walker}@test:{fold.test_start_ms}-{fold.test_end_ms}"
             _frame(test_frame, fold.test_start_ms, fold.test_end_ms, frame.interval)
-            test_name = f"{test_frame}:{best}"
-            _walker(test_name, [best], schema.exchange, test_frame, schema.metric)
+            test_name = f"{test_frame}:{winner.strategy_name}"
+            _walker(test_name, [winner.strategy_name], schema.exchange, test_frame, schema.metric)
             tested = await _results(walker_mode, symbol, test_name, fold, options)
             test_stats = tested.strategy_results[0].stats
-            assert trained.best_stats is not None
-            is_pnl += trained.best_stats.total_pnl or 0.0
-            oos_pnl += test_stats.total_pnl or 0.0
+            is_pnl += float(winner.stats.trades.pnl_percentage.sum())
             is_days += _days(fold.train_start_ms, fold.train_end_ms, step_ms)
             oos_days += _days(fold.test_start_ms, fold.test_end_ms, step_ms)
         results.append(
             FoldResult(
                 fold=fold,
                 best_strategy=best,
-                train_metric=trained.best_metric,
-                train_stats=trained.best_stats,
+                train_metric=None if winner is None else winner.metric_value,
+                train_stats=None if winner is None else winner.stats,
                 test_stats=test_stats,
             )
         )
-    signals = sorted(
-        (c for r in results if r.test_stats is not None for c in r.test_stats.signal_list),
-        key=lambda c: (c.close_timestamp, c.signal.pending_at),
+    test_runs = [r.test_stats for r in results if r.test_stats is not None]
+    ledger, skipped = _one_position_at_a_time([s.trades for s in test_runs])
+    kept = Counter(zip(ledger.entry_ms.tolist(), ledger.close_ms.tolist(), strict=True))
+    signals: list[Closed] = []
+    by_open = sorted(
+        (c for s in test_runs for c in s.signal_list),
+        key=lambda c: (c.signal.pending_at, c.close_timestamp),
     )
+    for closed in by_open:
+        key = (closed.signal.pending_at, closed.close_timestamp)
+        if kept[key] > 0:
+            kept[key] -= 1
+            signals.append(closed)
+    signals.sort(key=lambda c: (c.close_timestamp, c.signal.pending_at))
     equity = [(folds[0].test_start_ms, 0.0)]
     total = 0.0
-    for closed in signals:
-        total = total + closed.pnl.pnl_percentage
-        equity.append((closed.close_timestamp, total))
+    for close_ms, pnl in zip(ledger.close_ms.tolist(), ledger.pnl_percentage.tolist(), strict=True):
+        total = total + pnl
+        equity.append((close_ms, total))
+    oos_pnl = float(ledger.pnl_percentage.sum()) if len(ledger) else 0.0
     is_annual, oos_annual = _annual(is_pnl, is_days), _annual(oos_pnl, oos_days)
     return WalkForwardResult(
         walker_name=walker,
@@ -206,7 +246,8 @@ async def walk_forward(
         folds=tuple(results),
         signals=tuple(signals),
         equity=tuple(equity),
-        statistics=backtest_statistics(signals[::-1]),
+        statistics=backtest_statistics(signals[::-1], ledger),
+        overlaps_skipped=skipped,
         is_annual_return=is_annual,
         oos_annual_return=oos_annual,
         efficiency=(

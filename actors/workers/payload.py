@@ -31,6 +31,7 @@ from backtestkit.bus import BacktestStatistics, TickResult
 from ..backtest.facade import Backtest
 from ..core.config import GlobalConfig, get_config, set_config
 from ..core.engine import Engine
+from ..core.logs import configure_logging, log_level
 from ..core.registry import registry
 from ..core.schemas import (
     ExchangeSchema,
@@ -55,6 +56,7 @@ __all__ = [
     "run_strategy_job",
     "run_symbol_job",
     "schemas_payload",
+    "worker_logging",
 ]
 
 
@@ -69,6 +71,7 @@ class WalkerSpec:
     risks: tuple[RiskSchema, ...]
     sizings: tuple[SizingSchema, ...]
     config: GlobalConfig
+    log_level: str = "info"  # the caller's: workers log at it (`worker_logging`)
 
     def engine(self) -> Engine:
         """A fresh engine holding these schemas and this config, and nothing else."""
@@ -209,6 +212,7 @@ def collect_spec(
         risks=tuple(registry.risk(name) for name in risk_names),
         sizings=tuple(registry.sizing(name) for name in sizing_names),
         config=config if config is not None else get_config(),
+        log_level=log_level(),
     )
 
 
@@ -235,6 +239,7 @@ def schemas_payload(
 
 # --- worker side -------------------------------------------------------------------------------
 
+_worker_level: list[str | None] = [None]  # the level this worker process logs at
 _KEEP = 2  # unpickled specs kept per worker: a pool shared by walks switches between them
 _specs: OrderedDict[str, WalkerSpec] = OrderedDict()
 _specs_lock = threading.Lock()  # a Dask worker runs jobs on several threads
@@ -283,13 +288,22 @@ def install_payload_file(path: str) -> None:
     install_payload(payload)
 
 
+def worker_logging(spec: WalkerSpec) -> None:
+    """Log in this worker at the level of the process that built the spec."""
+    if _worker_level[0] != spec.log_level:
+        configure_logging(spec.log_level, force=True)
+        _worker_level[0] = spec.log_level
+
+
 def engine_from_file(path: str) -> Engine | None:
     """The schemas of a payload file in an engine of their own (None: the file is gone)."""
     try:
         payload = _read(path)
     except FileNotFoundError:
         return None
-    return _spec(payload.token, lambda: payload).engine()
+    spec = _spec(payload.token, lambda: payload)
+    worker_logging(spec)
+    return spec.engine()
 
 
 def run_pooled_job(token: str, path: str, strategy: str) -> BacktestStatistics:
@@ -306,6 +320,7 @@ def run_symbol_job(token: str, path: str, symbol: str, strategy: str) -> list[Ti
     """Process-pool entry point of an out-of-process portfolio: one symbol's Backtest of the
     payload's schemas (any of the symbols its exchange serves); returns what it yielded."""
     spec = _spec(token, lambda: _read(path))
+    worker_logging(spec)
     with _picklable_errors(), spec.engine():
         return Backtest.run_sync(
             symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name
@@ -313,6 +328,7 @@ def run_symbol_job(token: str, path: str, symbol: str, strategy: str) -> list[Ti
 
 
 def _run(spec: WalkerSpec, strategy: str) -> BacktestStatistics:
+    worker_logging(spec)
     with _picklable_errors(), spec.engine():
         Backtest.run_sync(
             spec.symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name

@@ -40,6 +40,8 @@ def analyze(args: argparse.Namespace) -> int:
             warmups=warmups,
             workers=args.workers,
             profile=args.profile,
+            idle_sample=args.idle_sample,
+            seed=args.seed,
         )
         for item in report.strategies:
             jsonl.write(item)

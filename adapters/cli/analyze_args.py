@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .arg_types import positive_int, symbol_name
+from .arg_types import non_negative_int, positive_int, symbol_name
 
 __all__ = ["add_analyze_parser"]
 
@@ -43,6 +43,17 @@ def add_analyze_parser(commands: Any) -> None:
     )
     bias.add_argument(
         "--workers", type=positive_int, default=2, metavar="N", help="worker processes"
+    )
+    bias.add_argument(
+        "--idle-sample",
+        type=non_negative_int,
+        default=2000,
+        metavar="N",
+        help="also re-ask N instants where the backtest got no signal (seeded; default 2000), "
+        "besides those within one interval before each opened signal",
+    )
+    bias.add_argument(
+        "--seed", type=non_negative_int, default=0, metavar="N", help="seed of that sample"
     )
     bias.add_argument("--jsonl", metavar="FILE", help="one JSON line per strategy ('-': stdout)")
     bias.add_argument(

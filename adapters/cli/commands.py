@@ -27,6 +27,7 @@ from .analyze import analyze
 from .errors import plain_message
 from .jsonl import JsonlWriter
 from .live_lines import live_line
+from .optimize import optimize_command
 from .paper import paper_session, run_summary
 from .parity import parity_command
 from .parser import PROG, UsageError
@@ -256,4 +257,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "live": live,
     "parity": parity_command,
     "analyze": analyze,
+    "optimize": optimize_command,
 }

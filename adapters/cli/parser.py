@@ -9,6 +9,7 @@ from typing import NoReturn
 from .analyze_args import add_analyze_parser
 from .arg_types import positive_int, symbol_name
 from .live_args import add_replay_arguments
+from .optimize_args import add_optimize_parser
 from .parity_args import add_parity_parser
 
 __all__ = ["UsageError", "build_parser"]
@@ -141,4 +142,5 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_parity_parser(commands)
     add_analyze_parser(commands)
+    add_optimize_parser(commands)
     return parser

@@ -22,6 +22,7 @@ from backtestkit.actors import (
     set_config,
 )
 from backtestkit.actors.analysis import BiasReport, Decision, TruncatedCandles, first_difference
+from backtestkit.actors.analysis.idle_sample import idle_instants
 from backtestkit.actors.market import CandleTable, MemoryCandles, vwap
 from backtestkit.actors.market.candles import COLUMNS
 from backtestkit.adapters.candles import CsvCandles
@@ -247,3 +248,43 @@ def test_a_cut_higher_interval_is_the_aggregation_of_the_cut_minutes(
     ).aggregate(step * MIN)
     for name in COLUMNS:
         assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
+
+
+def test_a_leak_that_only_skips_losing_entries_is_flagged_and_its_twin_is_not() -> None:
+    names = register(bs.skips_future_losers, bs.sma_cross)
+    report = analyze_bias("BTCUSD", strategies=names, exchange="kaggle", frame="days",
+                          warmups=(None,), workers=2)  # fmt: skip
+    leak, twin = report.strategy("skips_future_losers"), report.strategy("sma_cross")
+    # Every signal it opened opens again on a cut history: the opened signals alone show
+    # nothing (what the analyzer checked before it also re-asked "no signal" instants).
+    assert leak.signals_checked > 0 and leak.signals_changed == 0
+    assert leak.biased and leak.idle_changed > 0
+    assert leak.first is not None
+    assert (leak.first.field, leak.first.baseline, leak.first.truncated) == (
+        "outcome", "none", "signal",
+    )  # fmt: skip
+    # The instant is one where the unfiltered twin opens a signal in its backtest.
+    set_config(CC_LOOKAHEAD_PROFILE="safe")
+    results = Backtest.run_sync("BTCUSD", strategy="sma_cross", exchange="kaggle", frame="days")
+    assert leak.first.timestamp in {r.signal.scheduled_at for r in results}
+    assert not twin.biased
+    assert twin.idle_checked > 0 and (twin.signals_changed, twin.idle_changed) == (0, 0)
+    line = next(x for x in report.lines() if x.startswith("skips_future_losers"))
+    assert line.split()[1:5] == [
+        str(leak.signals_checked), "0", str(leak.idle_checked), str(leak.idle_changed)
+    ]
+
+
+def test_idle_instants_sample_and_the_interval_before_each_signal() -> None:
+    idle = np.arange(0, 100 * 5 * MIN, 5 * MIN, dtype=np.int64)  # 100 "None" answers, 5m apart
+    opened = [402 * MIN, 250 * MIN]  # [397, 402) holds the answer at 400, [245, 250) at 245
+    every = idle_instants(idle, opened, 5 * MIN, sample=1000)
+    assert every.tolist() == idle.tolist()  # fewer than the sample: all of them
+    none = idle_instants(idle, opened, 5 * MIN, sample=0)
+    assert none.tolist() == [245 * MIN, 400 * MIN]  # only [t - 5m, t) of each opened t
+    drawn = idle_instants(idle, opened, 5 * MIN, sample=10, seed=3)
+    again = idle_instants(idle, opened, 5 * MIN, sample=10, seed=3)
+    assert drawn.tolist() == again.tolist() == sorted(set(drawn.tolist()))
+    expected = np.random.default_rng(3).choice(idle, size=10, replace=False).tolist()
+    assert set(drawn.tolist()) == set(expected) | {245 * MIN, 400 * MIN}
+    assert idle_instants(idle[:0], opened, 5 * MIN).size == 0

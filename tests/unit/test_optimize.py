@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -50,13 +51,11 @@ def _optimize(**options: Any) -> Optimization:
                 name="long",
                 get_signal=ws.long_grid,
                 space=space,
-                trials=8,
                 exchange="mem",
                 frame="frame",
                 interval="5m",
-                metric="total_pnl",
                 sampler=optuna.samplers.RandomSampler(seed=3),
-                **{"batch": 3, **options},
+                **{"batch": 3, "metric": "total_pnl", "trials": 8, **options},
             )
 
     return anyio.run(go)
@@ -107,3 +106,23 @@ def test_bad_arguments_and_missing_optuna(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(ImportError) as caught:
         _optimize()
     assert str(caught.value) == MISSING_OPTUNA
+
+
+def test_a_search_in_an_rdb_storage_resumes_without_rerunning(tmp_path: Path) -> None:
+    """An sqlite URL: a second call with a larger `trials` adds trials to the same study;
+    configurations finished by the first call are told their stored value, not run again."""
+    _register()
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    first = _optimize(trials=3, batch=1, storage=url, study_name="s")
+    ran_first = {r.strategy_name for r in first.results.strategy_results}
+    assert len(first.study.trials) == 3 and 1 <= len(ran_first) <= 3
+    second = _optimize(trials=8, batch=2, storage=url, study_name="s")
+    ran_second = {r.strategy_name for r in second.results.strategy_results}
+    assert not ran_first & ran_second  # finished configurations are not run again
+    study = optuna.load_study(study_name="s", storage=url)
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 8
+    assert {t.user_attrs["strategy"] for t in study.trials} == ran_first | ran_second
+    # the check covers every configuration of the study, whichever call ran it
+    assert second.overfitting.trials == len(ran_first | ran_second)
+    with pytest.raises(ValueError, match="is set to maximize, but metric 'max_drawdown' needs"):
+        _optimize(trials=9, storage=url, study_name="s", metric="max_drawdown")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from itertools import combinations
@@ -152,3 +153,42 @@ def test_bad_inputs_name_the_problem() -> None:
         expected_max_sharpe(1, 0.1)
     with pytest.raises(ValueError, match="constant series"):
         sharpe_moments([0.01, 0.01, 0.01])
+
+
+# Two blocks of two rows. A and B share block 1 (they tie for the in-sample best there); out of
+# sample A is the best and B the worst. C: block Sharpes 0 and 0.707.
+TIED = np.array(
+    [
+        [0.01, 0.01, -0.01],
+        [0.03, 0.03, 0.01],
+        [0.02, -0.04, 0.00],
+        [0.04, -0.02, 0.01],
+    ]
+)
+
+
+def test_tied_in_sample_winners_share_the_split() -> None:
+    """Split 1 (in: block 1): A and B tie at Sharpe 0.02/0.01414; out of sample A ranks 3 of 3
+    (w = 3/4) and B 1 of 3 (w = 1/4): half a split overfit, logit of the mean w (1/2) is 0.
+    Split 2 (in: block 2): A wins (2.12 > 0.707 > -2.12); out of sample A ties B at 1.414
+    above C at 0: rank 2.5, w = 2.5/4, logit ln(5/3). PBO = (1/2 + 0) / 2."""
+    result = probability_of_backtest_overfitting(TIED, blocks=2)
+    assert result.splits == 2
+    assert result.pbo == 0.25
+    assert result.logits[0] == pytest.approx(0.0, abs=1e-12)
+    assert result.logits[1] == pytest.approx(math.log(5 / 3), rel=1e-12)
+
+
+def test_pbo_is_the_same_under_every_column_order() -> None:
+    for order in itertools.permutations(range(3)):
+        assert probability_of_backtest_overfitting(TIED[:, order], blocks=2).pbo == 0.25
+    rng = np.random.default_rng(11)
+    matrix = rng.normal(0.0, 0.01, size=(64, 6))
+    matrix[:, 1] = 0.0  # two strategies that never traded: Sharpe 0 in every half
+    matrix[:, 4] = 0.0
+    matrix[:, 2] = -np.abs(matrix[:, 2])  # always losing: the zeros win in sample
+    expected = probability_of_backtest_overfitting(matrix, blocks=8).pbo
+    orders = list(itertools.permutations(range(6)))
+    for index in rng.choice(len(orders), size=40, replace=False):
+        order = list(orders[index])
+        assert probability_of_backtest_overfitting(matrix[:, order], blocks=8).pbo == expected
