@@ -15,6 +15,7 @@ import bench_foundation
 import bench_live
 import bench_paper
 import bench_parity
+import bench_portfolio
 import bench_walker
 
 if __name__ == "__main__":
@@ -22,6 +23,7 @@ if __name__ == "__main__":
     bench_backtest.main()
     bench_live.main()
     bench_parity.main()
+    bench_portfolio.main()
     bench_paper.main()
     bench_walker.main()
     bench_bias.main()
