@@ -2,8 +2,8 @@
 
 What a strategy author, a notebook or a bot script needs is here; everything else is reachable
 from its room: market (candles), core (the signal state machine and what it calls), backtest,
-live, walker (the three modes), reports, analysis (look-ahead bias), workers, testing
-(helpers for users' tests).
+live, walker (the three modes), portfolio (many symbols on one clock), reports, analysis
+(look-ahead bias), workers, testing (helpers for users' tests).
 """
 
 from backtestkit.bus import (
@@ -47,9 +47,9 @@ from .core import (
 )
 from .live import Live, VirtualClock, parity
 from .market import Candles, CandleSource
+from .portfolio import Portfolio
 from .reports import (
     Heat,
-    LiveStatistics,
     Partial,
     Performance,
     RiskRejections,
@@ -72,11 +72,11 @@ __all__ = [
     "Idle",
     "InstanceStatus",
     "Live",
-    "LiveStatistics",
     "Opened",
     "Partial",
     "Performance",
     "Pnl",
+    "Portfolio",
     "PositionSize",
     "RiskCheck",
     "RiskRejections",

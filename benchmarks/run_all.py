@@ -16,6 +16,7 @@ import bench_foundation
 import bench_live
 import bench_paper
 import bench_parity
+import bench_portfolio
 import bench_walker
 
 if __name__ == "__main__":
@@ -24,6 +25,7 @@ if __name__ == "__main__":
     bench_live.main()
     bench_broker.main()
     bench_parity.main()
+    bench_portfolio.main()
     bench_paper.main()
     bench_walker.main()
     bench_bias.main()

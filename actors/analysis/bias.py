@@ -18,13 +18,8 @@ module state a strategy filled during the baseline (a cache of future candles) i
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
-import pickle
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +29,8 @@ from ..core.config import LOOKAHEAD_PROFILES, get_config
 from ..core.registry import registry
 from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS, interval_ms
 from ..market.table_source import TableSource
-from ..workers.payload import WorkerPayload, schemas_payload
+from ..workers.payload import schemas_payload
+from ..workers.processes import payload_file, process_context
 from .baseline import Baseline, baseline_decisions
 from .decisions import Decision, first_difference
 from .idle_sample import DEFAULT_IDLE_SAMPLE, DEFAULT_IDLE_SEED, idle_instants
@@ -88,27 +84,6 @@ def _interval(strategy: str) -> int:
         return interval_ms(registry.strategy(strategy).interval, STRATEGY_INTERVALS, "strategy")
     except ValueError:
         return MINUTE_MS
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Forkserver (the engine imported once, in the server) where available, else spawn;
-    never fork, which would copy module state the strategy filled in this process."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["backtestkit.actors"])  # no effect once the server runs
-    return context
-
-
-@contextmanager
-def _payload_file(payload: WorkerPayload) -> Iterator[str]:
-    handle, path = tempfile.mkstemp(prefix="backtestkit-bias-", suffix=".pickle")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(payload, out, protocol=pickle.HIGHEST_PROTOCOL)
-        yield path
-    finally:
-        os.unlink(path)
 
 
 def _chunks(jobs: list[RerunJob], count: int) -> list[tuple[RerunJob, ...]]:
@@ -191,9 +166,12 @@ def analyze_bias(
     config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
     payload = schemas_payload(symbol, names, exchange, frame, owner="analyze_bias", config=config)
     with (
-        _payload_file(payload) as path,
+        payload_file(payload, "backtestkit-bias-") as path,
         ProcessPoolExecutor(
-            max_workers=workers, mp_context=_context(), initializer=start_worker, initargs=(path,)
+            max_workers=workers,
+            mp_context=process_context(),
+            initializer=start_worker,
+            initargs=(path,),
         ) as pool,
     ):
         warming = [pool.submit(ready) for _ in range(workers)]  # start-up overlaps the baselines

@@ -42,7 +42,14 @@ from .frames import timeline
 from .replayer import FrameReplayer
 from .research import frame_research, stats_series
 
-__all__ = ["BACKTEST", "STORED_SIGNALS", "Backtest", "BacktestMode", "BacktestRun"]
+__all__ = [
+    "BACKTEST",
+    "STORED_SIGNALS",
+    "Backtest",
+    "BacktestMode",
+    "BacktestRun",
+    "sharing_books",
+]
 
 _log = structlog.get_logger("backtestkit.backtest")
 STORED_SIGNALS = 250
@@ -79,7 +86,7 @@ class BacktestInstance(Instance):
             self.ledger.add(result)
 
 
-async def _sharing_books(
+async def sharing_books(
     results: AsyncIterator[TickResult], risks: list[RiskSchema]
 ) -> AsyncIterator[TickResult]:
     """Hold the strategy's risk books while the run iterates (decision Q12, SPEC 1.4)."""
@@ -125,7 +132,7 @@ class BacktestMode:
         instance.machine = machine
         instance.run = BacktestRun(symbol, strategy, exchange, frame)
         replayer = FrameReplayer(machine, timeline(frame_schema))
-        results = _sharing_books(replayer.run(), risks)
+        results = sharing_books(replayer.run(), risks)
         return in_context(results, context, recorder=(self.bus.transition, instance.record))
 
     def background(

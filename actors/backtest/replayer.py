@@ -17,10 +17,26 @@ from ..core.strategy import SignalStateMachine
 from .fast_forward import fast_forward
 from .frames import FrameTimeline
 
-__all__ = ["FrameReplayer"]
+__all__ = ["PROGRESS_EVENTS", "FrameReplayer", "publish_progress"]
 
 _log = structlog.get_logger("backtestkit.backtest")
 PROGRESS_EVENTS = 200
+
+
+def publish_progress(machine: SignalStateMachine, total: int, processed: int) -> None:
+    """A `progress_backtest` event for the machine's run, when someone listens."""
+    topic = machine.bus.progress_backtest
+    if topic.has_listeners:
+        topic.publish(
+            BacktestProgress(
+                exchange_name=machine.exchange.name,
+                strategy_name=machine.schema.name,
+                symbol=machine.symbol,
+                total_frames=total,
+                processed_frames=processed,
+                progress=processed / total if total else 1.0,
+            )
+        )
 
 
 class FrameReplayer:
@@ -32,19 +48,7 @@ class FrameReplayer:
         self._last_perf: int | None = None
 
     def _progress(self, processed: int) -> None:
-        topic = self.machine.bus.progress_backtest
-        if topic.has_listeners:
-            total = len(self.frames)
-            topic.publish(
-                BacktestProgress(
-                    exchange_name=self.machine.exchange.name,
-                    strategy_name=self.machine.schema.name,
-                    symbol=self.machine.symbol,
-                    total_frames=total,
-                    processed_frames=processed,
-                    progress=processed / total if total else 1.0,
-                )
-            )
+        publish_progress(self.machine, len(self.frames), processed)
 
     def _performance(self, metric: MetricType, started: float) -> None:
         topic = self.machine.bus.performance

@@ -26,7 +26,7 @@ from .config import get_config
 from .context import ExecutionContext
 from .exchange import ExchangeActor
 from .outbox import SignalOutbox
-from .outcomes import Cancel, Close, Outcome, Waiting
+from .outcomes import Cancel, Close, Entry, Outcome, Waiting
 from .partial import PartialTracker
 from .pnl import pnl
 from .rejections import RejectionTally
@@ -248,6 +248,15 @@ class SignalStateMachine:
             return await self.publish(self.outbox.active(row, outcome.price, 0.0, 0.0))
         if isinstance(outcome, Cancel):
             return await self.publish(self.cancel(row, outcome.price, outcome.at))
+        entered = await self.enter(outcome)
+        return await self.settle(entered) if isinstance(entered, Close) else entered
+
+    async def enter(self, outcome: Entry) -> TickResult | Close:
+        """A scheduled signal reaches its entry: the published result when that ends it (a
+        refused activation, Q4's close on the last candle), else how the opened signal closes
+        (a portfolio applies that later, at its minute)."""
+        row = self.scheduled
+        assert row is not None
         opened = await self.activate(row, outcome.at)
         if opened is None:  # decision Q3: a refused activation is a cancellation
             self.callback("on_cancel", self.symbol, row, outcome.price, self.backtest)
@@ -255,7 +264,7 @@ class SignalStateMachine:
         if outcome.then is None:  # entered on the last candle: Q4 closes the scheduled row
             closed = await self.close(row, "time_expired", outcome.price, outcome.at)
             return await self.publish(closed)
-        return await self.settle(outcome.then(opened))
+        return outcome.then(opened)
 
     async def activate(self, row: SignalRow, when: int) -> SignalRow | None:
         """Scheduled -> pending at `when` (fast-forward); None when stop or risk refuses."""

@@ -22,11 +22,11 @@ import pickle
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from backtestkit.bus import BacktestStatistics
+from backtestkit.bus import BacktestStatistics, TickResult
 
 from ..backtest.facade import Backtest
 from ..core.config import GlobalConfig, get_config, set_config
@@ -54,6 +54,7 @@ __all__ = [
     "install_payload_file",
     "run_pooled_job",
     "run_strategy_job",
+    "run_symbol_job",
     "schemas_payload",
     "worker_logging",
 ]
@@ -315,14 +316,31 @@ def run_strategy_job(payload: WorkerPayload, strategy: str) -> BacktestStatistic
     return _run(_spec(payload.token, lambda: payload), strategy)
 
 
+def run_symbol_job(token: str, path: str, symbol: str, strategy: str) -> list[TickResult]:
+    """Process-pool entry point of an out-of-process portfolio: one symbol's Backtest of the
+    payload's schemas (any of the symbols its exchange serves); returns what it yielded."""
+    spec = _spec(token, lambda: _read(path))
+    worker_logging(spec)
+    with _picklable_errors(), spec.engine():
+        return Backtest.run_sync(
+            symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name
+        )
+
+
 def _run(spec: WalkerSpec, strategy: str) -> BacktestStatistics:
     worker_logging(spec)
+    with _picklable_errors(), spec.engine():
+        Backtest.run_sync(
+            spec.symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name
+        )
+        return Backtest.get_data(spec.symbol, strategy)
+
+
+@contextlib.contextmanager
+def _picklable_errors() -> Iterator[None]:
+    """An error the parent cannot unpickle travels as a RuntimeError with its text."""
     try:
-        with spec.engine():
-            Backtest.run_sync(
-                spec.symbol, strategy=strategy, exchange=spec.exchange.name, frame=spec.frame.name
-            )
-            return Backtest.get_data(spec.symbol, strategy)
+        yield
     except Exception as exc:
         try:
             pickle.dumps(exc)

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from backtestkit.actors import Backtest, Live, Walker
+from backtestkit.actors import Backtest, Live, Portfolio, Walker
 from backtestkit.actors.core import SignalRejections, registry
 from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
@@ -34,7 +34,7 @@ from .paper import paper_session, run_summary
 from .parity import parity_command
 from .parser import PROG, UsageError
 
-__all__ = ["COMMANDS", "EXIT_REJECTED", "backtest", "live", "walk"]
+__all__ = ["COMMANDS", "EXIT_REJECTED", "backtest", "live", "portfolio", "walk"]
 
 EXIT_REJECTED = 3
 
@@ -81,7 +81,9 @@ def _console(*, stderr: bool) -> Console:
 
 
 def backtest(args: argparse.Namespace) -> int:
-    symbol, strategy = args.symbol, args.strategy
+    if len(args.symbol) > 1 or args.capital is not None:
+        return portfolio(args)
+    symbol, strategy = args.symbol[0], args.strategy
     results = _configured(
         lambda: Backtest.run(symbol, strategy=strategy, exchange=args.exchange, frame=args.frame)
     )
@@ -120,6 +122,38 @@ def _rejected_exit(rejections: SignalRejections, closed: int, *, allowed: bool) 
         flush=True,
     )
     return EXIT_REJECTED
+
+
+def portfolio(args: argparse.Namespace) -> int:
+    """`backtest --symbol A --symbol B ... [--capital MONEY]`: one clock over every symbol."""
+    symbols, strategy = list(args.symbol), args.strategy
+    results = _configured(
+        lambda: Portfolio.run(
+            symbols,
+            strategy=strategy,
+            exchange=args.exchange,
+            frame=args.frame,
+            capital=args.capital,
+        )
+    )
+    for symbol in symbols:
+        _preflight(args.exchange, symbol)
+    with JsonlWriter(args.jsonl) as jsonl, ProgressBars(enabled=progress_wanted(quiet=args.quiet)):
+        _consume(results, jsonl, _ignore)
+    console = _console(stderr=jsonl.to_stdout)
+    if not args.quiet:
+        console.print(Portfolio.get_report(symbols, strategy), markup=False, highlight=False)
+    if args.report is not None:
+        path = Portfolio.dump(symbols, strategy, args.report)
+        if not args.quiet:
+            console.print(f"Markdown report: {path}")
+    if args.html is not None:
+        from ..reports import write_portfolio_html
+
+        path = write_portfolio_html(symbols, strategy, args.html)
+        if not args.quiet:
+            console.print(f"HTML report: {path}")
+    return 0
 
 
 def walk(args: argparse.Namespace) -> int:

@@ -29,16 +29,23 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _common(sub: argparse.ArgumentParser) -> None:
+def _common(sub: argparse.ArgumentParser, *, many: bool = False) -> None:
     sub.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
-    sub.add_argument(
-        "--symbol",
-        required=True,
-        type=symbol_name,
-        metavar="S",
-        help="symbol to trade, e.g. BTCUSD; a candle file declared for another symbol "
-        "(CsvCandles(path, symbol=...)) refuses it",
+    help_text = (
+        "symbol to trade, e.g. BTCUSD; a candle file declared for another symbol "
+        "(CsvCandles(path, symbol=...)) refuses it"
     )
+    if many:
+        sub.add_argument(
+            "--symbol",
+            required=True,
+            type=symbol_name,
+            metavar="S",
+            action="append",
+            help=help_text + "; repeat it for a portfolio on one clock",
+        )
+        return
+    sub.add_argument("--symbol", required=True, type=symbol_name, metavar="S", help=help_text)
 
 
 def _outputs(sub: argparse.ArgumentParser) -> None:
@@ -75,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     backtest = commands.add_parser("backtest", help="replay a frame of history for one strategy")
-    _common(backtest)
+    _common(backtest, many=True)
+    backtest.add_argument(
+        "--capital",
+        type=float,
+        metavar="MONEY",
+        help="starting capital in the quote currency: a portfolio with one cash account",
+    )
     backtest.add_argument("--strategy", required=True, metavar="NAME")
     backtest.add_argument("--exchange", required=True, metavar="NAME")
     backtest.add_argument("--frame", required=True, metavar="NAME")

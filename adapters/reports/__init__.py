@@ -11,6 +11,7 @@ from .equity import EquityCurve, equity_curve
 from .html import render_html, write_html, write_png
 from .notebook import BacktestView, show
 from .parity_html import render_parity_html, write_parity_html
+from .portfolio_html import render_portfolio_html, write_portfolio_html
 from .research_rows import research_rows
 from .walker_html import render_walker_html, write_walker_html
 
@@ -22,6 +23,7 @@ __all__ = [
     "equity_png",
     "render_html",
     "render_parity_html",
+    "render_portfolio_html",
     "render_walker_html",
     "require_matplotlib",
     "research_rows",
@@ -30,5 +32,6 @@ __all__ = [
     "write_html",
     "write_parity_html",
     "write_png",
+    "write_portfolio_html",
     "write_walker_html",
 ]

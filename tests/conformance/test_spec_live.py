@@ -27,7 +27,6 @@ import pytest
 from backtestkit.actors import (
     Closed,
     Live,
-    LiveStatistics,
     Opened,
     Signal,
     SignalRow,
@@ -41,6 +40,7 @@ from backtestkit.actors.live import JsonStateStore
 from backtestkit.actors.live.state import LiveRiskBooks
 from backtestkit.actors.live.state_json import row_to_json
 from backtestkit.actors.live.ticker import TICK_TTL_MS
+from backtestkit.actors.reports import LiveStatistics
 from backtestkit.bus import (
     DoneEvent,
     listen_done_live,
