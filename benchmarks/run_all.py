@@ -11,6 +11,7 @@ os.environ.setdefault("BACKTESTKIT_LOG_LEVEL", "error")
 
 import bench_backtest
 import bench_bias
+import bench_broker
 import bench_foundation
 import bench_live
 import bench_paper
@@ -22,6 +23,7 @@ if __name__ == "__main__":
     bench_foundation.main()
     bench_backtest.main()
     bench_live.main()
+    bench_broker.main()
     bench_parity.main()
     bench_portfolio.main()
     bench_paper.main()

@@ -22,7 +22,8 @@ __all__ = [
 ]
 
 Position = Literal["long", "short"]
-CloseReason = Literal["take_profit", "stop_loss", "time_expired"]
+# order_rejected: the broker could not place the entry (a live signal that never traded)
+CloseReason = Literal["take_profit", "stop_loss", "time_expired", "order_rejected"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

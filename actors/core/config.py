@@ -44,6 +44,9 @@ class GlobalConfig:
     CC_GET_CANDLES_MIN_CANDLES_FOR_MEDIAN: int = 5
     CC_REPORT_SHOW_SIGNAL_NOTE: bool = False
     CC_LOOKAHEAD_PROFILE: str = "reference"
+    CC_BROKER_QUOTE_AMOUNT: float = 100  # quote currency per entry for a strategy without sizing
+    CC_BROKER_RETRY_COUNT: int = 3  # retries of a transient order error, then an error event
+    CC_BROKER_RETRY_DELAY_MS: int = 500  # first backoff, doubled per retry (or Retry-After)
     CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES: int = 15  # live on a feed that stopped: then an error
 
     @property
@@ -104,7 +107,15 @@ def _problems(c: GlobalConfig) -> list[str]:
         value = getattr(c, key)
         if not (_is_int(value) and value > 0):
             out.append(f"{key} must be a positive integer, got {value!r}")
-    for key in ("CC_GET_CANDLES_RETRY_COUNT", "CC_GET_CANDLES_RETRY_DELAY_MS"):
+    amount = c.CC_BROKER_QUOTE_AMOUNT
+    if not (_is_number(amount) and math.isfinite(amount) and amount > 0):
+        out.append(f"CC_BROKER_QUOTE_AMOUNT must be a positive number, got {amount!r}")
+    for key in (
+        "CC_GET_CANDLES_RETRY_COUNT",
+        "CC_GET_CANDLES_RETRY_DELAY_MS",
+        "CC_BROKER_RETRY_COUNT",
+        "CC_BROKER_RETRY_DELAY_MS",
+    ):
         value = getattr(c, key)
         if not (_is_int(value) and value >= 0):
             out.append(f"{key} must be a non-negative integer, got {value!r}")

@@ -14,6 +14,7 @@ from backtestkit.bus import (
     CloseReason,
     Idle,
     Opened,
+    Pnl,
     SignalRow,
     TickResult,
     Topic,
@@ -289,6 +290,19 @@ class SignalStateMachine:
             self.risk.remove(self.schema.name, self.symbol)
         self._set_pending(None)
         return self.outbox.closed(row, reason, price, when, result_pnl)
+
+    async def abandon(self, row: SignalRow, reason: CloseReason, when: int) -> Closed:
+        """Close a pending signal that never traded (its entry order was refused): PnL 0."""
+        price = row.price_open
+        self.callback("on_close", self.symbol, row, price, self.backtest)
+        self.partial.clear(row.id)
+        if self.risk is not None:
+            self.risk.remove(self.schema.name, self.symbol)
+        self._set_pending(None)
+        flat = Pnl(pnl_percentage=0.0, price_open=price, price_close=price)
+        closed = self.outbox.closed(row, reason, price, when, flat)
+        await self.publish(closed)
+        return closed
 
     def cancel(self, row: SignalRow, price: float, when: int) -> Cancelled:
         self._set_scheduled(None)

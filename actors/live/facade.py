@@ -11,6 +11,7 @@ import structlog
 
 from backtestkit.bus import Bus, DoneEvent, TickResult, current_bus, start_detached
 
+from ..broker import Broker, BrokerActor, OrderJournal
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.facade_support import in_context, write_report
@@ -70,8 +71,12 @@ class LiveMode:
         record: bool | RecordingWriter = True,
         stop_at: int | datetime | None = None,
         adopt: bool = False,
+        broker: Broker | BrokerActor | None = None,
     ) -> AsyncIterator[TickResult]:
         """Validate and reset eagerly; tick forever, yielding opened / closed / cancelled.
+
+        `broker` (a Broker such as PaperBroker or CcxtBroker, or a ready BrokerActor) places
+        the orders: its write-ahead journal lives in `<state_dir>/broker/<symbol>_<strategy>.jsonl`.
 
         `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
         `record` (default on) appends the ticks, served candles and results to
@@ -128,6 +133,14 @@ class LiveMode:
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
+        broker_actor: BrokerActor | None = None
+        if isinstance(broker, BrokerActor):
+            broker_actor = broker
+        elif broker is not None:
+            journal = OrderJournal(store.path("broker", f"{symbol_name}_{strategy}.jsonl"))
+            broker_actor = BrokerActor(
+                broker, journal, symbol=symbol, bus=self.bus, sizing=strategy_schema.sizing
+            )
         ticker = MinuteTicker(
             machine,
             state,
@@ -135,6 +148,7 @@ class LiveMode:
             recorder=recorder,
             stop_at=_instant_ms(stop_at, "stop_at"),
             adopt=adopt,
+            broker=broker_actor,
         )
         instance.ticker = ticker
         log = instance.log
@@ -143,7 +157,8 @@ class LiveMode:
             if result.symbol == symbol and result.strategy_name == strategy:
                 log.record(result, clock.now())
 
-        return in_context(ticker.run(), context, recorder=(self.bus.signal_live, log_result))
+        results = ticker.run() if broker_actor is None else _closing(ticker.run(), broker_actor)
+        return in_context(results, context, recorder=(self.bus.signal_live, log_result))
 
     def background(
         self,
@@ -240,6 +255,17 @@ class LiveMode:
         """Forget every instance and live risk book (test isolation)."""
         self._instances.clear()
         self.risk_books.clear()
+
+
+async def _closing(
+    results: AsyncIterator[TickResult], broker: BrokerActor
+) -> AsyncIterator[TickResult]:
+    try:
+        async for result in results:
+            yield result
+    finally:
+        await results.aclose()  # type: ignore[attr-defined]
+        await broker.close()
 
 
 def _instant_ms(value: int | datetime | None, name: str) -> int | None:

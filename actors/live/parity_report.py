@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..reports.formatting import iso_ms
+from .parity_fills import FillGap, fill_gaps
 from .parity_model import ParityData, SignalComparison
 
 __all__ = [
@@ -157,6 +158,25 @@ def parity_sections(result: ParityData) -> list[tuple[str, list[str], list[list[
             )
         )
     recording = result.recording
+    gaps = _fill_gaps(result)
+    if gaps:
+        sections.append(
+            (
+                "Fills: signal vs exchange",
+                ["signal id", "side", "entry: signal / fill", "exit: signal / fill",
+                 "PnL engine %", "PnL filled %", "gap %", "timing %", "slippage %", "fees %"],
+                [
+                    [
+                        g.signal_id, g.position,
+                        f"{_price(g.signal_open)} / {_price(g.entry_fill)}",
+                        f"{_price(g.signal_close)} / {_price(g.exit_fill)}",
+                        _pct(g.engine_pnl), _pct(g.filled_pnl), _pct(g.gap), _pct(g.timing),
+                        "-" if g.slippage is None else _pct(g.slippage), _pct(g.fees),
+                    ]
+                    for g in gaps
+                ],
+            )
+        )  # fmt: skip
     notes = [
         [
             "revised",
@@ -175,6 +195,31 @@ def parity_sections(result: ParityData) -> list[tuple[str, list[str], list[list[
     if notes:
         sections.append(("Data notes", ["kind", "candle / tick", "detail"], notes))
     return sections
+
+
+def _price(value: float) -> str:
+    return f"{value:.8g}"
+
+
+def _pct(value: float) -> str:
+    return f"{value:+.4f}"
+
+
+def _fill_gaps(result: ParityData) -> list[FillGap]:
+    recording = result.recording
+    if not recording.fills:
+        return []
+    closed: dict[str, dict[str, Any]] = {}
+    for _, item in recording.signals:  # a close replayed after a restart is the same close
+        if item.get("action") == "closed":
+            closed.setdefault(item["signal"]["id"], item)
+    rows = recording.candles.get((result.symbol, "1m"), {})
+
+    def market(minute: int) -> float | None:
+        candle = rows.get(minute)
+        return None if candle is None else candle[0]
+
+    return fill_gaps(list(closed.values()), recording.fills, market)
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:

@@ -4,8 +4,9 @@ yielded, appended to one file per (symbol, strategy) beside the state, for `pari
 Framing: every record is `<u32 length><u32 crc32><payload>`, the payload's first byte its kind:
 `R` a run started (JSON: names, the restored slots), `T` a tick (`<q` when), `Y` a symbol id
 (JSON), `C` a candle (`<HBq5d`: symbol id, interval index, timestamp, OHLCV), `S` a yielded result
-(JSON of `to_dict()`). A candle is written the first time it is served and again only when it is
-served with other values (a revised candle).
+(JSON of `to_dict()`), `F` a broker fill (JSON: signal id, leg, side, the engine's price, the
+exchange's amount, filled, average price, fee, time). A candle is written the first time it is
+served and again only when it is served with other values (a revised candle).
 
 Crash safety: the records of a tick go out in one `write(2)` at its end (the page cache survives
 SIGKILL); they are fsync'd before a transition is persisted or yielded, so a signal never rests on
@@ -29,12 +30,14 @@ import structlog
 
 from backtestkit.bus import SignalRow, TickResult
 
+from ..broker import OrderReport, OrderRequest
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import CANDLE_INTERVALS
 from .state_json import row_to_json
 
 __all__ = [
     "CANDLE",
+    "FILL",
     "FRAME",
     "INTERVALS",
     "RUN",
@@ -51,7 +54,7 @@ _log = structlog.get_logger("backtestkit.recording")
 FRAME = struct.Struct("<II")
 TICK_BODY = struct.Struct("<q")
 CANDLE_BODY = struct.Struct("<HBq5d")
-RUN, TICK, SYMBOL, CANDLE, SIGNAL = b"R", b"T", b"Y", b"C", b"S"
+RUN, TICK, SYMBOL, CANDLE, SIGNAL, FILL = b"R", b"T", b"Y", b"C", b"S", b"F"
 INTERVALS = tuple(CANDLE_INTERVALS)
 _INTERVAL_INDEX = {name: i for i, name in enumerate(INTERVALS)}
 PRUNE_TICKS = 1440  # once a day of ticks, forget candles older than twice the widest window
@@ -159,6 +162,25 @@ class RecordingWriter:
 
     def signal(self, result: TickResult) -> None:
         self._buffer += _frame(SIGNAL + orjson.dumps(result.to_dict()))
+
+    def fill(self, request: OrderRequest, report: OrderReport) -> None:
+        """A broker order's final answer, beside the signal it traded."""
+        body = {
+            "signal": request.signal_id,
+            "leg": request.leg,
+            "side": request.side,
+            "client_id": request.client_id,
+            "engine_price": request.price,
+            "decided": request.at,
+            "status": report.status,
+            "amount": report.amount,
+            "filled": report.filled,
+            "average": report.average,
+            "fee": report.fee,
+            "fee_currency": report.fee_currency,
+            "at": report.at,
+        }
+        self._buffer += _frame(FILL + orjson.dumps(body))
 
     def candles(self, symbol: str, interval: str, candles: Candles) -> None:
         """Records the candles of a served window not recorded before with the same values."""

@@ -17,6 +17,7 @@ from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
 from .recording import (
     CANDLE,
     CANDLE_BODY,
+    FILL,
     INTERVALS,
     RUN,
     SIGNAL,
@@ -57,6 +58,7 @@ class RecordedRun:
     scheduled: SignalRow | None
     ticks: list[int] = field(default_factory=list)
     signals: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (tick, to_dict)
+    fills: list[dict[str, Any]] = field(default_factory=list)  # the broker's final answers
 
 
 @dataclass(slots=True)
@@ -75,6 +77,10 @@ class Recording:
     @property
     def signals(self) -> list[tuple[int, dict[str, Any]]]:
         return [item for run in self.runs for item in run.signals]
+
+    @property
+    def fills(self) -> list[dict[str, Any]]:
+        return [fill for run in self.runs for fill in run.fills]
 
     def table(self, symbol: str, interval: str) -> CandleTable:
         """The recorded candles of (symbol, interval) as a table, oldest first."""
@@ -151,6 +157,8 @@ def read_recording(path: str | Path) -> Recording:
             rows[ts] = ohlcv
         elif kind == SIGNAL:
             runs[-1].signals.append((tick, orjson.loads(payload[1:])))
+        elif kind == FILL:
+            runs[-1].fills.append(orjson.loads(payload[1:]))
         elif kind == SYMBOL:
             body = orjson.loads(payload[1:])
             symbols[int(body["id"])] = str(body["symbol"])

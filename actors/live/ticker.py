@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 
@@ -9,6 +10,7 @@ import structlog
 
 from backtestkit.bus import PerformanceEvent, TickResult
 
+from ..broker import BrokerActor
 from ..core.strategy import SignalStateMachine
 from .clock import Clock
 from .data_watch import CandleWatch
@@ -40,7 +42,9 @@ class MinuteTicker:
         recorder: RecordingWriter | None = None,
         stop_at: int | None = None,
         adopt: bool = False,
+        broker: BrokerActor | None = None,
     ) -> None:
+        self.broker = broker
         self.machine = machine
         self.adopt = adopt
         self.state = state
@@ -147,6 +151,8 @@ class MinuteTicker:
     async def _tick_forever(self) -> AsyncGenerator[TickResult, None]:
         machine, state, clock = self.machine, self.state, self.clock
         await self.restore()
+        async for refused in self._settle():
+            yield refused
         ticks = 0
         while True:
             ticks += 1
@@ -166,6 +172,8 @@ class MinuteTicker:
                     self.recorder.commit()
                 state.save_openings(None)
                 state.save_closings()
+                async for refused in self._settle():
+                    yield refused
                 if not await self._pause(when):
                     break
                 continue
@@ -183,6 +191,8 @@ class MinuteTicker:
             self._performance(when, started)
             if action not in ("opened", "closed", "cancelled"):
                 state.save_closings()
+                async for refused in self._settle():  # orders for what is now on disk
+                    yield refused
                 if machine.stopped and machine.pending is None and machine.scheduled is None:
                     break
                 if not await self._pause(when):
@@ -193,6 +203,8 @@ class MinuteTicker:
                 yield result  # Q18: opened, closed and cancelled
             finally:
                 state.save_closings()  # the consumer has the result: clear the slots on disk
+            async for refused in self._settle():
+                yield refused
             if machine.stopped and machine.pending is None:
                 break  # decision Q7: a stopped instance ends once its position has closed
             if not await self._pause(when):
@@ -229,6 +241,32 @@ class MinuteTicker:
             return False
         await self.clock.sleep(TICK_TTL_MS)
         return True
+
+    async def _settle(self) -> AsyncGenerator[TickResult, None]:
+        """Orders for the persisted state; a refused entry closes its signal (yielded, then
+        its cleared slot persisted like any close)."""
+        broker, machine = self.broker, self.machine
+        if broker is None:
+            return
+        when = self.clock.now()
+        refused = await broker.settle(machine.pending, when)
+        if self.recorder is not None:
+            for request, report in broker.take_fills():
+                self.recorder.fill(request, report)
+        row = machine.pending
+        if refused is None or row is None or row.id != refused.signal_id:
+            if self.recorder is not None:
+                self.recorder.flush()
+            return
+        noted = dataclasses.replace(
+            row, note=f"order rejected ({refused.reason}): {refused.message}"
+        )
+        result = await machine.abandon(noted, "order_rejected", when)
+        self._record(result, 0)
+        try:
+            yield result
+        finally:
+            self.state.save_closings()
 
     def _performance(self, when: int, started: float) -> None:
         topic = self.machine.bus.performance

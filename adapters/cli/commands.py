@@ -24,7 +24,9 @@ from backtestkit.bus import (
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
 from .analyze import analyze
+from .broker_choice import chosen_broker
 from .errors import plain_message
+from .exchange_sim import exchange_sim_command
 from .jsonl import JsonlWriter
 from .live_lines import live_line
 from .optimize import optimize_command
@@ -198,15 +200,18 @@ def walk(args: argparse.Namespace) -> int:
 def live(args: argparse.Namespace) -> int:
     symbol, strategy = args.symbol, args.strategy
     session = paper_session(args)
+    broker, broker_clock = chosen_broker(args, session)
+    clock = broker_clock if broker_clock is not None else (session.clock if session else None)
     results = _configured(
         lambda: Live.run(
             symbol,
             strategy=strategy,
             exchange=args.exchange,
             state_dir=args.state_dir,
-            clock=None if session is None else session.clock,
+            clock=clock,
             stop_at=None if session is None else session.stop_ms,
             adopt=args.adopt,
+            broker=broker,
         )
     )
     _preflight(args.exchange, symbol)
@@ -258,4 +263,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "parity": parity_command,
     "analyze": analyze,
     "optimize": optimize_command,
+    "exchange-sim": exchange_sim_command,
 }

@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         _logging(bool(getattr(args, "quiet", False)))
-        args.script_namespace = load_script(args.script)
+        if getattr(args, "script", None) is not None:  # exchange-sim runs no script
+            args.script_namespace = load_script(args.script)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         _say(str(exc))

@@ -8,7 +8,8 @@ from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
 from .arg_types import positive_int, symbol_name
-from .live_args import add_replay_arguments
+from .exchange_sim_args import add_exchange_sim_parser
+from .live_args import add_broker_arguments, add_replay_arguments
 from .optimize_args import add_optimize_parser
 from .parity_args import add_parity_parser
 
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--state-dir", metavar="DIR", help="where live state is persisted (default ./dump/data)"
     )
     add_replay_arguments(live)
+    add_broker_arguments(live)
     live.add_argument("--jsonl", metavar="FILE", help="also write each result as one JSON line")
     live.add_argument(
         "--report",
@@ -143,4 +145,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_parity_parser(commands)
     add_analyze_parser(commands)
     add_optimize_parser(commands)
+    add_exchange_sim_parser(commands)
     return parser
