@@ -23,7 +23,12 @@ __all__ = [
 # look-ahead); "safe": only candles whose close time (timestamp + interval) <= that minute.
 LOOKAHEAD_PROFILES: Final = ("reference", "safe")
 # keys that change nothing a backtest computes (walker resume identities leave them out)
-LIVE_ONLY_KEYS: Final = ("CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES",)
+LIVE_ONLY_KEYS: Final = (
+    "CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES",
+    "CC_BROKER_QUOTE_AMOUNT",
+    "CC_BROKER_RETRY_COUNT",
+    "CC_BROKER_RETRY_DELAY_MS",
+)
 _TEXT_KEYS: Final = ("CC_REPORT_SHOW_SIGNAL_NOTE", "CC_LOOKAHEAD_PROFILE")
 
 

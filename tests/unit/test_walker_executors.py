@@ -197,7 +197,13 @@ def test_resume_reruns_what_changed(tmp_path: Path) -> None:
         assert counted.ran == NAMES, change  # other candles, other config: everything re-runs
     reset_engine()
     register()
-    set_config(CC_PERCENT_FEE=0.05, CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES=3)
+    set_config(
+        CC_PERCENT_FEE=0.05,
+        CC_LIVE_MAX_MINUTES_WITHOUT_CANDLES=3,
+        CC_BROKER_QUOTE_AMOUNT=250,
+        CC_BROKER_RETRY_COUNT=5,
+        CC_BROKER_RETRY_DELAY_MS=1000,
+    )
     live_only = Counting()
     walk(resume_dir=tmp_path, executor=live_only)
     assert live_only.ran == []  # a live-only key changes no backtest: nothing re-runs
