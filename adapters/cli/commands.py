@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from rich.console import Console
@@ -80,6 +82,27 @@ def _console(*, stderr: bool) -> Console:
     return Console(stderr=stderr, width=None if stream.isatty() else 110)
 
 
+def _html_reports() -> ModuleType:
+    """The HTML writers, imported only when --html asks (they load the chart library)."""
+    from .. import reports
+
+    return reports
+
+
+def _save_reports(
+    args: argparse.Namespace,
+    console: Console,
+    markdown: Callable[[str], Path],
+    html: Callable[[str], Path],
+) -> None:
+    """--report FILE and --html FILE, each path announced unless --quiet."""
+    for label, target, write in (("Markdown", args.report, markdown), ("HTML", args.html, html)):
+        if target is not None:
+            path = write(target)
+            if not args.quiet:
+                console.print(f"{label} report: {path}")
+
+
 def backtest(args: argparse.Namespace) -> int:
     if len(args.symbol) > 1 or args.capital is not None:
         return portfolio(args)
@@ -96,16 +119,12 @@ def backtest(args: argparse.Namespace) -> int:
     if not args.quiet:
         title = f"{strategy} on {symbol}, frame {args.frame}"
         console.print(backtest_summary(stats, title=title, rejections=rejections), soft_wrap=True)
-    if args.report is not None:
-        path = Backtest.dump(symbol, strategy, args.report)
-        if not args.quiet:
-            console.print(f"Markdown report: {path}")
-    if args.html is not None:
-        from ..reports import write_html
-
-        path = write_html(symbol, strategy, args.html, frame=args.frame)
-        if not args.quiet:
-            console.print(f"HTML report: {path}")
+    _save_reports(
+        args,
+        console,
+        lambda to: Backtest.dump(symbol, strategy, to),
+        lambda to: _html_reports().write_html(symbol, strategy, to, frame=args.frame),
+    )
     return _rejected_exit(rejections, stats.total_signals, allowed=args.allow_rejected)
 
 
@@ -143,16 +162,12 @@ def portfolio(args: argparse.Namespace) -> int:
     console = _console(stderr=jsonl.to_stdout)
     if not args.quiet:
         console.print(Portfolio.get_report(symbols, strategy), markup=False, highlight=False)
-    if args.report is not None:
-        path = Portfolio.dump(symbols, strategy, args.report)
-        if not args.quiet:
-            console.print(f"Markdown report: {path}")
-    if args.html is not None:
-        from ..reports import write_portfolio_html
-
-        path = write_portfolio_html(symbols, strategy, args.html)
-        if not args.quiet:
-            console.print(f"HTML report: {path}")
+    _save_reports(
+        args,
+        console,
+        lambda to: Portfolio.dump(symbols, strategy, to),
+        lambda to: _html_reports().write_portfolio_html(symbols, strategy, to),
+    )
     return 0
 
 
@@ -181,16 +196,12 @@ def walk(args: argparse.Namespace) -> int:
     if len(failed) < len(schema.strategies):  # else there is nothing to summarise
         if not args.quiet:
             console.print(walker_summary(Walker.get_data(symbol, name)))
-        if args.report is not None:
-            path = Walker.dump(symbol, name, args.report)
-            if not args.quiet:
-                console.print(f"Markdown report: {path}")
-        if args.html is not None:
-            from ..reports import write_walker_html
-
-            path = write_walker_html(symbol, name, args.html)
-            if not args.quiet:
-                console.print(f"HTML report: {path}")
+        _save_reports(
+            args,
+            console,
+            lambda to: Walker.dump(symbol, name, to),
+            lambda to: _html_reports().write_walker_html(symbol, name, to),
+        )
     if failed:
         print(f"walk: {len(failed)} strategies failed: {', '.join(failed)}", file=sys.stderr)
         return 1
