@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -115,7 +116,7 @@ def test_the_example_shares_one_slot_and_prints_the_summary(
     stats = Portfolio.get_data(example.SYMBOLS, example.STRATEGIES)
     trades = sorted(stats.trades, key=lambda t: t.opened_at)
     assert {t.symbol for t in trades} == set(example.SYMBOLS)
-    for before, after in zip(trades, trades[1:], strict=False):
+    for before, after in itertools.pairwise(trades):
         assert after.opened_at >= before.closed_at, (before, after)  # one position at a time
     assert stats.rejections  # the slot binds on this data
     for refusal in stats.rejections:
@@ -173,6 +174,6 @@ def test_the_data_files_are_the_documented_ones(symbol: str) -> None:
     assert lines[0] == "timestamp,open,high,low,close,volume"
     stamps = [int(line.split(",", 1)[0]) for line in lines[1:]]
     assert len(stamps) == rows
-    steps = [(b - a) // 60_000 for a, b in zip(stamps, stamps[1:], strict=False)]
+    steps = [(b - a) // 60_000 for a, b in itertools.pairwise(stamps)]
     assert min(steps) >= 1 and max(steps) == (2 if missing else 1)  # single missing minutes
     assert sum(step - 1 for step in steps) == missing

@@ -84,7 +84,13 @@ def portfolio_report(stats: PortfolioStatistics) -> str:
         lines += _table(
             ["Symbol", "Trades", "PnL", "Fees", "Share"],
             [
-                [c.symbol, str(c.trades), _money(c.pnl, places), _money(c.fees, places), _plain_pct(c.share_pct)]
+                [
+                    c.symbol,
+                    str(c.trades),
+                    _money(c.pnl, places),
+                    _money(c.fees, places),
+                    _plain_pct(c.share_pct),
+                ]
                 for c in stats.contributions
             ],
         )

@@ -3,24 +3,20 @@
 // run as a black box (public API only), backtests each of the example's two strategies on each
 // of its four real Bittrex symbols (examples/data/bittrex_<SYMBOL>_1m.csv) on their own, and
 // writes tests/golden/portfolio-example.json. With no shared risk or capital, a Portfolio's
-// results for a (symbol, strategy) must equal that single Backtest's (tests/test_examples.py).
+// results for a (symbol, strategy) must equal that single Backtest's (tests/test_portfolio_example.py).
 //
 // Usage:  REFENG=/tmp/refeng node tests/golden/gen_portfolio_example.mjs SYMBOL STRATEGY OUT.json
 //   (run_portfolio_example.sh runs the eight pairs, each in its own process, and merges them)
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { bk, loadCandles, rowsGetCandles, useMemoryPersistence } from "./refeng.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REFENG = process.env.REFENG || "/tmp/refeng";
-const bk = await import(
-  pathToFileURL(path.join(REFENG, "node_modules/backtest-kit/build/index.mjs")).href
-);
 const {
   addExchange, addStrategy, addFrame, setLogger, Backtest, getCandles, getAveragePrice,
   listenSignalBacktest, listenError,
-  PersistSignalAdapter, PersistScheduleAdapter, PersistRiskAdapter, PersistPartialAdapter,
 } = bk;
 
 const [SYMBOL, STRATEGY, OUT] = process.argv.slice(2);
@@ -34,42 +30,14 @@ const FRAME_START = new Date("2018-01-20T06:00:00Z");
 const FRAME_END = new Date("2018-01-29T23:00:00Z");
 const DATA_FILE = path.resolve(HERE, `../../examples/data/bittrex_${SYMBOL}_1m.csv`);
 
-class MemoryPersist {
-  async waitForInit() {}
-  async readValue() { throw new Error("MemoryPersist.readValue should not be called"); }
-  async hasValue() { return false; }
-  async writeValue() {}
-}
-PersistSignalAdapter.usePersistSignalAdapter(MemoryPersist);
-PersistScheduleAdapter.usePersistScheduleAdapter(MemoryPersist);
-PersistRiskAdapter.usePersistRiskAdapter(MemoryPersist);
-PersistPartialAdapter.usePersistPartialAdapter(MemoryPersist);
+useMemoryPersistence();
 setLogger({ log() {}, debug() {}, info() {}, warn() {} });
 console.warn = () => {};
 
-// every field through Number(); rows in file order (the files have gaps: rows are not per minute)
-const CANDLES = readFileSync(DATA_FILE, "utf8").split(/\r?\n/).filter((l) => l.length > 0).slice(1)
-  .map((l) => {
-    const [timestamp, open, high, low, close, volume] = l.split(",").map(Number);
-    return { timestamp, open, high, low, close, volume };
-  });
-
-function firstIndexAtOrAfter(ts) {
-  let lo = 0, hi = CANDLES.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (CANDLES[mid].timestamp < ts) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
+// the files have gaps: rows are not one per minute
 addExchange({
   exchangeName: EXCHANGE,
-  getCandles: async (symbol, interval, since, limit) => {
-    if (interval !== "1m") throw new Error(`only 1m, got ${interval}`);
-    const i = firstIndexAtOrAfter(since.getTime());
-    return CANDLES.slice(i, i + limit).map((c) => ({ ...c }));
-  },
+  getCandles: rowsGetCandles(EXCHANGE, loadCandles(DATA_FILE)),
   formatPrice: async (symbol, price) => price.toFixed(8),
   formatQuantity: async (symbol, qty) => qty.toFixed(8),
 });
