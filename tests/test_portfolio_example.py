@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from backtestkit.actors import Closed, Portfolio, Signal, add_strategy
+from backtestkit.adapters.reports.portfolio_html import render_portfolio_html
 from backtestkit.bus import TickResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,6 +152,14 @@ def test_the_example_shares_one_slot_and_prints_the_summary(
     assert first.pnl == pytest.approx(first.cost * reference["pnlPercentage"] / 100, rel=1e-9)
     after_first = next(p for p in stats.equity if p.timestamp == first.closed_at)
     assert after_first.equity == pytest.approx(1.0 + first.pnl, rel=1e-12)
+
+    # the HTML report shows the same money to 4 places (a ten-thousandth of 1 BTC)
+    html = render_portfolio_html(stats)
+    assert '<td data-label="value">1.0000</td>' in html
+    for c in stats.contributions:
+        row = f'<td data-label="Symbol">{c.symbol}</td><td data-label="Trades">{c.trades}</td>'
+        money = f'<td data-label="PnL">{c.pnl:.4f}</td><td data-label="Fees">{c.fees:.4f}</td>'
+        assert row + money in html
 
 
 # rows, missing minutes and SHA-256 as examples/data/README.md states them
