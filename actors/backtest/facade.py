@@ -34,6 +34,7 @@ from ..reports.schedule import Schedule
 from ..reports.statistics import backtest_statistics
 from ..reports.symbol_reports import SymbolReports
 from .frames import timeline
+from .machine import signal_machine
 from .replayer import FrameReplayer
 from .research import frame_research, stats_series
 
@@ -115,15 +116,8 @@ class BacktestMode(ModeFacade[BacktestInstance], SymbolReports[BacktestStatistic
         Schedule.clear(symbol, strategy)  # SPEC 6.1: the schedule report starts afresh too
         actor = exchange_actor(exchange_schema)
         context = ExecutionContext(symbol, frame_schema.start_ms, True, actor)
-        machine = SignalStateMachine(
-            schema=strategy_schema,
-            symbol=symbol,
-            exchange=actor,
-            bus=self.bus,
-            backtest=True,
-            context=context,
-            risk=RiskGate([risk_books.get(r) for r in risks], self.bus) if risks else None,
-        )
+        gate = RiskGate([risk_books.get(r) for r in risks], self.bus) if risks else None
+        machine = signal_machine(strategy_schema, context, actor, self.bus, gate)
         instance.machine = machine
         instance.run = BacktestRun(symbol, strategy, exchange, frame)
         replayer = FrameReplayer(machine, timeline(frame_schema))

@@ -12,6 +12,7 @@ import structlog
 
 from backtestkit.bus import Bus, DoneEvent, TickResult
 
+from ..backtest.machine import signal_machine
 from ..broker import Broker, BrokerActor, OrderJournal
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
@@ -125,15 +126,8 @@ class LiveMode(ModeFacade[LiveInstance], SymbolReports[LiveStatistics]):
             except CorruptStateError as exc:  # quarantined; reported and refused at restore
                 unreadable.append(exc)
                 books.append(self.risk_books.get(store, risk))  # starts empty once moved aside
-        machine = SignalStateMachine(
-            schema=strategy_schema,
-            symbol=symbol,
-            exchange=actor,
-            bus=self.bus,
-            backtest=False,
-            context=context,
-            risk=RiskGate(books, self.bus) if books else None,
-        )
+        gate = RiskGate(books, self.bus) if books else None
+        machine = signal_machine(strategy_schema, context, actor, self.bus, gate)
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state

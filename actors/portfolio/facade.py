@@ -12,6 +12,7 @@ from backtestkit.bus import Bus, Closed, TickResult
 
 from ..backtest.facade import sharing_books
 from ..backtest.frames import timeline
+from ..backtest.machine import signal_machine
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
@@ -21,7 +22,6 @@ from ..core.mode_facade import Call, ModeFacade, background_of, run_sync_of
 from ..core.registry import registry
 from ..core.risk import risk_books
 from ..core.schemas import RiskSchema
-from ..core.strategy import SignalStateMachine
 from ..reports.schedule import Schedule
 from .clock import PortfolioClock
 from .gate import CashDesk, PortfolioGate
@@ -169,15 +169,7 @@ class PortfolioMode(ModeFacade[PortfolioInstance]):
                     if books or desk is not None
                     else None
                 )
-                machine = SignalStateMachine(
-                    schema=schema,
-                    symbol=symbol,
-                    exchange=actor,
-                    bus=self.bus,
-                    backtest=True,
-                    context=context,
-                    risk=gate,
-                )
+                machine = signal_machine(schema, context, actor, self.bus, gate)
                 lanes.append(SymbolLane(machine, frames, len(lanes)))
         instance.lanes = lanes
         clock = instance.clock = PortfolioClock(lanes, ledger, frame_schema.start_ms)
