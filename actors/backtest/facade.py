@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,6 @@ from ..core.risk import RiskGate, risk_books
 from ..core.schemas import RiskSchema
 from ..core.strategy import SignalStateMachine
 from ..reports.backtest import backtest_report
-from ..reports.columns import Column
 from ..reports.research_metrics import ResearchMetrics
 from ..reports.schedule import Schedule
 from ..reports.statistics import backtest_statistics
@@ -167,14 +166,7 @@ class BacktestMode(ModeFacade[BacktestInstance], SymbolReports[BacktestStatistic
         instance = self._instances.get(symbol, strategy)
         return backtest_statistics(instance.closed, instance.ledger.ledger())
 
-    def _render(
-        self,
-        symbol: str,
-        strategy: str,
-        stats: BacktestStatistics,
-        columns: Sequence[Column] | None,
-    ) -> str:
-        return backtest_report(strategy, stats, columns)
+    _report = staticmethod(backtest_report)
 
     def last_run(self, symbol: str, strategy: str) -> BacktestRun | None:
         """The exchange and frame the latest run of symbol:strategy used (None: never run)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import functools
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from ..core.mode_facade import Call, ModeFacade, background_of
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
 from ..core.strategy import SignalStateMachine
-from ..reports.columns import Column
 from ..reports.live import live_report
 from ..reports.live_statistics import LiveEventLog, LiveStatistics
 from ..reports.schedule import Schedule
@@ -195,10 +194,7 @@ class LiveMode(ModeFacade[LiveInstance], SymbolReports[LiveStatistics]):
         registry.strategy(strategy)
         return self._instances.get(symbol, strategy).log.statistics()
 
-    def _render(
-        self, symbol: str, strategy: str, stats: LiveStatistics, columns: Sequence[Column] | None
-    ) -> str:
-        return live_report(strategy, stats, columns)
+    _report = staticmethod(live_report)
 
     def reset(self) -> None:
         """Forget every instance and live risk book (test isolation)."""

@@ -3,7 +3,7 @@ Backtest and Live facades alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -16,11 +16,13 @@ S = TypeVar("S")
 
 
 class SymbolReports(Generic[S]):
-    """A subclass makes the statistics (`get_data`) and their text (`_render`) and names the
-    folder its dumps go to (./dump/<folder>/)."""
+    """A subclass makes the statistics (`get_data`), names the function that writes their
+    text (`_report`, e.g. `backtest_report`; or overrides `_render` when the text names the
+    symbol too) and the folder its dumps go to (./dump/<folder>/)."""
 
     folder: str
     file_per_symbol = False  # dump file "<symbol>_<strategy>.md" rather than "<strategy>.md"
+    _report: Callable[[str, S, Sequence[Column] | None], str]  # (strategy, stats, columns)
 
     def get_data(self, symbol: str, strategy: str) -> S:
         raise NotImplementedError
@@ -28,7 +30,7 @@ class SymbolReports(Generic[S]):
     def _render(
         self, symbol: str, strategy: str, stats: S, columns: Sequence[Column] | None
     ) -> str:
-        raise NotImplementedError
+        return self._report(strategy, stats, columns)
 
     def get_report(
         self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
