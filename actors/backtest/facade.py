@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from backtestkit.bus import (
     BacktestStatistics,
@@ -57,6 +57,13 @@ class BacktestRun:
     strategy: str
     exchange: str
     frame: str
+
+
+class ResearchOptions(TypedDict, total=False):
+    """`Backtest.research`'s money options, which `Backtest.stats` passes on."""
+
+    capital: float
+    risk_free_rate: float
 
 
 class BacktestInstance(Instance):
@@ -199,7 +206,9 @@ class BacktestMode(ModeFacade[BacktestInstance], SymbolReports[BacktestStatistic
             risk_free_rate=risk_free_rate,
         )
 
-    def stats(self, symbol: str, strategy: str, *, frame: str, **research: float) -> Any:
+    def stats(
+        self, symbol: str, strategy: str, *, frame: str, **research: Unpack[ResearchOptions]
+    ) -> Any:
         """`get_data` and `research` (its `capital`, `risk_free_rate`) as one pandas Series
         (extra `pandas`)."""
         metrics = self.research(symbol, strategy, frame=frame, **research)
