@@ -19,15 +19,6 @@ __all__ = ["backtest_statistics", "max_drawdown", "metric_fields", "no_metrics"]
 
 _MS_PER_DAY = 1000 * 60 * 60 * 24
 _SQRT_365 = math.sqrt(365)
-_AMOUNTS = (  # the shared metrics other than the counts and the win rate
-    "avg_pnl",
-    "total_pnl",
-    "std_dev",
-    "sharpe_ratio",
-    "annualized_sharpe_ratio",
-    "certainty_ratio",
-    "expected_yearly_returns",
-)
 
 
 def _safe(value: float) -> float | None:
@@ -150,7 +141,8 @@ def metric_fields(
 def no_metrics(value: float | None = None) -> dict[str, Any]:
     """The shared fields without a pnl: no win or loss, a win rate of None (0/0) and every
     other metric `value` (backtest: None; live with events but none closed: 0.0, Q24)."""
-    return {"win_count": 0, "loss_count": 0, "win_rate": None, **dict.fromkeys(_AMOUNTS, value)}
+    amounts = {f.name: value for f in fields(_PnlMetrics)} | {"expected_yearly_returns": value}
+    return amounts | {"win_count": 0, "loss_count": 0, "win_rate": None}
 
 
 def backtest_statistics(
