@@ -43,6 +43,7 @@ __all__ = [
     "Backtest",
     "BacktestMode",
     "BacktestRun",
+    "ResearchOptions",
     "sharing_books",
 ]
 
