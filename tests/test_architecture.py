@@ -167,7 +167,7 @@ def test_the_graph_sees_the_engine() -> None:
     # guards the resolver itself: a graph without arrows would pass every other test
     assert len(MODULES) > 100
     assert sum(len(targets) for targets in GRAPH.values()) > 300
-    assert "backtestkit.actors.market.candles" in GRAPH["backtestkit.actors.core.exchange"]
+    assert "backtestkit.actors.market.candles" in GRAPH["backtestkit.actors.exchange.exchange"]
     assert "backtestkit.actors.core" in GRAPH["backtestkit.actors.reports.live_columns"]
 
 

@@ -14,11 +14,11 @@ import numpy.typing as npt
 from backtestkit.bus import SignalRow, TickResult
 
 from ..core.config import get_config
-from ..core.outcomes import Cancel, Close, Entry, Outcome, Waiting
-from ..core.strategy import SignalStateMachine
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import MINUTE_MS
 from ..market.vwap import rolling_vwap, table_vwap
+from ..signal.outcomes import Cancel, Close, Entry, Outcome, Waiting
+from ..signal.strategy import SignalStateMachine
 
 __all__ = ["FastForwardError", "fast_forward", "pending_outcome", "scheduled_outcome"]
 
@@ -56,9 +56,14 @@ async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickRes
     scheduled = machine.scheduled
     if scheduled is None:
         raise FastForwardError("ClientStrategy backtest: no pending or scheduled signal")
-    return await machine.settle(
-        scheduled_outcome(scheduled, table, lo, hi, buf, marks=lambda: partial.wanted)
-    )
+    outcome = scheduled_outcome(scheduled, table, lo, hi, buf, marks=lambda: partial.wanted)
+    if isinstance(outcome, Entry):
+        entered = await machine.enter(outcome)
+        if not isinstance(entered, SignalRow):
+            return entered
+        assert outcome.then is not None
+        return await machine.settle(outcome.then(entered))
+    return await machine.settle(outcome)
 
 
 def _window_price(table: CandleTable, lo: int, i: int, buf: int) -> float:

@@ -12,6 +12,10 @@ import anyio
 import numpy as np
 import structlog
 
+from ..core.config import get_config
+from ..core.eager import settle_callback
+from ..core.engine import EngineLocal
+from ..core.schemas import ExchangeSchema
 from ..market.candle_sources import CandleStore
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
@@ -19,10 +23,6 @@ from ..market.table_source import TableSource
 from ..market.vwap import vwap
 from ..market.windows import lookback_window
 from .candle_anomalies import CandleAnomalyError, check_anomalies, table_is_sane
-from .config import get_config
-from .eager import settle_callback
-from .engine import EngineLocal
-from .schemas import ExchangeSchema
 
 __all__ = ["CandleAnomalyError", "ExchangeActor", "exchange_actor"]
 

@@ -19,11 +19,11 @@ from ..core.instances import Instance, Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
-from ..core.strategy import SignalStateMachine
 from ..reports.columns import Column
 from ..reports.live import live_report
 from ..reports.live_statistics import LiveEventLog, LiveStatistics
 from ..reports.schedule import Schedule
+from ..signal.strategy import SignalStateMachine
 from .clock import Clock, WallClock
 from .live_exchange import LiveExchange
 from .persistence import (

@@ -23,15 +23,15 @@ from ..backtest.facade import sharing_books
 from ..backtest.frames import timeline
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
-from ..core.exchange import exchange_actor
 from ..core.facade_support import in_engine, write_report
 from ..core.instances import Instances, InstanceStatus
 from ..core.logs import configure_logging
 from ..core.registry import registry
 from ..core.risk import risk_books
 from ..core.schemas import RiskSchema
-from ..core.strategy import SignalStateMachine
+from ..exchange.exchange import exchange_actor
 from ..reports.schedule import Schedule
+from ..signal.strategy import SignalStateMachine
 from .clock import PortfolioClock
 from .gate import CashDesk, PortfolioGate
 from .instance import PortfolioInstance

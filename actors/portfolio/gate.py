@@ -6,9 +6,9 @@ from typing import Any
 
 from backtestkit.bus import Bus, Position, RiskEvent
 
-from ..core.exchange import ExchangeActor
 from ..core.risk import RiskBook, RiskGate
 from ..core.warning_tally import WarningTally
+from ..exchange.exchange import ExchangeActor
 from .ledger import CashLedger, EntryCost, entry_cost
 from .sizing import EntryRequest, EntrySizer, WinRecord
 

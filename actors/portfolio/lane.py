@@ -13,15 +13,15 @@ from typing import Final
 
 import structlog
 
-from backtestkit.bus import TickResult
+from backtestkit.bus import SignalRow, TickResult
 
 from ..backtest.fast_forward import pending_outcome, scheduled_outcome
 from ..backtest.frames import FrameTimeline
 from ..backtest.replayer import PROGRESS_EVENTS, publish_progress
 from ..core.config import get_config
-from ..core.outcomes import Cancel, Close, Entry, Outcome
-from ..core.strategy import SignalStateMachine
 from ..market.candles import Candles
+from ..signal.outcomes import Cancel, Close, Entry, Outcome
+from ..signal.strategy import SignalStateMachine
 
 __all__ = ["CLOSE", "DONE", "ENTER", "SymbolLane"]
 
@@ -145,10 +145,12 @@ class SymbolLane:
         try:
             if isinstance(outcome, Entry):
                 entered = await machine.enter(outcome)
-                if isinstance(entered, Close):
-                    self._defer(entered, entered.at, CLOSE)
-                    return []
-                return await self._finish(entered)
+                if not isinstance(entered, SignalRow):
+                    return await self._finish(entered)
+                assert outcome.then is not None
+                close = outcome.then(entered)  # applied later, at its minute
+                self._defer(close, close.at, CLOSE)
+                return []
             return await self._finish(await machine.settle(outcome))
         except Exception as exc:
             await machine.report_failure(_log, "fast_forward_failed", self.ticked, exc)

@@ -20,9 +20,9 @@ from backtestkit.bus import (
     Topic,
 )
 
-from .eager import settle_callback
-from .schemas import StrategySchema
-from .warning_tally import WarningTally
+from ..core.eager import settle_callback
+from ..core.schemas import StrategySchema
+from ..core.warning_tally import WarningTally
 
 __all__ = ["SignalOutbox"]
 
@@ -34,6 +34,7 @@ class SignalOutbox:
         self, *, schema: StrategySchema, symbol: str, exchange_name: str, bus: Bus, backtest: bool
     ) -> None:
         self.symbol = symbol
+        self.exchange_name = exchange_name
         self.backtest = backtest
         self.bus = bus
         self.callbacks = schema.callbacks

@@ -14,11 +14,11 @@ import anyio
 
 from backtestkit.bus import Topic
 
+from ..core.config import get_config
+from ..core.context import ExecutionContext
+from ..core.eager import Suspended, in_asyncio_task, run_eagerly
+from ..core.schemas import StrategySchema
 from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS
-from .config import get_config
-from .context import ExecutionContext
-from .eager import Suspended, in_asyncio_task, run_eagerly
-from .schemas import StrategySchema
 from .signal import Signal
 
 __all__ = ["ABANDON_GRACE_SECONDS", "QuietWatch", "SignalRequest"]

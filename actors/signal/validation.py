@@ -8,7 +8,7 @@ import math
 
 from backtestkit.bus import SignalRow
 
-from .config import GlobalConfig, get_config
+from ..core.config import GlobalConfig, get_config
 
 __all__ = [
     "SignalValidationError",
