@@ -39,7 +39,7 @@ from .core import (
     reset_config,
     set_config,
 )
-from .exchange import (
+from .exchange.strategy_api import (
     format_price,
     format_quantity,
     get_average_price,
@@ -59,7 +59,7 @@ from .reports import (
     WalkerProgress,
     WalkerResults,
 )
-from .signal import Signal
+from .signal.signal import Signal
 from .walker import Walker, add_sweep, walk_forward
 
 __all__ = [

@@ -14,7 +14,6 @@ from backtestkit.bus import (
     CloseReason,
     Idle,
     Opened,
-    Pnl,
     SignalRow,
     TickResult,
     Topic,
@@ -29,7 +28,6 @@ from ..market.intervals import MINUTE_MS
 from .outbox import SignalOutbox
 from .outcomes import Cancel, Close, Entry, Waiting
 from .partial import PartialTracker
-from .pnl import pnl
 from .ports import MarketPort
 from .pricing import Pricing
 from .rejections import RejectionTally
@@ -284,24 +282,20 @@ class SignalStateMachine:
         return self.outbox.opened(row)
 
     async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
-        return self._release(row, reason, price, when, pnl(row.position, row.price_open, price))
+        return self._release(row, price, self.outbox.closed(row, reason, price, when))
 
     async def abandon(self, row: SignalRow, reason: CloseReason, when: int) -> Closed:
         """Close a pending signal that never traded (its entry order was refused): PnL 0."""
-        price = row.price_open
-        flat = Pnl(pnl_percentage=0.0, price_open=price, price_close=price)
-        closed = self._release(row, reason, price, when, flat)
+        closed = self._release(row, row.price_open, self.outbox.abandoned(row, reason, when))
         await self.publish(closed)
         return closed
 
-    def _release(
-        self, row: SignalRow, reason: CloseReason, price: float, when: int, result_pnl: Pnl
-    ) -> Closed:
+    def _release(self, row: SignalRow, price: float, closed: Closed) -> Closed:
         self.callback("on_close", self.symbol, row, price, self.backtest)
         self.partial.clear(row.id)
         self.risk_port.closed()
         self._set_pending(None)
-        return self.outbox.closed(row, reason, price, when, result_pnl)
+        return closed
 
     def cancel(self, row: SignalRow, price: float, when: int) -> Cancelled:
         self._set_scheduled(None)
