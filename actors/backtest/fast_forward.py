@@ -20,7 +20,13 @@ from ..market.vwap import rolling_vwap, table_vwap
 from ..signal.outcomes import Cancel, Close, Entry, Outcome, Waiting
 from ..signal.strategy import SignalStateMachine
 
-__all__ = ["FastForwardError", "fast_forward", "pending_outcome", "scheduled_outcome"]
+__all__ = [
+    "FastForwardError",
+    "fast_forward",
+    "outcome_of",
+    "pending_outcome",
+    "scheduled_outcome",
+]
 
 
 class FastForwardError(RuntimeError):
@@ -42,28 +48,32 @@ def _first_time(ts: npt.NDArray[np.int64], at_least: int, start: int, none: int)
 
 async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickResult:
     """Run SPEC 6.4 on `candles` (the forward window starting `buf` minutes before the tick):
-    decide the outcome from the candle columns, then let the machine apply it."""
+    decide the outcome from the candle columns, then let the machine apply it (a scheduled
+    signal that enters is opened by the machine, and its close resolved here)."""
     if not machine.backtest:
         raise FastForwardError("ClientStrategy backtest: running in live context")
-    table = candles.table
-    lo, hi = candles.bounds
-    buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
-    partial = machine.partial
-    if machine.pending is not None:
-        return await machine.settle(
-            pending_outcome(machine.pending, table, lo, hi, buf, marks=partial.wanted)
-        )
-    scheduled = machine.scheduled
-    if scheduled is None:
-        raise FastForwardError("ClientStrategy backtest: no pending or scheduled signal")
-    outcome = scheduled_outcome(scheduled, table, lo, hi, buf, marks=lambda: partial.wanted)
+    outcome = outcome_of(machine, candles)
     if isinstance(outcome, Entry):
         entered = await machine.enter(outcome)
         if not isinstance(entered, SignalRow):
             return entered
         assert outcome.then is not None
-        return await machine.settle(outcome.then(entered))
+        outcome = outcome.then(entered)
     return await machine.settle(outcome)
+
+
+def outcome_of(machine: SignalStateMachine, candles: Candles) -> Outcome:
+    """What SPEC 6.4 decides for the signal the machine holds over its forward window."""
+    table = candles.table
+    lo, hi = candles.bounds
+    buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
+    partial = machine.partial
+    if machine.pending is not None:
+        return pending_outcome(machine.pending, table, lo, hi, buf, marks=partial.wanted)
+    scheduled = machine.scheduled
+    if scheduled is None:
+        raise FastForwardError("ClientStrategy backtest: no pending or scheduled signal")
+    return scheduled_outcome(scheduled, table, lo, hi, buf, marks=lambda: partial.wanted)
 
 
 def _window_price(table: CandleTable, lo: int, i: int, buf: int) -> float:
