@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from backtestkit.bus import SignalRow, Topic
+from backtestkit.bus import SignalRow
 
 from ..core.context import ExecutionContext
 from ..core.eager import Suspended
@@ -30,9 +30,6 @@ class IntakeWatch(Protocol):
 
     stopped: bool
     refusal: str | None
-
-    @property
-    def watched_topics(self) -> tuple[Topic[Any], Topic[Any]]: ...
 
 
 class SignalIntake:
@@ -74,7 +71,7 @@ class SignalIntake:
         stop = min(stop, (pricing.priced_until - start) // step + 1)
         if stop <= i:
             return i
-        return request.scan(self.watch, start, step, i, stop)
+        return request.scan(self.watch, self.outbox.watched_topics, start, step, i, stop)
 
     async def next_row(self, when: int) -> SignalRow | None:
         """Steps 1-9 of SPEC 5 at `when`: a new signal's validated row, or None."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import structlog
 
@@ -16,7 +15,6 @@ from backtestkit.bus import (
     Opened,
     SignalRow,
     TickResult,
-    Topic,
 )
 
 from ..core.config import get_config
@@ -101,10 +99,6 @@ class SignalStateMachine:
             or outbox.mode_topic.has_listeners
             or self.bus.signal.has_listeners
         )
-
-    @property
-    def watched_topics(self) -> tuple[Topic[Any], Topic[Any]]:
-        return self.outbox.watched_topics
 
     def scan_quiet(self, start: int, step: int, i: int, stop: int) -> int:
         """The backtest clock's path over idle frames (SignalIntake.scan_quiet) while the machine
