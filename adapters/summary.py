@@ -8,8 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from backtestkit.actors import BacktestStatistics, WalkerResults
-from backtestkit.actors.core import SignalRejections
 from backtestkit.actors.reports.ranking import rank_by_metric
+from backtestkit.actors.signal import SignalRejections
 
 __all__ = ["backtest_summary", "walker_summary"]
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from backtestkit.actors import add_exchange, get_average_price, get_candles, reset_config
-from backtestkit.actors.core import ExchangeActor, ExecutionContext, reset_registry
+from backtestkit.actors.core import ExecutionContext, reset_registry
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.exchange import ExchangeActor
 from backtestkit.adapters.candles import CsvCandles
 
 ROWS = 525_600  # one year of 1-minute candles

@@ -13,9 +13,10 @@ from typing import Any
 from rich.console import Console
 
 from backtestkit.actors import Backtest, Live, Portfolio, Walker
-from backtestkit.actors.core import SignalRejections, registry
+from backtestkit.actors.core import registry
 from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
+from backtestkit.actors.signal import SignalRejections
 from backtestkit.bus import (
     WalkerCompleteEvent,
     listen_signal_live,

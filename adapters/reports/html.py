@@ -18,12 +18,13 @@ import structlog
 
 from backtestkit.actors import Backtest, BacktestStatistics
 from backtestkit.actors.backtest import BacktestMode
-from backtestkit.actors.core import SignalRejections, registry
-from backtestkit.actors.core.exchange import exchange_actor
+from backtestkit.actors.core import registry
 from backtestkit.actors.core.path_names import file_name
+from backtestkit.actors.exchange.exchange import exchange_actor
 from backtestkit.actors.reports import Column, ResearchMetrics, get_columns
 from backtestkit.actors.reports.columns import visible_columns
 from backtestkit.actors.reports.formatting import iso_ms, signed, to_fixed
+from backtestkit.actors.signal import SignalRejections
 
 from .assumptions import simulation_assumptions
 from .charts import equity_png, matplotlib_installed

@@ -24,8 +24,8 @@ from backtestkit.actors import (
     set_config,
 )
 from backtestkit.actors.core import StrategyCallbacks
-from backtestkit.actors.core import signal_request as request_module
 from backtestkit.actors.core.eager import Suspended, run_eagerly
+from backtestkit.actors.signal import signal_request as request_module
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import TickResult, listen_error
 

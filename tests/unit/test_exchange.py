@@ -27,9 +27,10 @@ from backtestkit.actors import (
     get_mode,
     set_config,
 )
-from backtestkit.actors.core import CandleAnomalyError, ExchangeActor, ExecutionContext
-from backtestkit.actors.core import exchange as exchange_module
+from backtestkit.actors.core import ExecutionContext
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
+from backtestkit.actors.exchange import exchange as exchange_module
 from backtestkit.actors.market import Candle, MemoryCandles
 
 SYMBOL = "BTCUSDT"

@@ -6,8 +6,8 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import Literal
 
+from ..core.context import current_context, execution_context
 from ..market.candles import Candles
-from .context import current_context, execution_context
 
 __all__ = [
     "format_price",
