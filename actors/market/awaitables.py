@@ -1,0 +1,135 @@
+"""What `get_candles` / `get_average_price` hand a strategy: a value that is also awaitable.
+
+A `def get_signal` reads the value; an `async def get_signal` may `await` it (the reference's
+API returns promises). One static type serves both, so user code type-checks without ignores.
+An async candle source cannot answer a plain call: it gets a `PendingCandles` / `PendingPrice`
+of the same type, which only `await` resolves; reading it unawaited raises a TypeError that
+says so (instead of a coroutine that fails later, far from the call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Generator, Iterator
+from typing import Any, NoReturn
+
+from .candle_checks import FloatArray, IntArray
+from .candles import Candle, CandleTable, Candles
+
+__all__ = ["AveragePrice", "PendingCandles", "PendingPrice"]
+
+
+class AveragePrice(float):
+    """A float (the VWAP) that `await` returns unchanged."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, float]:
+        return float(self)
+        yield  # pragma: no cover - makes this a generator
+
+
+def _unawaited(call: str) -> NoReturn:
+    raise TypeError(
+        f"{call} reads an async candle source: write `async def get_signal` and "
+        f"`await {call}`"
+    )
+
+
+class PendingCandles(Candles):
+    """The `Candles` of an async source, not fetched yet: `await` it."""
+
+    __slots__ = ("_call", "_pending", "_result")
+
+    def __init__(self, pending: Awaitable[Candles], call: str) -> None:
+        self._pending = pending
+        self._call = call
+        self._result: Candles | None = None
+
+    def __await__(self) -> Generator[Any, None, Candles]:
+        if self._result is None:
+            self._result = yield from self._pending.__await__()
+        return self._result
+
+    def __repr__(self) -> str:
+        return f"PendingCandles({self._call}: await it)"
+
+    @property
+    def table(self) -> CandleTable:
+        _unawaited(self._call)
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        _unawaited(self._call)
+
+    @property
+    def timestamp(self) -> IntArray:
+        _unawaited(self._call)
+
+    @property
+    def open(self) -> FloatArray:
+        _unawaited(self._call)
+
+    @property
+    def high(self) -> FloatArray:
+        _unawaited(self._call)
+
+    @property
+    def low(self) -> FloatArray:
+        _unawaited(self._call)
+
+    @property
+    def close(self) -> FloatArray:
+        _unawaited(self._call)
+
+    @property
+    def volume(self) -> FloatArray:
+        _unawaited(self._call)
+
+    def __len__(self) -> int:
+        _unawaited(self._call)
+
+    def __getitem__(self, index: Any) -> Any:
+        _unawaited(self._call)
+
+    def __iter__(self) -> Iterator[Candle]:
+        _unawaited(self._call)
+
+
+class PendingPrice(AveragePrice):
+    """The VWAP of an async source, not computed yet (a NaN until awaited): `await` it."""
+
+    __slots__ = ("_call", "_pending", "_result")
+    _call: str
+    _pending: Awaitable[float]
+    _result: float | None
+
+    def __new__(cls, pending: Awaitable[float], call: str) -> PendingPrice:
+        self = super().__new__(cls, "nan")
+        self._pending = pending
+        self._call = call
+        self._result = None
+        return self
+
+    def __await__(self) -> Generator[Any, None, float]:
+        if self._result is None:
+            self._result = yield from self._pending.__await__()
+        return self._result
+
+    def __repr__(self) -> str:
+        return f"PendingPrice({self._call}: await it)"
+
+    __str__ = __repr__
+
+
+def _refuse(self: PendingPrice, *args: object) -> NoReturn:
+    _unawaited(self._call)
+
+
+# Every way to read a float's value refuses (math.* and numpy read the NaN underneath).
+for _operation in (
+    "__abs__ __add__ __bool__ __ceil__ __divmod__ __eq__ __float__ __floor__ __floordiv__ "
+    "__format__ __ge__ __gt__ __int__ __le__ __lt__ __mod__ __mul__ __ne__ __neg__ __pos__ "
+    "__pow__ __radd__ __rdivmod__ __rfloordiv__ __rmod__ __rmul__ __round__ __rpow__ "
+    "__rsub__ __rtruediv__ __sub__ __truediv__ __trunc__ as_integer_ratio is_integer hex"
+).split():
+    setattr(PendingPrice, _operation, _refuse)
