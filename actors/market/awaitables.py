@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Generator, Iterator
 from typing import Any, NoReturn
 
 from .candle_checks import FloatArray, IntArray
-from .candles import Candle, CandleTable, Candles
+from .candles import Candle, Candles, CandleTable
 
 __all__ = ["AveragePrice", "PendingCandles", "PendingPrice"]
 
@@ -30,8 +30,7 @@ class AveragePrice(float):
 
 def _unawaited(call: str) -> NoReturn:
     raise TypeError(
-        f"{call} reads an async candle source: write `async def get_signal` and "
-        f"`await {call}`"
+        f"{call} reads an async candle source: write `async def get_signal` and `await {call}`"
     )
 
 
@@ -126,10 +125,42 @@ def _refuse(self: PendingPrice, *args: object) -> NoReturn:
 
 
 # Every way to read a float's value refuses (math.* and numpy read the NaN underneath).
-for _operation in (
-    "__abs__ __add__ __bool__ __ceil__ __divmod__ __eq__ __float__ __floor__ __floordiv__ "
-    "__format__ __ge__ __gt__ __int__ __le__ __lt__ __mod__ __mul__ __ne__ __neg__ __pos__ "
-    "__pow__ __radd__ __rdivmod__ __rfloordiv__ __rmod__ __rmul__ __round__ __rpow__ "
-    "__rsub__ __rtruediv__ __sub__ __truediv__ __trunc__ as_integer_ratio is_integer hex"
-).split():
+for _operation in [
+    "__abs__",
+    "__add__",
+    "__bool__",
+    "__ceil__",
+    "__divmod__",
+    "__eq__",
+    "__float__",
+    "__floor__",
+    "__floordiv__",
+    "__format__",
+    "__ge__",
+    "__gt__",
+    "__int__",
+    "__le__",
+    "__lt__",
+    "__mod__",
+    "__mul__",
+    "__ne__",
+    "__neg__",
+    "__pos__",
+    "__pow__",
+    "__radd__",
+    "__rdivmod__",
+    "__rfloordiv__",
+    "__rmod__",
+    "__rmul__",
+    "__round__",
+    "__rpow__",
+    "__rsub__",
+    "__rtruediv__",
+    "__sub__",
+    "__truediv__",
+    "__trunc__",
+    "as_integer_ratio",
+    "is_integer",
+    "hex",
+]:
     setattr(PendingPrice, _operation, _refuse)
