@@ -125,42 +125,12 @@ def _refuse(self: PendingPrice, *args: object) -> NoReturn:
 
 
 # Every way to read a float's value refuses (math.* and numpy read the NaN underneath).
-for _operation in [
-    "__abs__",
-    "__add__",
-    "__bool__",
-    "__ceil__",
-    "__divmod__",
-    "__eq__",
-    "__float__",
-    "__floor__",
-    "__floordiv__",
-    "__format__",
-    "__ge__",
-    "__gt__",
-    "__int__",
-    "__le__",
-    "__lt__",
-    "__mod__",
-    "__mul__",
-    "__ne__",
-    "__neg__",
-    "__pos__",
-    "__pow__",
-    "__radd__",
-    "__rdivmod__",
-    "__rfloordiv__",
-    "__rmod__",
-    "__rmul__",
-    "__round__",
-    "__rpow__",
-    "__rsub__",
-    "__rtruediv__",
-    "__sub__",
-    "__truediv__",
-    "__trunc__",
-    "as_integer_ratio",
-    "is_integer",
-    "hex",
-]:
+_FLOAT_READS = (
+    "__abs__", "__add__", "__bool__", "__ceil__", "__divmod__", "__eq__", "__float__", "__floor__",
+    "__floordiv__", "__format__", "__ge__", "__gt__", "__int__", "__le__", "__lt__", "__mod__",
+    "__mul__", "__ne__", "__neg__", "__pos__", "__pow__", "__radd__", "__rdivmod__",
+    "__rfloordiv__", "__rmod__", "__rmul__", "__round__", "__rpow__", "__rsub__", "__rtruediv__",
+    "__sub__", "__truediv__", "__trunc__", "as_integer_ratio", "is_integer", "hex",
+)  # fmt: skip
+for _operation in _FLOAT_READS:
     setattr(PendingPrice, _operation, _refuse)
