@@ -9,11 +9,10 @@ says so (instead of a coroutine that fails later, far from the call).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Generator, Iterator
+from collections.abc import Awaitable, Generator
 from typing import Any, NoReturn
 
-from .candle_checks import FloatArray, IntArray
-from .candles import Candle, Candles, CandleTable
+from .candles import Candles
 
 __all__ = ["AveragePrice", "PendingCandles", "PendingPrice"]
 
@@ -52,47 +51,6 @@ class PendingCandles(Candles):
     def __repr__(self) -> str:
         return f"PendingCandles({self._call}: await it)"
 
-    @property
-    def table(self) -> CandleTable:
-        _unawaited(self._call)
-
-    @property
-    def bounds(self) -> tuple[int, int]:
-        _unawaited(self._call)
-
-    @property
-    def timestamp(self) -> IntArray:
-        _unawaited(self._call)
-
-    @property
-    def open(self) -> FloatArray:
-        _unawaited(self._call)
-
-    @property
-    def high(self) -> FloatArray:
-        _unawaited(self._call)
-
-    @property
-    def low(self) -> FloatArray:
-        _unawaited(self._call)
-
-    @property
-    def close(self) -> FloatArray:
-        _unawaited(self._call)
-
-    @property
-    def volume(self) -> FloatArray:
-        _unawaited(self._call)
-
-    def __len__(self) -> int:
-        _unawaited(self._call)
-
-    def __getitem__(self, index: Any) -> Any:
-        _unawaited(self._call)
-
-    def __iter__(self) -> Iterator[Candle]:
-        _unawaited(self._call)
-
 
 class PendingPrice(AveragePrice):
     """The VWAP of an async source, not computed yet (a NaN until awaited): `await` it."""
@@ -120,9 +78,14 @@ class PendingPrice(AveragePrice):
     __str__ = __repr__
 
 
-def _refuse(self: PendingPrice, *args: object) -> NoReturn:
+def _refuse(self: PendingCandles | PendingPrice, *args: object) -> NoReturn:
     _unawaited(self._call)
 
+
+for _column in ("table", "bounds", "timestamp", "open", "high", "low", "close", "volume"):
+    setattr(PendingCandles, _column, property(_refuse))
+for _operation in ("__len__", "__getitem__", "__iter__"):
+    setattr(PendingCandles, _operation, _refuse)
 
 # Every way to read a float's value refuses (math.* and numpy read the NaN underneath).
 _FLOAT_READS = (

@@ -44,7 +44,9 @@ def test_an_async_source_read_without_await_names_the_call() -> None:
     assert isinstance(candles, PendingCandles) and isinstance(candles, Candles)
     assert isinstance(price, PendingPrice) and isinstance(price, float)
     expected = r"get_candles\('BTCUSDT', '1m', 5\) reads an async candle source.*await"
-    for read in (lambda: candles.close, lambda: len(candles), lambda: candles[-1]):
+    reads = (lambda: candles.close, lambda: candles.timestamp, lambda: len(candles),
+             lambda: candles[-1], lambda: list(candles))  # fmt: skip
+    for read in reads:
         with pytest.raises(TypeError, match=expected):
             read()
     for use in (
