@@ -10,11 +10,13 @@ says so (instead of a coroutine that fails later, far from the call).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Generator
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
 
 from .candles import Candles
 
 __all__ = ["AveragePrice", "PendingCandles", "PendingPrice"]
+
+T = TypeVar("T")
 
 
 class AveragePrice(float):
@@ -33,49 +35,43 @@ def _unawaited(call: str) -> NoReturn:
     )
 
 
-class PendingCandles(Candles):
-    """The `Candles` of an async source, not fetched yet: `await` it."""
+class _Pending(Generic[T]):
+    """What the pending values share: `await` resolves them once, their repr says so."""
 
-    __slots__ = ("_call", "_pending", "_result")
-
-    def __init__(self, pending: Awaitable[Candles], call: str) -> None:
-        self._pending = pending
-        self._call = call
-        self._result: Candles | None = None
-
-    def __await__(self) -> Generator[Any, None, Candles]:
-        if self._result is None:
-            self._result = yield from self._pending.__await__()
-        return self._result
-
-    def __repr__(self) -> str:
-        return f"PendingCandles({self._call}: await it)"
-
-
-class PendingPrice(AveragePrice):
-    """The VWAP of an async source, not computed yet (a NaN until awaited): `await` it."""
-
-    __slots__ = ("_call", "_pending", "_result")
     _call: str
-    _pending: Awaitable[float]
-    _result: float | None
+    _pending: Awaitable[T]
+    _result: T | None
 
-    def __new__(cls, pending: Awaitable[float], call: str) -> PendingPrice:
-        self = super().__new__(cls, "nan")
+    def _hold(self, pending: Awaitable[T], call: str) -> None:
         self._pending = pending
         self._call = call
         self._result = None
-        return self
 
-    def __await__(self) -> Generator[Any, None, float]:
+    def __await__(self) -> Generator[Any, None, T]:
         if self._result is None:
             self._result = yield from self._pending.__await__()
         return self._result
 
     def __repr__(self) -> str:
-        return f"PendingPrice({self._call}: await it)"
+        return f"{type(self).__name__}({self._call}: await it)"
 
     __str__ = __repr__
+
+
+class PendingCandles(_Pending[Candles], Candles):
+    """The `Candles` of an async source, not fetched yet: `await` it."""
+
+    def __init__(self, pending: Awaitable[Candles], call: str) -> None:
+        self._hold(pending, call)
+
+
+class PendingPrice(_Pending[float], AveragePrice):
+    """The VWAP of an async source, not computed yet (a NaN until awaited): `await` it."""
+
+    def __new__(cls, pending: Awaitable[float], call: str) -> PendingPrice:
+        self = super().__new__(cls, "nan")
+        self._hold(pending, call)
+        return self
 
 
 def _refuse(self: PendingCandles | PendingPrice, *args: object) -> NoReturn:
