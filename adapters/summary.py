@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -53,7 +53,7 @@ def walker_summary(results: WalkerResults) -> Table:
         failed = results.failed_strategies
         names = escape(", ".join(failed))  # a sweep's name holds [...]: not rich markup
         table.caption = f"FAILED ({len(failed)} of {results.total_strategies}): {names}"
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("rank", "right"),
         ("strategy", "left"),
         (results.metric, "right"),
@@ -61,8 +61,9 @@ def walker_summary(results: WalkerResults) -> Table:
         ("win rate", "right"),
         ("total PnL", "right"),
         ("max drawdown", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify)
     tested = list(reversed(results.strategy_results))  # stored newest first
     ranked = rank_by_metric(tested, [r.metric_value for r in tested], results.metric)
     for rank, row in enumerate(ranked, 1):

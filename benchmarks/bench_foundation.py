@@ -119,7 +119,7 @@ def bench_exchange(path: Path) -> tuple[float, float, float]:
                 get_average_price(SYMBOL)
 
         async def awaited(when: int) -> None:
-            await get_candles(SYMBOL, "1m", 30)  # type: ignore[misc]
+            await get_candles(SYMBOL, "1m", 30)
 
         def awaited_loop(calls: int) -> None:
             for when in whens[:calls]:  # each coroutine stepped as the engine does: no loop

@@ -1,5 +1,6 @@
 """Market data: candle tables and zero-copy views, candle sources, intervals, VWAP."""
 
+from .awaitables import AveragePrice, PendingCandles, PendingPrice
 from .candle_checks import UnservedSymbolError
 from .candle_sources import CandleSource, CandleStore
 from .candles import Candle, CandleDataError, Candles, CandleTable
@@ -7,6 +8,7 @@ from .table_source import MemoryCandles, TableSource
 from .vwap import vwap
 
 __all__ = [
+    "AveragePrice",
     "Candle",
     "CandleDataError",
     "CandleSource",
@@ -14,6 +16,8 @@ __all__ = [
     "CandleTable",
     "Candles",
     "MemoryCandles",
+    "PendingCandles",
+    "PendingPrice",
     "TableSource",
     "UnservedSymbolError",
     "vwap",

@@ -68,7 +68,9 @@ def _consume(results: AsyncIterator[Any], jsonl: JsonlWriter, each: Callable[[An
                 jsonl.write(result)
                 each(result)
         finally:
-            await results.aclose()  # type: ignore[attr-defined]
+            close = getattr(results, "aclose", None)  # the facades' runs are async generators
+            if close is not None:
+                await close()
 
     run_blocking(loop)
 
