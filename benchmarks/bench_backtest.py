@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from floor import Floor, floor_of, record_instants
 from reference import ReferenceRun, time_reference
 
 from backtestkit.actors import (
@@ -38,8 +39,9 @@ START = 1_704_067_200_000  # 2024-01-01T00:00Z
 TARGET_SMA_SECONDS = 0.6
 TARGET_IDLE_FPS = 150_000
 TARGET_ASYNC_SMA_RATIO = 50  # times faster than the reference, async strategy
-TARGET_ASYNC_IDLE_RATIO = 29
-TARGET_RSS_MB = 250
+TARGET_ASYNC_IDLE_RATIO = 55
+TARGET_OVERHEAD = 0.3  # the engine's own time as a share of the strategy floor's
+TARGET_RSS_MB = 150
 
 
 def make_year(seed: int = 42) -> dict[str, np.ndarray]:
@@ -197,6 +199,24 @@ def compare(ours: float, reference: ReferenceRun) -> str:
     return f"reference {reference.seconds:.2f} s ({reference.label}) -> {ratio:.0f}x"
 
 
+def overhead(
+    columns: dict[str, np.ndarray],
+    engine: dict[str, Any],
+    interval: str,
+    fn: Any,
+    reference: ReferenceRun,
+) -> str:
+    """The floor of `fn` in the same minutes as its engine run, and the engine's overhead."""
+    floor: Floor = floor_of(columns, record_instants(columns, START, FRAMES, interval, fn), fn)
+    ratio = (engine["seconds"] - floor.seconds) / floor.seconds
+    verdict = "OK" if ratio <= TARGET_OVERHEAD else "MISSED"
+    return (
+        f"    floor {floor.seconds:.3f} s ({floor.calls} calls, {floor.us_per_call:.2f} us/call)"
+        f" -> engine overhead {ratio:.2f}x the floor (target <= {TARGET_OVERHEAD}x) {verdict};"
+        f" the reference's {(reference.seconds - floor.seconds) / floor.seconds:.0f}x"
+    )
+
+
 def main() -> None:
     columns = make_year()
     print(f"backtest benchmark: {FRAMES} one-minute frames, generated random walk (seed 42)")
@@ -223,6 +243,8 @@ def main() -> None:
             f"    closed signals: reference {ref_sma.closed}, sync {sma['results']}, async "
             f"{sma_async['results']}: " + ("equal" if same else "DIFFERENT")
         )
+    print(overhead(columns, sma, "5m", sma_cross, ref_sma))
+    print(overhead(columns, sma_async, "5m", sma_cross_async, ref_sma))
     quiet = run_engine(columns, "idle", "1m", idle)
     quiet_async = run_engine(columns, "idle-async", "1m", idle_async)
     fps = FRAMES / quiet["seconds"]
@@ -239,6 +261,8 @@ def main() -> None:
         f"{compare(quiet_async['seconds'], ref_idle)} (target >= {TARGET_ASYNC_IDLE_RATIO}x) "
         f"{verdict}"
     )
+    print(overhead(columns, quiet, "1m", idle, ref_idle))
+    print(overhead(columns, quiet_async, "1m", idle_async, ref_idle))
     quarter, end = rss_growth(columns)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     verdict = "OK" if peak <= TARGET_RSS_MB and end - quarter < 5 else "MISSED"
