@@ -4,8 +4,9 @@ The instants are recorded from an engine run (the strategy wrapped, untimed). Th
 calls the very same function bodies (their code objects, rebound to other globals) with the
 same (symbol, date) arguments, where `get_candles` serves a plain numpy window over the same
 candles (lazy column views, awaitable like the engine's) and `get_average_price` a numpy VWAP.
-The dates are built before timing and a coroutine strategy is stepped by hand, so the floor is
-the strategy's own cost: what the engine adds is (engine - floor) / floor.
+Each call's date is built from its instant in the loop, as any caller of the strategy must,
+and a coroutine strategy is stepped by hand, so the floor is the cost of calling the strategy:
+what the engine adds is (engine - floor) / floor.
 """
 
 from __future__ import annotations
@@ -125,31 +126,32 @@ class Floor:
 def floor_of(
     columns: dict[str, np.ndarray], instants: list[int], fn: Callable[..., Any], repeats: int = 3
 ) -> Floor:
-    """Best of `repeats`: `fn`'s body called at each instant on plain numpy windows (the
-    default "safe" profile: the window ends with the candle closed by the instant)."""
+    """Best of `repeats`: `fn`'s body called at each instant (its date built in the loop) on
+    plain numpy windows (the "safe" profile: the window ends with the candle closed by the
+    instant)."""
     _Window.columns = columns
     body = _rebound(fn)
     stamps = np.asarray(instants, dtype=np.int64)
     rows = np.searchsorted(columns["timestamp"], stamps - MINUTE, side="right").tolist()
-    dates = [datetime.fromtimestamp(when / 1000, UTC) for when in instants]
-    calls = list(zip(rows, dates, strict=True))
+    calls = list(zip(rows, [when / 1000 for when in instants], strict=True))
+    at = datetime.fromtimestamp
     is_async = bool(fn.__code__.co_flags & 0x80)
     best = float("inf")
     for _ in range(repeats):
         gc.collect()
         started = time.perf_counter()
         if is_async:
-            for hi, date in calls:
+            for hi, seconds in calls:
                 _Cursor.hi = hi
-                step = body("BTCUSDT", date)
+                step = body("BTCUSDT", at(seconds, UTC))
                 try:
                     step.send(None)
                 except StopIteration:
                     continue
                 raise RuntimeError("a floor strategy suspended: it must not wait")
         else:
-            for hi, date in calls:
+            for hi, seconds in calls:
                 _Cursor.hi = hi
-                body("BTCUSDT", date)
+                body("BTCUSDT", at(seconds, UTC))
         best = min(best, time.perf_counter() - started)
     return Floor(len(calls), best)

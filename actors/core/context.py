@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .config import get_config
 
@@ -17,7 +17,7 @@ __all__ = ["ExecutionContext", "current_context", "execution_context"]
 class ExecutionContext:
     """Mutable per-run context: the clock moves `when`; a task sees only its own run's context."""
 
-    __slots__ = ("backtest", "exchange", "safe", "symbol", "when")
+    __slots__ = ("backtest", "exchange", "safe", "symbol", "when", "windows")
 
     def __init__(self, symbol: str, when: int, backtest: bool, exchange: ExchangeActor) -> None:
         self.symbol = symbol
@@ -26,6 +26,9 @@ class ExecutionContext:
         self.exchange = exchange
         # the look-ahead profile is read once, when the run starts
         self.safe = get_config().lookahead_safe
+        # get_candles' fast path: (symbol, interval) -> [table, origin, step, n, last view] for
+        # the exchange's regular, sane, quiet tables; origin: the first stamp shifted by profile
+        self.windows: dict[tuple[str, str], list[Any]] = {}
 
     @property
     def mode(self) -> Literal["backtest", "live"]:

@@ -153,17 +153,19 @@ class SignalRequest:
         )
         eager = self.is_async
         mode_topic, signal_topic = watch.watched_topics
+        at = datetime.fromtimestamp
+        stride = -(-throttle // step)  # frames from one ask to the next one the throttle allows
+        last = self.last_at
+        if last is not None:
+            eligible = (last + throttle - start + step - 1) // step
+            if eligible > i:
+                i = eligible
         while i < stop:
             when = start + i * step
-            last = self.last_at
-            if last is not None and when - last < throttle:
-                eligible = (last + throttle - start + step - 1) // step
-                i = eligible if eligible > i else i + 1
-                continue
             self.last_at = when
             context.when = when
             try:
-                dto = get_signal(symbol, datetime.fromtimestamp(when / 1000, UTC))
+                dto = get_signal(symbol, at(when / 1000, UTC))
                 if eager and type(dto) is CoroutineType:
                     try:  # run_eagerly, inlined: this runs on every frame of an async strategy
                         dto = Suspended(dto, dto.send(None))
@@ -177,7 +179,7 @@ class SignalRequest:
             if dto:
                 self.asked = (when, dto)  # a Suspended coroutine is finished by tick()
                 return i
-            i += 1
             if watch.stopped or mode_topic.has_listeners or signal_topic.has_listeners:
-                return i  # get_signal stopped the run or subscribed a listener
+                return i + 1  # get_signal stopped the run or subscribed a listener
+            i += stride  # the frames between are ones the throttle skips
         return min(i, stop)  # the last jump may overshoot

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
+from sys import getrefcount
 from typing import Literal
 
 from ..market.candles import Candles
@@ -25,7 +26,26 @@ def get_candles(symbol: str, interval: str, limit: int) -> Candles | Awaitable[C
     Returns Candles (awaitable too) for in-memory sources, a coroutine for async sources.
     """
     context = execution_context.get() or current_context("get_candles")
-    return context.exchange.lookback(symbol, interval, limit, context.when, context.safe)
+    window = context.windows.get((symbol, interval))
+    if window is not None and limit >= 2:  # ExchangeActor.lookback's index math, inside the table
+        table, origin, step, n, view = window
+        elapsed = context.when - origin  # the newest allowed stamp minus the first candle's
+        hi = elapsed // step + 1
+        lo = hi - limit if elapsed % step == 0 else hi - limit + 1  # since's offset, rounded up
+        if lo >= 0 and hi <= n:
+            if getrefcount(view) == 3:  # the last view is held by nobody else: reused
+                view._lo = lo
+                view._hi = hi
+                return view
+            view = window[4] = Candles(table, lo, hi)
+            return view
+    exchange = context.exchange
+    candles = exchange.lookback(symbol, interval, limit, context.when, context.safe)
+    table = exchange.fast_table(symbol, interval)
+    if table is not None and (symbol, interval) not in context.windows:
+        origin = table.t0 + (table.step_ms if context.safe else 0)
+        context.windows[(symbol, interval)] = [table, origin, table.step_ms, table.n, candles]
+    return candles
 
 
 def get_average_price(symbol: str) -> float | Awaitable[float]:
