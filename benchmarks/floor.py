@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from backtestkit.actors import Backtest, add_exchange, add_frame, add_strategy
+from backtestkit.actors import Backtest, add_exchange, add_frame, add_strategy, get_config
 from backtestkit.actors.testing import reset_engine
 from backtestkit.adapters.candles import MemoryCandles
 
@@ -127,12 +127,13 @@ def floor_of(
     columns: dict[str, np.ndarray], instants: list[int], fn: Callable[..., Any], repeats: int = 3
 ) -> Floor:
     """Best of `repeats`: `fn`'s body called at each instant (its date built in the loop) on
-    plain numpy windows (the "safe" profile: the window ends with the candle closed by the
-    instant)."""
+    plain numpy windows ending where the configured look-ahead profile ends them (reference:
+    with the candle stamped at the instant; safe: with the one closed by it)."""
     _Window.columns = columns
     body = _rebound(fn)
     stamps = np.asarray(instants, dtype=np.int64)
-    rows = np.searchsorted(columns["timestamp"], stamps - MINUTE, side="right").tolist()
+    until = stamps - MINUTE if get_config().lookahead_safe else stamps
+    rows = np.searchsorted(columns["timestamp"], until, side="right").tolist()
     calls = list(zip(rows, [when / 1000 for when in instants], strict=True))
     at = datetime.fromtimestamp
     is_async = bool(fn.__code__.co_flags & 0x80)
