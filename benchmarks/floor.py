@@ -124,7 +124,11 @@ class Floor:
 
 
 def floor_of(
-    columns: dict[str, np.ndarray], instants: list[int], fn: Callable[..., Any], repeats: int = 3
+    columns: dict[str, np.ndarray],
+    instants: list[int],
+    fn: Callable[..., Any],
+    repeats: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Floor:
     """Best of `repeats`: `fn`'s body called at each instant (its date built in the loop) on
     plain numpy windows ending where the configured look-ahead profile ends them (reference:
@@ -140,7 +144,7 @@ def floor_of(
     best = float("inf")
     for _ in range(repeats):
         gc.collect()
-        started = time.perf_counter()
+        started = clock()
         if is_async:
             for hi, seconds in calls:
                 _Cursor.hi = hi
@@ -154,5 +158,5 @@ def floor_of(
             for hi, seconds in calls:
                 _Cursor.hi = hi
                 body("BTCUSDT", at(seconds, UTC))
-        best = min(best, time.perf_counter() - started)
+        best = min(best, clock() - started)
     return Floor(len(calls), best)
