@@ -23,6 +23,8 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core import ExchangeActor, ExecutionContext
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.live.live_exchange import LiveExchange
+from backtestkit.actors.live.recorded_exchange import RecordedExchange
 from backtestkit.actors.market import MemoryCandles
 from backtestkit.bus import listen_signal
 
@@ -68,7 +70,7 @@ def test_a_moving_context_serves_every_window_by_the_rule(
     context = ExecutionContext(SYMBOL, at(-90), True, actor)
     token = execution_context.set(context)
     try:
-        for limit in (2, 3, 5, 30):
+        for limit in (2, 5, 30):
             for half_minutes in range(-180, 700):  # before the data, on and off the grid, after
                 context.when = at(half_minutes / 2)
                 candles = get_candles(SYMBOL, interval, limit)
@@ -140,3 +142,39 @@ def test_a_listener_subscribed_inside_get_signal_sees_every_later_frame() -> Non
     assert asked == [at(k) for k in range(0, 30, 3)]
     # the frame after the subscription on: one idle result per one-minute frame
     assert [result.action for result in seen] == ["idle"] * 20
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.windows: list[list[int]] = []
+
+    def candles(self, symbol: str, interval: str, candles: Candles) -> None:
+        self.windows.append([int(t) for t in candles.timestamp])
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+def test_live_exchanges_serve_every_call_their_own_way(recorded: bool) -> None:
+    """Live serves from the tick's minute, remembers the newest candle and (recorded) keeps
+    every window: get_candles' index path must never skip their lookback."""
+    columns = {
+        "timestamp": [at(k) for k in range(60)],
+        **{name: [100.0 + k for k in range(60)] for name in ("open", "high", "low", "close")},
+        "volume": [1.0] * 60,
+    }
+    schema = add_exchange(f"live-{recorded}", candles=MemoryCandles({SYMBOL: columns}))
+    recorder = _Recorder()
+    actor = RecordedExchange(schema, recorder) if recorded else LiveExchange(schema)  # type: ignore[arg-type]
+    context = ExecutionContext(SYMBOL, at(10.5), False, actor)
+    token = execution_context.set(context)
+    served = []
+    try:
+        for minute in (10.5, 11.25, 12.75, 20.0, 30.5):
+            context.when = at(minute)
+            candles = get_candles(SYMBOL, "1m", 5)
+            served.append([int(t) for t in candles.timestamp])  # type: ignore[union-attr]
+            assert actor.newest_candle[SYMBOL] == at(int(minute))
+    finally:
+        execution_context.reset(token)
+    expected = [[at(m - k) for k in range(4, -1, -1)] for m in (10, 11, 12, 20, 30)]
+    assert served == expected
+    assert recorder.windows == (expected if recorded else [])
