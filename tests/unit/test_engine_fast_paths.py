@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flat_market import MIN, SYMBOL, T0, flat_market
+from test_exchange import linear_columns
 
 from backtestkit.actors import (
     Backtest,
@@ -36,15 +37,8 @@ def at(minutes: float) -> int:
 
 
 def exchange(name: str, minutes: list[int]) -> ExchangeActor:
-    columns = {
-        "timestamp": [at(k) for k in minutes],
-        "open": [100.0 + k for k in minutes],
-        "high": [101.0 + k for k in minutes],
-        "low": [99.0 + k for k in minutes],
-        "close": [100.5 + k for k in minutes],
-        "volume": [1.0 + k for k in minutes],
-    }
-    return ExchangeActor(add_exchange(name, candles=MemoryCandles({SYMBOL: columns})))
+    candles = MemoryCandles({SYMBOL: linear_columns(minutes)})
+    return ExchangeActor(add_exchange(name, candles=candles))
 
 
 def expected_stamps(minutes: list[int], interval: str, limit: int, when: int, safe: bool) -> list:
