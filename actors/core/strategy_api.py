@@ -28,6 +28,7 @@ def get_candles(symbol: str, interval: str, limit: int) -> Candles | Awaitable[C
     context = execution_context.get() or current_context("get_candles")
     window = context.windows.get((symbol, interval))
     if window is not None and limit >= 2:  # ExchangeActor.lookback's index math, inside the table
+        view: Candles
         table, origin, step, n, view = window
         elapsed = context.when - origin  # the newest allowed stamp minus the first candle's
         hi = elapsed // step + 1
