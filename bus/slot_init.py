@@ -59,10 +59,9 @@ def slot_init(cls: C) -> C:
             params.append(f"{f.name}=_default_{f.name}")
         body.append(f"    _set_{f.name}(self, {f.name})")
     source = f"def __init__(self, *, {', '.join(params)}):\n" + "\n".join(body or ["    pass"])
-    exec(source, scope)
+    exec(source, scope)  # generated from the dataclass's own field names
     init = scope["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
-    init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[misc]
     return cls
