@@ -35,10 +35,8 @@ class FastForwardError(RuntimeError):
 
 def _first(mask: npt.NDArray[np.bool_], offset: int, none: int) -> int:
     """offset + index of the first True in mask, or `none`."""
-    if mask.size == 0:
-        return none
-    k = int(mask.argmax())
-    return offset + k if mask[k] else none
+    k = mask.tobytes().find(1)  # a bool is one byte: cheaper than argmax and a check
+    return offset + k if k >= 0 else none
 
 
 def _first_time(table: CandleTable, lo: int, at_least: int, start: int, none: int) -> int:
