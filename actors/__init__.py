@@ -8,7 +8,6 @@ live, walker (the three modes), portfolio (many symbols on one clock), reports, 
 
 from backtestkit.bus import (
     Active,
-    BacktestStatistics,
     Cancelled,
     Closed,
     Idle,
@@ -49,6 +48,7 @@ from .live import Live, VirtualClock, parity
 from .market import Candles, CandleSource
 from .portfolio import Portfolio
 from .reports import (
+    BacktestStatistics,
     Heat,
     Partial,
     Performance,

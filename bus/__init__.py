@@ -1,7 +1,6 @@
 """backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit."""
 
-from .backtest_statistics import BacktestStatistics
-from .blocking import loop_running, run_blocking
+from . import listen as _listen
 from .detached import start_detached
 from .events import (
     BacktestProgress,
@@ -15,44 +14,7 @@ from .events import (
     WalkerStopEvent,
 )
 from .hub import Bus, current_bus, resolve_bus_with, topics
-from .listen import (
-    listen_done_backtest,
-    listen_done_backtest_once,
-    listen_done_live,
-    listen_done_live_once,
-    listen_done_walker,
-    listen_done_walker_once,
-    listen_error,
-    listen_error_once,
-    listen_exit,
-    listen_exit_once,
-    listen_partial_loss,
-    listen_partial_loss_once,
-    listen_partial_profit,
-    listen_partial_profit_once,
-    listen_performance,
-    listen_performance_once,
-    listen_progress_backtest,
-    listen_progress_backtest_once,
-    listen_progress_walker,
-    listen_progress_walker_once,
-    listen_risk,
-    listen_risk_once,
-    listen_signal,
-    listen_signal_backtest,
-    listen_signal_backtest_once,
-    listen_signal_live,
-    listen_signal_live_once,
-    listen_signal_once,
-    listen_transition,
-    listen_transition_once,
-    listen_validation,
-    listen_validation_once,
-    listen_walker,
-    listen_walker_complete,
-    listen_walker_complete_once,
-    listen_walker_once,
-)
+from .listen import *  # noqa: F403  (the listen_* helpers, listed once in listen.__all__)
 from .results import (
     Active,
     Cancelled,
@@ -68,19 +30,16 @@ from .results import (
 )
 from .serialize import Serializable, plain
 from .topic import Listener, Predicate, Topic, Unsubscribe
-from .trade_ledger import LedgerRecorder, TradeLedger
 
 __all__ = [
     "Active",
     "BacktestProgress",
-    "BacktestStatistics",
     "Bus",
     "Cancelled",
     "CloseReason",
     "Closed",
     "DoneEvent",
     "Idle",
-    "LedgerRecorder",
     "Listener",
     "MetricType",
     "Opened",
@@ -95,52 +54,14 @@ __all__ = [
     "SignalRow",
     "TickResult",
     "Topic",
-    "TradeLedger",
     "Unsubscribe",
     "WalkerCompleteEvent",
     "WalkerProgressEvent",
     "WalkerStopEvent",
     "current_bus",
-    "listen_done_backtest",
-    "listen_done_backtest_once",
-    "listen_done_live",
-    "listen_done_live_once",
-    "listen_done_walker",
-    "listen_done_walker_once",
-    "listen_error",
-    "listen_error_once",
-    "listen_exit",
-    "listen_exit_once",
-    "listen_partial_loss",
-    "listen_partial_loss_once",
-    "listen_partial_profit",
-    "listen_partial_profit_once",
-    "listen_performance",
-    "listen_performance_once",
-    "listen_progress_backtest",
-    "listen_progress_backtest_once",
-    "listen_progress_walker",
-    "listen_progress_walker_once",
-    "listen_risk",
-    "listen_risk_once",
-    "listen_signal",
-    "listen_signal_backtest",
-    "listen_signal_backtest_once",
-    "listen_signal_live",
-    "listen_signal_live_once",
-    "listen_signal_once",
-    "listen_transition",
-    "listen_transition_once",
-    "listen_validation",
-    "listen_validation_once",
-    "listen_walker",
-    "listen_walker_complete",
-    "listen_walker_complete_once",
-    "listen_walker_once",
-    "loop_running",
     "plain",
     "resolve_bus_with",
-    "run_blocking",
     "start_detached",
     "topics",
 ]
+__all__ += _listen.__all__

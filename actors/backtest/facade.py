@@ -10,18 +10,9 @@ from typing import Any
 
 import structlog
 
-from backtestkit.bus import (
-    BacktestStatistics,
-    Bus,
-    Closed,
-    DoneEvent,
-    LedgerRecorder,
-    TickResult,
-    current_bus,
-    run_blocking,
-    start_detached,
-)
+from backtestkit.bus import Bus, Closed, DoneEvent, TickResult, current_bus, start_detached
 
+from ..core.blocking import run_blocking
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
@@ -34,10 +25,12 @@ from ..core.risk import RiskGate, risk_books
 from ..core.schemas import RiskSchema
 from ..core.strategy import SignalStateMachine
 from ..reports.backtest import backtest_report
+from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.columns import Column
 from ..reports.research_metrics import ResearchMetrics
 from ..reports.schedule import Schedule
 from ..reports.statistics import backtest_statistics
+from ..reports.trade_ledger import LedgerRecorder
 from .frames import timeline
 from .replayer import FrameReplayer
 from .research import frame_research, stats_series

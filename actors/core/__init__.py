@@ -1,6 +1,7 @@
 """The core: signal state machine, exchange, risk, sizing, partial levels, validation, config,
 schemas and their registry."""
 
+from .blocking import loop_running, run_blocking
 from .config import GlobalConfig, get_config, get_default_config, reset_config, set_config
 from .context import ExecutionContext
 from .engine import Engine, current_engine
@@ -108,8 +109,10 @@ __all__ = [
     "list_sizings",
     "list_strategies",
     "list_walkers",
+    "loop_running",
     "registry",
     "reset_config",
     "reset_registry",
+    "run_blocking",
     "set_config",
 ]

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backtestkit.bus import run_blocking
-
+from ..core.blocking import run_blocking
 from ..core.path_names import file_name
 from ..core.registry import registry
 from ..market.candle_sources import CandleSource

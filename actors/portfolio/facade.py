@@ -10,17 +10,11 @@ from pathlib import Path
 
 import structlog
 
-from backtestkit.bus import (
-    Bus,
-    Closed,
-    TickResult,
-    current_bus,
-    run_blocking,
-    start_detached,
-)
+from backtestkit.bus import Bus, Closed, TickResult, current_bus, start_detached
 
 from ..backtest.facade import sharing_books
 from ..backtest.frames import timeline
+from ..core.blocking import run_blocking
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor

@@ -11,8 +11,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from backtestkit.bus import BacktestStatistics, TradeLedger
 from backtestkit.bus.results import Closed
+
+from .backtest_statistics import BacktestStatistics
+from .trade_ledger import TradeLedger
 
 __all__ = ["backtest_statistics", "max_drawdown"]
 

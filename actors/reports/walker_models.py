@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from backtestkit.bus import BacktestStatistics, Serializable
-from backtestkit.bus.tabular import rows_frame
+from backtestkit.bus import Serializable
+
+from .backtest_statistics import BacktestStatistics
+from .tabular import rows_frame
 
 __all__ = ["WalkerProgress", "WalkerResults", "WalkerStrategyResult"]
 
