@@ -3,7 +3,7 @@
 from .candle_checks import UnservedSymbolError
 from .candle_sources import CandleSource, CandleStore
 from .candles import Candle, CandleDataError, Candles, CandleTable
-from .table_source import MemoryCandles, TableSource
+from .table_source import TableLoader, TableSource
 from .vwap import vwap
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     "CandleStore",
     "CandleTable",
     "Candles",
-    "MemoryCandles",
+    "TableLoader",
     "TableSource",
     "UnservedSymbolError",
     "vwap",

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+from backtestkit.actors.market.table_source import TableSource
 
 from .column_map import ColumnMap
+from .declared import ReadOptions
 from .fields import table_from_fields
-from .files import FileCandles
+from .files import FileTables, PathOrFiles
 from .time_units import TimeUnit, check_time_unit
 
 __all__ = ["ParquetCandles", "read_parquet_table"]
@@ -59,7 +61,17 @@ def read_parquet_table(
     )
 
 
-class ParquetCandles(FileCandles):
-    """One Parquet file per symbol (`{symbol: path}`), or one declared with `symbol=`."""
+class ParquetCandles(TableSource):
+    """One Parquet file per symbol (`{symbol: path}`), or one declared with `symbol=`.
+    A TableSource built from `FileTables(read_parquet_table, ...)`."""
 
-    reader = staticmethod(read_parquet_table)
+    def __init__(
+        self,
+        source: PathOrFiles,
+        *,
+        symbol: str | None = None,
+        **options: Unpack[ReadOptions],
+    ) -> None:
+        owner = type(self).__name__
+        files = FileTables(read_parquet_table, source, symbol=symbol, owner=owner, **options)
+        super().__init__(files, symbols=files.symbols())

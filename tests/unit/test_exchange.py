@@ -30,7 +30,8 @@ from backtestkit.actors import (
 from backtestkit.actors.core import CandleAnomalyError, ExchangeActor, ExecutionContext
 from backtestkit.actors.core import exchange as exchange_module
 from backtestkit.actors.core.context import execution_context
-from backtestkit.actors.market import Candle, MemoryCandles
+from backtestkit.actors.market import Candle
+from backtestkit.adapters.candles import MemoryCandles
 
 SYMBOL = "BTCUSDT"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z

@@ -19,7 +19,7 @@ from backtestkit.actors import (
     add_sizing,
     add_strategy,
 )
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import RiskEvent, listen_risk
 
 MIN = 60_000

@@ -23,7 +23,7 @@ import pytest
 import walker_strategies as ws
 
 from backtestkit.actors import Walker, add_exchange, add_frame, add_strategy, add_sweep, add_walker
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.adapters.executors.process_pool import WorkerLostError
 from backtestkit.bus import listen_error, listen_walker_complete
 
