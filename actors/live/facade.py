@@ -29,6 +29,7 @@ from .live_exchange import LiveExchange
 from .persistence import (
     CorruptStateError,
     JsonStateStore,
+    SignalStore,
     check_name,
     symbol_path_name,
 )
@@ -67,7 +68,7 @@ class LiveMode:
         strategy: str,
         exchange: str,
         clock: Clock | None = None,
-        state_dir: str | Path | JsonStateStore | None = None,
+        state_dir: str | Path | SignalStore | None = None,
         record: bool | RecordingWriter = True,
         stop_at: int | datetime | None = None,
         adopt: bool = False,
@@ -78,7 +79,8 @@ class LiveMode:
         `broker` (a Broker such as PaperBroker or CcxtBroker, or a ready BrokerActor) places
         the orders: its write-ahead journal lives in `<state_dir>/broker/<symbol>_<strategy>.jsonl`.
 
-        `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
+        `state_dir` (default ./dump/data) may also be a SignalStore (a JsonStateStore with a
+        phase hook, or a store of your own).
         `record` (default on) appends the ticks, served candles and results to
         `<state_dir>/recording/<symbol>_<strategy>.rec` for `parity`; a RecordingWriter may be
         given instead (e.g. with a phase hook). `stop_at` (ms UTC or an aware datetime) acts
@@ -95,7 +97,7 @@ class LiveMode:
         symbol_name = symbol_path_name(symbol)
         check_name("strategy", strategy)
         clock = clock if clock is not None else WallClock()
-        if isinstance(state_dir, JsonStateStore):
+        if isinstance(state_dir, SignalStore):
             store = state_dir
         else:
             store = JsonStateStore(state_dir if state_dir is not None else DEFAULT_STATE_DIR)
@@ -167,7 +169,7 @@ class LiveMode:
         strategy: str,
         exchange: str,
         clock: Clock | None = None,
-        state_dir: str | Path | JsonStateStore | None = None,
+        state_dir: str | Path | SignalStore | None = None,
         stop_at: int | datetime | None = None,
     ) -> Callable[[], None]:
         """Run in the background; returns cancel() (a graceful stop, SPEC 11.2 + Q7)."""
