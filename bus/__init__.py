@@ -1,67 +1,23 @@
-"""backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit."""
+"""backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit.
 
-from . import listen as _listen
-from .detached import start_detached
-from .events import (
-    BacktestProgress,
-    DoneEvent,
-    MetricType,
-    PartialEvent,
-    PerformanceEvent,
-    RiskEvent,
-    WalkerCompleteEvent,
-    WalkerProgressEvent,
-    WalkerStopEvent,
-)
-from .hub import Bus, current_bus, resolve_bus_with, topics
-from .listen import *  # noqa: F403  (the listen_* helpers, listed once in listen.__all__)
-from .results import (
-    Active,
-    Cancelled,
-    Closed,
-    CloseReason,
-    Idle,
-    Opened,
-    Pnl,
-    Position,
-    Scheduled,
-    SignalRow,
-    TickResult,
-)
-from .serialize import Serializable, plain
-from .topic import Listener, Predicate, Topic, Unsubscribe
+Each name is listed once, in the `__all__` of the module that defines it: results (what a
+tick returns), events (what the other topics carry), topic, hub (the Bus and its topics),
+listen (the `listen_*` helpers), serialize, detached."""
 
-__all__ = [
-    "Active",
-    "BacktestProgress",
-    "Bus",
-    "Cancelled",
-    "CloseReason",
-    "Closed",
-    "DoneEvent",
-    "Idle",
-    "Listener",
-    "MetricType",
-    "Opened",
-    "PartialEvent",
-    "PerformanceEvent",
-    "Pnl",
-    "Position",
-    "Predicate",
-    "RiskEvent",
-    "Scheduled",
-    "Serializable",
-    "SignalRow",
-    "TickResult",
-    "Topic",
-    "Unsubscribe",
-    "WalkerCompleteEvent",
-    "WalkerProgressEvent",
-    "WalkerStopEvent",
-    "current_bus",
-    "plain",
-    "resolve_bus_with",
-    "start_detached",
-    "topics",
-]
-__all__ += _listen.__all__
+from . import detached, events, hub, listen, results, serialize, topic
+from .detached import *  # noqa: F403
+from .events import *  # noqa: F403
+from .hub import *  # noqa: F403
+from .listen import *  # noqa: F403
+from .results import *  # noqa: F403
+from .serialize import *  # noqa: F403
+from .topic import *  # noqa: F403
+
+__all__: list[str] = []
+__all__ += results.__all__
+__all__ += events.__all__
+__all__ += topic.__all__
+__all__ += hub.__all__
+__all__ += listen.__all__
+__all__ += serialize.__all__
+__all__ += detached.__all__

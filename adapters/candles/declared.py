@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any, TypedDict, Unpack
+from typing import TypedDict
 
 from backtestkit.actors.market.table_source import TableSource
 
 from .column_map import ColumnMap
 from .time_units import TimeUnit, check_time_unit
 
-__all__ = ["ReadOptions", "read_options"]
+__all__ = ["ReadOptions", "TableOptions", "check_keywords", "read_options"]
 
 
 class ReadOptions(TypedDict, total=False):
@@ -22,8 +22,22 @@ class ReadOptions(TypedDict, total=False):
     time_unit: TimeUnit | None
 
 
-def read_options(**options: Unpack[ReadOptions]) -> dict[str, Any]:
+class TableOptions(ReadOptions, total=False):
+    """A reader's options: a source's, and the step of the table's rows (ms)."""
+
+    step_ms: int
+
+
+def check_keywords(options: Mapping[str, object], known: Collection[str], owner: str) -> None:
+    """A misspelt option is a TypeError, as for any keyword a function does not take."""
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"{owner}() got an unexpected keyword argument {unknown[0]!r}")
+
+
+def read_options(owner: str, options: ReadOptions) -> TableOptions:
     """The keyword arguments every reader takes besides the item itself."""
+    check_keywords(options, ReadOptions.__optional_keys__, owner)
     time_unit = options.get("time_unit")
     check_time_unit(time_unit)
     layout = ColumnMap(dict(options.get("columns") or {}), options.get("ignore", ()))

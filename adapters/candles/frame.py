@@ -35,7 +35,7 @@ class FrameTables:
     def __init__(
         self, frame: Any, *, symbol: str | None, owner: str, **options: Unpack[ReadOptions]
     ) -> None:
-        self._options = read_options(**options)
+        self._options = read_options(owner, options)
         self._frames: SymbolSources[Any] = SymbolSources.of(
             frame, symbol=symbol, owner=owner, convert=_frame, describe=no_label
         )
