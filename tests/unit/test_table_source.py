@@ -86,7 +86,8 @@ def test_csv_candles_is_a_table_source_built_from_the_csv_reader(tmp_path: Path)
 def test_errors_still_name_the_file_row_and_field(tmp_path: Path) -> None:
     rows = [f"{START},100,102,99,101,1", f"{START + MINUTE},x,1,1,1,1"]
     csv = write_csv(tmp_path / "bad.csv", rows)
-    with pytest.raises(CandleDataError, match=rf"^{re.escape(str(csv))}: row 3: field open: not a number"):
+    where = re.escape(str(csv))
+    with pytest.raises(CandleDataError, match=rf"^{where}: row 3: field open: not a number"):
         CsvCandles(csv).table("BTCUSDT", "1m")
     with pytest.raises(FileNotFoundError, match=r"candle file not found: .*missing\.csv"):
         CsvCandles(tmp_path / "missing.csv").table("BTCUSDT", "1m")
