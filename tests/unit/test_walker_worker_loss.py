@@ -108,7 +108,7 @@ import sys
 sys.path.insert(0, {unit!r})
 import walker_strategies as ws
 from backtestkit.actors import add_exchange, add_frame, add_strategy, add_sweep, add_walker
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 
 add_exchange("mem", candles=MemoryCandles({{"BTCUSDT": ws.make_candles(days=1)}}))
 add_frame("day", start=ws.START, end=ws.START + 1440 * ws.MINUTE)
