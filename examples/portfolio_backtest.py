@@ -1,7 +1,8 @@
-"""A portfolio backtest with one cash account: two strategies on 14 days of real Bitstamp
-BTC/USD candles (examples/data), one risk slot between them, 10 000 USD of capital.
+"""A portfolio backtest with one cash account: two strategies on four real instruments (Bittrex
+ETH/BTC, LTC/BTC, XLM/BTC and ADA/BTC one-minute candles, 2018-01-20 to 2018-01-30, from
+examples/data), one position at a time across all of them, 1 BTC of capital.
 
-Prints the portfolio summary (equity, drawdown, exposure, per-symbol contribution, rejected
+Prints the portfolio summary (equity, drawdown, exposure, per-symbol contribution, refused
 entries and the heatmap) and writes it to dump/portfolio/.
 Run: python examples/portfolio_backtest.py
 """
@@ -24,10 +25,13 @@ from backtestkit.actors import (
 )
 from backtestkit.adapters.candles import CsvCandles
 
-DATA = Path(__file__).resolve().parent / "data" / "bitstamp_BTCUSD_1m.csv"
+DATA = Path(__file__).resolve().parent / "data"
+SYMBOLS = ["ETHBTC", "LTCBTC", "XLMBTC", "ADABTC"]
+STRATEGIES = ["breakout", "dip"]
 
 
 def breakout(symbol: str, when: datetime) -> Signal | None:
+    """Long when the 5-candle VWAP clears the highest high of the hour before."""
     candles = get_candles(symbol, "1m", 60)
     if len(candles) < 30:
         return None
@@ -38,33 +42,45 @@ def breakout(symbol: str, when: datetime) -> Signal | None:
 
 
 def dip(symbol: str, when: datetime) -> Signal | None:
-    closes = get_candles(symbol, "1m", 60).close
+    """Long (buy the dip) when the 5-candle VWAP falls below the lowest low of the hour before."""
+    candles = get_candles(symbol, "1m", 60)
+    if len(candles) < 30:
+        return None
     price = get_average_price(symbol)
-    if len(closes) == 60 and price < closes.mean() * 0.99:
+    if price < candles.low[:-1].min():
         return Signal("long", price * 1.01, price * 0.99, 120)
     return None
 
 
+def add_market() -> None:
+    """The exchange (one CSV per symbol) and the frame, shared by the example and its test."""
+    files = {symbol: DATA / f"bittrex_{symbol}_1m.csv" for symbol in SYMBOLS}
+    add_exchange("bittrex", candles=CsvCandles(files))
+    add_frame(
+        "jan-2018",
+        start=datetime(2018, 1, 20, 6, tzinfo=UTC),
+        end=datetime(2018, 1, 29, 23, tzinfo=UTC),
+    )
+
+
 def main() -> None:
-    add_exchange("bitstamp", candles=CsvCandles(DATA, symbol="BTCUSD"))
-    add_frame("aug", start=datetime(2026, 8, 17, tzinfo=UTC), end=datetime(2026, 8, 30, tzinfo=UTC))
+    add_market()
     add_risk("one-slot", max_concurrent_positions=1)
     add_sizing(
         "risk-2pct", method="fixed_percentage", risk_percentage=2, max_position_percentage=50
     )
-    for name, fn in (("breakout", breakout), ("dip", dip)):
+    for name, fn in zip(STRATEGIES, (breakout, dip), strict=True):
         add_strategy(name, interval="5m", get_signal=fn, risk="one-slot", sizing="risk-2pct")
-    strategies = ["breakout", "dip"]
     Portfolio.run_sync(
-        ["BTCUSD"], strategy=strategies, exchange="bitstamp", frame="aug", capital=10_000
+        SYMBOLS, strategy=STRATEGIES, exchange="bittrex", frame="jan-2018", capital=1.0
     )
-    stats = Portfolio.get_data(["BTCUSD"], strategies)
-    print(Portfolio.get_report(["BTCUSD"], strategies))
+    stats = Portfolio.get_data(SYMBOLS, STRATEGIES)
+    print(Portfolio.get_report(SYMBOLS, STRATEGIES))
     print(
-        f"final equity {stats.final_equity:.2f} USD, {len(stats.trades)} trades, "
+        f"final equity {stats.final_equity:.8f} BTC, {len(stats.trades)} trades, "
         f"{len(stats.rejections)} entries refused (the slot was taken)"
     )
-    print("report:", Portfolio.dump(["BTCUSD"], strategies))
+    print("report:", Portfolio.dump(SYMBOLS, STRATEGIES))
 
 
 if __name__ == "__main__":

@@ -45,7 +45,19 @@ def test_python_blocks_run_as_one_session(
         for number, source in enumerate(snippets, 1):
             _run(source, f"README.md python block {number}", namespace)
     warnings = [e["event"] for e in logs if e["log_level"] not in ("debug", "info")]
-    assert set(warnings) == {"ClientRisk exception thrown"}  # the weekend rejections, only
+    # the weekend rejections, and the Portfolios section's four files with their missing minutes
+    assert set(warnings) == {"ClientRisk exception thrown", "candle_gaps"}
+    gaps = {
+        Path(e["origin"]).name: (e["gaps"], e["missing_candles"], e["rows"])
+        for e in logs
+        if e["event"] == "candle_gaps"
+    }
+    assert gaps == {  # examples/data/README.md: every gap is one minute
+        "bittrex_ETHBTC_1m.csv": (1, 1, 14_397),
+        "bittrex_LTCBTC_1m.csv": (38, 38, 14_360),
+        "bittrex_XLMBTC_1m.csv": (25, 25, 14_373),
+        "bittrex_ADABTC_1m.csv": (14, 14, 14_383),
+    }
     printed = capsys.readouterr().out
     assert "# Backtest Report: breakout" in printed
     assert "opened" in printed and "closed" in printed

@@ -10,6 +10,7 @@ from ..core.exchange import ExchangeActor
 from ..core.risk import RiskBook, RiskGate
 from ..core.warning_tally import WarningTally
 from .ledger import CashLedger, EntryCost, entry_cost
+from .report import money_places
 from .sizing import EntryRequest, EntrySizer, WinRecord
 
 __all__ = ["CashDesk", "PortfolioGate"]
@@ -46,9 +47,11 @@ class CashDesk:
         paid = entry_cost(entry.position, quantity, entry.price_open)
         cash = self.ledger.cash
         if paid.total > cash:
+            places = money_places(self.ledger.capital)
             return (
-                f"insufficient cash: the entry needs {paid.total:.2f} "
-                f"(cost {paid.cost:.2f} + fee {paid.fee:.2f}), free cash {cash:.2f}"
+                f"insufficient cash: the entry needs {paid.total:.{places}f} "
+                f"(cost {paid.cost:.{places}f} + fee {paid.fee:.{places}f}), "
+                f"free cash {cash:.{places}f}"
             )
         self._reserved[(strategy, entry.symbol)] = (entry.position, paid)
         return None

@@ -3,18 +3,29 @@ rejections, and the reference's heatmap (per-symbol statistics) of each strategy
 
 from __future__ import annotations
 
+import math
+
 from ..reports.formatting import iso_ms, signed, to_fixed
 from ..reports.heat import heat_report
 from .models import PortfolioStatistics
 
-__all__ = ["REPORT_REJECTIONS", "portfolio_report", "summary_rows"]
+__all__ = ["REPORT_REJECTIONS", "money_places", "portfolio_report", "summary_rows"]
 
 REPORT_REJECTIONS = 20
 NA = "N/A"
 
 
-def _money(value: float | None) -> str:
-    return NA if value is None else to_fixed(value, 2)
+def money_places(capital: float | None) -> int:
+    """Decimal places for the portfolio's money: a ten-thousandth of the starting capital, at
+    least cents (10 000 USD: 2 places; 1 BTC: 4, so a quote currency worth more keeps its
+    detail)."""
+    if capital is None or not capital > 0 or not math.isfinite(capital):
+        return 2
+    return max(2, 4 - math.floor(math.log10(capital)))
+
+
+def _money(value: float | None, places: int) -> str:
+    return NA if value is None else to_fixed(value, places)
 
 
 def _pct(value: float | None) -> str:
@@ -43,16 +54,17 @@ def summary_rows(stats: PortfolioStatistics) -> list[tuple[str, str]]:
     if stats.capital is None:
         return rows
     research = stats.research
+    places = money_places(stats.capital)
     return [
         *rows,
-        ("Starting capital", _money(stats.capital)),
-        ("Final equity", _money(stats.final_equity)),
+        ("Starting capital", _money(stats.capital, places)),
+        ("Final equity", _money(stats.final_equity, places)),
         ("Return", _pct(stats.total_return_pct)),
         ("Max drawdown", _plain_pct(stats.max_drawdown_pct)),
         ("Time with a position", _plain_pct(stats.exposure_time_pct)),
         ("Average exposure", _plain_pct(stats.average_exposure_pct)),
-        ("Fees paid", _money(stats.fees)),
-        ("Slippage paid", _money(stats.slippage)),
+        ("Fees paid", _money(stats.fees, places)),
+        ("Slippage paid", _money(stats.slippage, places)),
         ("Annualised Sharpe", NA if research is None else _num(research.sharpe_ratio_ann)),
         ("Sortino", NA if research is None else _num(research.sortino_ratio)),
         ("CAGR", NA if research is None else _pct(research.cagr_pct)),
@@ -67,11 +79,18 @@ def portfolio_report(stats: PortfolioStatistics) -> str:
     lines = [f"# Portfolio: {', '.join(stats.strategies)} on {', '.join(stats.symbols)}", ""]
     lines += _table(["", "value"], [[label, value] for label, value in summary_rows(stats)])
     if stats.capital is not None:
+        places = money_places(stats.capital)
         lines += ["", "## Per-symbol contribution", ""]
         lines += _table(
             ["Symbol", "Trades", "PnL", "Fees", "Share"],
             [
-                [c.symbol, str(c.trades), _money(c.pnl), _money(c.fees), _plain_pct(c.share_pct)]
+                [
+                    c.symbol,
+                    str(c.trades),
+                    _money(c.pnl, places),
+                    _money(c.fees, places),
+                    _plain_pct(c.share_pct),
+                ]
                 for c in stats.contributions
             ],
         )
@@ -88,10 +107,10 @@ def portfolio_report(stats: PortfolioStatistics) -> str:
                 [
                     iso_ms(point.timestamp),
                     trade.symbol,
-                    _money(trade.pnl),
-                    _money(point.cash),
-                    _money(point.positions_value),
-                    _money(point.equity),
+                    _money(trade.pnl, places),
+                    _money(point.cash, places),
+                    _money(point.positions_value, places),
+                    _money(point.equity, places),
                     _plain_pct((1 - point.equity / peak) * 100),
                 ]
             )

@@ -14,7 +14,7 @@ import structlog
 
 from backtestkit.actors import Portfolio
 from backtestkit.actors.portfolio import PortfolioMode, PortfolioStatistics
-from backtestkit.actors.portfolio.report import REPORT_REJECTIONS, summary_rows
+from backtestkit.actors.portfolio.report import REPORT_REJECTIONS, money_places, summary_rows
 from backtestkit.actors.reports.formatting import iso_ms, to_fixed
 
 from .equity import EquityCurve
@@ -70,8 +70,15 @@ def render_portfolio_html(stats: PortfolioStatistics) -> str:
         f'<section id="equity"><h2>Equity and drawdown</h2>{_chart(stats, title)}</section>',
     ]
     if stats.capital is not None:
+        places = money_places(stats.capital)
         contributions = [
-            [c.symbol, str(c.trades), _fmt(c.pnl), _fmt(c.fees), _fmt(c.share_pct, 2, " %")]
+            [
+                c.symbol,
+                str(c.trades),
+                _fmt(c.pnl, places),
+                _fmt(c.fees, places),
+                _fmt(c.share_pct, 2, " %"),
+            ]
             for c in stats.contributions
         ]
         trades = [
@@ -82,9 +89,9 @@ def render_portfolio_html(stats: PortfolioStatistics) -> str:
                 t.strategy_name,
                 t.position,
                 to_fixed(t.quantity, 6),
-                _fmt(t.cost),
-                _fmt(t.fee_open + t.fee_close),
-                _fmt(t.pnl),
+                _fmt(t.cost, places),
+                _fmt(t.fee_open + t.fee_close, places),
+                _fmt(t.pnl, places),
             ]
             for t in stats.trades
         ]

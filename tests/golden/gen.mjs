@@ -7,23 +7,19 @@
 //   REFENG:   folder whose node_modules holds backtest-kit 1.5.25 (default /tmp/refeng)
 // See tests/golden/README.md for the exact strategy definitions and the JSON schema.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { bk, loadCandles, rowsGetCandles, useMemoryPersistence } from "./refeng.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REFENG = process.env.REFENG || "/tmp/refeng";
-const bk = await import(
-  pathToFileURL(path.join(REFENG, "node_modules/backtest-kit/build/index.mjs")).href
-);
 const {
   addExchange, addStrategy, addFrame, addRisk, addWalker, setLogger,
   Backtest, Walker, getCandles, getAveragePrice,
   listenSignalBacktest, listenError, listenRisk, listenPartialProfit, listenPartialLoss,
   listenWalkerProgress, listenWalkerComplete,
-  PersistSignalAdapter, PersistScheduleAdapter, PersistRiskAdapter, PersistPartialAdapter,
 } = bk;
 
 const SCENARIO = process.argv[2];
@@ -42,22 +38,7 @@ const FRAME_END = new Date("2018-03-26T23:00:00Z");
 const DATA_FILE = path.resolve(HERE, "../data/kaggle_BTCUSD_1m.csv");
 
 // ------------------------------------------------------------------ in-memory persistence
-class MemoryPersist {
-  constructor(entityName, baseDir) {
-    this.entityName = entityName;
-    this.baseDir = baseDir;
-  }
-  async waitForInit() {}
-  async readValue(entityId) {
-    throw new Error(`MemoryPersist.readValue should not be called (${this.entityName}/${entityId})`);
-  }
-  async hasValue() { return false; }
-  async writeValue() {}
-}
-PersistSignalAdapter.usePersistSignalAdapter(MemoryPersist);
-PersistScheduleAdapter.usePersistScheduleAdapter(MemoryPersist);
-PersistRiskAdapter.usePersistRiskAdapter(MemoryPersist);
-PersistPartialAdapter.usePersistPartialAdapter(MemoryPersist);
+useMemoryPersistence();
 
 // ------------------------------------------------------------------ logger (counts warnings only)
 const warnCounts = {};
@@ -77,36 +58,12 @@ console.warn = (first) => {
 };
 
 // ------------------------------------------------------------------ candle data + exchange
-function loadCandles(file) {
-  const lines = readFileSync(file, "utf8").split(/\r?\n/).filter((l) => l.length > 0);
-  const header = lines.shift().split(",");
-  const want = ["timestamp", "open", "high", "low", "close", "volume"];
-  if (header.join(",") !== want.join(",")) throw new Error("unexpected CSV header " + header);
-  return lines.map((l) => {
-    const [timestamp, open, high, low, close, volume] = l.split(",").map(Number);
-    return { timestamp, open, high, low, close, volume };
-  });
-}
 const CANDLES = loadCandles(DATA_FILE);
 const exchangeCalls = { count: 0 };
 
-function firstIndexAtOrAfter(ts) {
-  let lo = 0, hi = CANDLES.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (CANDLES[mid].timestamp < ts) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
 addExchange({
   exchangeName: EXCHANGE,
-  getCandles: async (symbol, interval, since, limit) => {
-    exchangeCalls.count++;
-    if (interval !== "1m") throw new Error(`kaggle exchange supports interval 1m only, got ${interval}`);
-    const i = firstIndexAtOrAfter(since.getTime());
-    return CANDLES.slice(i, i + limit).map((c) => ({ ...c }));
-  },
+  getCandles: rowsGetCandles("kaggle", CANDLES, () => exchangeCalls.count++),
   formatPrice: async (symbol, price) => price.toFixed(2),
   formatQuantity: async (symbol, qty) => qty.toFixed(8),
 });

@@ -19,6 +19,7 @@ from backtestkit.actors import (
     add_sizing,
     add_strategy,
 )
+from backtestkit.actors.portfolio.report import money_places
 from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import RiskEvent, listen_risk
 
@@ -271,3 +272,24 @@ def test_sizing_without_capital_is_refused() -> None:
     _setup()
     with pytest.raises(ValueError, match="portfolio: sizing 'one-pct' needs capital="):
         Portfolio.run(["A"], strategy="once", exchange="flat", frame="day", sizing="one-pct")
+
+
+def test_money_keeps_a_ten_thousandth_of_the_capital() -> None:
+    """A portfolio in BTC (capital 1) is reported to 4 places, not rounded to cents."""
+    assert [money_places(c) for c in (10_000, 100, 99.9, 10, 1, 0.05, None)] == [
+        2, 2, 3, 3, 4, 6, 2,
+    ]  # fmt: skip
+    add_sizing("huge", method="fixed_percentage", risk_percentage=50)
+    _setup(sizing="huge")
+    events: list[RiskEvent] = []
+    stop = listen_risk(events.append)
+    Portfolio.run_sync(["A", "B"], strategy="once", exchange="flat", frame="day", capital=1)
+    stop()
+    # 1 x 0.5 / 2 = 0.25 units of A at 100 x 1.001 = 25.025 (+ fee 0.025025) > 1 of cash
+    assert events[0].comment == (
+        "insufficient cash: the entry needs 25.0500 (cost 25.0250 + fee 0.0250), "
+        "free cash 1.0000"
+    )
+    report = Portfolio.get_report(["A", "B"], "once")
+    assert "| Starting capital | 1.0000 |" in report
+    assert "| Final equity | 1.0000 |" in report  # nothing could be paid for
