@@ -53,59 +53,48 @@ class Pnl(Serializable):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Idle(Serializable):
-    action: Literal["idle"] = "idle"
+class _TickResultFields(Serializable):
+    """The fields every tick result carries, in the order it serializes them; each result
+    narrows `action` (its discriminator) and `signal`, which keep their place."""
+
+    action: str
     symbol: str
     strategy_name: str
     exchange_name: str
     current_price: float
     backtest: bool
+    signal: SignalRow | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Idle(_TickResultFields):
+    action: Literal["idle"] = "idle"
     signal: None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Scheduled(Serializable):
+class Scheduled(_TickResultFields):
     action: Literal["scheduled"] = "scheduled"
-    symbol: str
-    strategy_name: str
-    exchange_name: str
-    current_price: float
-    backtest: bool
     signal: SignalRow
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Opened(Serializable):
+class Opened(_TickResultFields):
     action: Literal["opened"] = "opened"
-    symbol: str
-    strategy_name: str
-    exchange_name: str
-    current_price: float
-    backtest: bool
     signal: SignalRow
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Active(Serializable):
+class Active(_TickResultFields):
     action: Literal["active"] = "active"
-    symbol: str
-    strategy_name: str
-    exchange_name: str
-    current_price: float
-    backtest: bool
     signal: SignalRow
     percent_tp: float = 0.0
     percent_sl: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Closed(Serializable):
+class Closed(_TickResultFields):
     action: Literal["closed"] = "closed"
-    symbol: str
-    strategy_name: str
-    exchange_name: str
-    current_price: float
-    backtest: bool
     signal: SignalRow
     close_reason: CloseReason
     close_timestamp: int
@@ -113,13 +102,8 @@ class Closed(Serializable):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Cancelled(Serializable):
+class Cancelled(_TickResultFields):
     action: Literal["cancelled"] = "cancelled"
-    symbol: str
-    strategy_name: str
-    exchange_name: str
-    current_price: float
-    backtest: bool
     signal: SignalRow
     close_timestamp: int
 

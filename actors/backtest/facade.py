@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-import structlog
+from backtestkit.bus import Bus, Closed, DoneEvent, TickResult
 
-from backtestkit.bus import Bus, Closed, DoneEvent, TickResult, current_bus, start_detached
-
-from ..core.blocking import run_blocking
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
-from ..core.facade_support import in_context, write_report
-from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.facade_support import in_context
+from ..core.instances import Instance
 from ..core.logs import configure_logging
+from ..core.mode_facade import Call, ModeFacade, background_of, run_sync_of
 from ..core.registry import registry
 from ..core.rejections import SignalRejections
 from ..core.risk import RiskGate, risk_books
@@ -26,12 +22,13 @@ from ..core.schemas import RiskSchema
 from ..core.strategy import SignalStateMachine
 from ..reports.backtest import backtest_report
 from ..reports.backtest_statistics import BacktestStatistics
-from ..reports.columns import Column
 from ..reports.research_metrics import ResearchMetrics
 from ..reports.schedule import Schedule
 from ..reports.statistics import backtest_statistics
+from ..reports.symbol_reports import SymbolReports
 from ..reports.trade_ledger import LedgerRecorder
 from .frames import timeline
+from .machine import signal_machine
 from .replayer import FrameReplayer
 from .research import frame_research, stats_series
 
@@ -41,10 +38,10 @@ __all__ = [
     "Backtest",
     "BacktestMode",
     "BacktestRun",
+    "ResearchOptions",
     "sharing_books",
 ]
 
-_log = structlog.get_logger("backtestkit.backtest")
 STORED_SIGNALS = 250
 
 
@@ -56,6 +53,13 @@ class BacktestRun:
     strategy: str
     exchange: str
     frame: str
+
+
+class ResearchOptions(TypedDict, total=False):
+    """`Backtest.research`'s money options, which `Backtest.stats` passes on."""
+
+    capital: float
+    risk_free_rate: float
 
 
 class BacktestInstance(Instance):
@@ -91,12 +95,13 @@ async def sharing_books(
         risk_books.release(risks)
 
 
-class BacktestMode:
+class BacktestMode(ModeFacade[BacktestInstance], SymbolReports[BacktestStatistics]):
     """`Backtest`: run / background / stop / get_data / get_report / dump / list / run_sync."""
 
+    mode = folder = "backtest"
+
     def __init__(self, bus: Bus | None = None) -> None:
-        self.bus = bus or current_bus()
-        self._instances: Instances[BacktestInstance] = Instances(BacktestInstance)
+        super().__init__(bus, BacktestInstance)
 
     def run(
         self, symbol: str, *, strategy: str, exchange: str, frame: str
@@ -113,77 +118,35 @@ class BacktestMode:
         Schedule.clear(symbol, strategy)  # SPEC 6.1: the schedule report starts afresh too
         actor = exchange_actor(exchange_schema)
         context = ExecutionContext(symbol, frame_schema.start_ms, True, actor)
-        machine = SignalStateMachine(
-            schema=strategy_schema,
-            symbol=symbol,
-            exchange=actor,
-            bus=self.bus,
-            backtest=True,
-            context=context,
-            risk=RiskGate([risk_books.get(r) for r in risks], self.bus) if risks else None,
-        )
+        gate = RiskGate([risk_books.get(r) for r in risks], self.bus) if risks else None
+        machine = signal_machine(strategy_schema, context, actor, self.bus, gate)
         instance.machine = machine
         instance.run = BacktestRun(symbol, strategy, exchange, frame)
         replayer = FrameReplayer(machine, timeline(frame_schema))
         results = sharing_books(replayer.run(), risks)
         return in_context(results, context, recorder=(self.bus.transition, instance.record))
 
-    def background(
-        self, symbol: str, *, strategy: str, exchange: str, frame: str
-    ) -> Callable[[], None]:
-        """Run in the background (running loop or a worker thread); returns cancel()."""
-        instance = self._instances.get(symbol, strategy)
-        if instance.status == "pending":
-            return self._canceller(instance, symbol, strategy, exchange)
-        results = self.run(symbol, strategy=strategy, exchange=exchange, frame=frame)
-        instance.status = "pending"
-        instance.done = False
+    background = background_of(run)
+    run_sync = run_sync_of(run)
 
-        async def consume() -> None:
-            try:
-                async for _ in results:
-                    machine = instance.machine
-                    if machine is not None and machine.stopped:
-                        break
-                await results.aclose()  # type: ignore[attr-defined]
-                await self._done(instance, symbol, strategy, exchange)
-                instance.status = "fulfilled"
-            except Exception as exc:
-                instance.status = "rejected"
-                _log.error("backtest_failed", symbol=symbol, strategy=strategy, error=str(exc))
-                await self.bus.exit.emit(RuntimeError(str(exc)))
-            finally:
-                await results.aclose()  # type: ignore[attr-defined]
+    def _held(self, call: Call) -> BacktestInstance:
+        return self._instances.get(call["symbol"], call["strategy"])
 
-        start_detached(consume, without_loop="thread")
-        return self._canceller(instance, symbol, strategy, exchange)
+    def _until(self, instance: BacktestInstance, result: TickResult) -> bool:
+        return instance.machine is not None and instance.machine.stopped
 
-    def _canceller(
-        self, instance: BacktestInstance, symbol: str, strategy: str, exchange: str
-    ) -> Callable[[], None]:
+    def _canceller(self, instance: BacktestInstance, call: Call) -> Callable[[], None]:
         def cancel() -> None:
             machine = instance.machine
             if machine is not None:
                 machine.stop()
-            if (machine is None or machine.pending is None) and not instance.done:
-                instance.done = True
-                self.bus.done_backtest.publish(
-                    DoneEvent(
-                        exchange_name=exchange, strategy_name=strategy, backtest=True, symbol=symbol
-                    )
-                )
+            if machine is None or machine.pending is None:
+                self._publish_done(instance, self.bus.done_backtest, _done_event(call))
 
         return cancel
 
-    async def _done(
-        self, instance: BacktestInstance, symbol: str, strategy: str, exchange: str
-    ) -> None:
-        if instance.done:
-            return
-        instance.done = True
-        await self.bus.done_backtest.emit(
-            DoneEvent(exchange_name=exchange, strategy_name=strategy, backtest=True, symbol=symbol)
-        )
+    async def _finish(self, instance: BacktestInstance, call: Call) -> None:
+        await self._emit_done(instance, self.bus.done_backtest, _done_event(call))
 
     async def stop(self, symbol: str, strategy: str) -> None:
         """Graceful stop: no new signal; an open position's fast-forward completes first."""
@@ -205,6 +168,8 @@ class BacktestMode:
         registry.strategy(strategy)
         instance = self._instances.get(symbol, strategy)
         return backtest_statistics(instance.closed, instance.ledger.ledger())
+
+    _report = staticmethod(backtest_report)
 
     def last_run(self, symbol: str, strategy: str) -> BacktestRun | None:
         """The exchange and frame the latest run of symbol:strategy used (None: never run)."""
@@ -238,55 +203,21 @@ class BacktestMode:
         )
 
     def stats(
-        self,
-        symbol: str,
-        strategy: str,
-        *,
-        frame: str,
-        capital: float = 10_000.0,
-        risk_free_rate: float = 0.0,
+        self, symbol: str, strategy: str, *, frame: str, **research: Unpack[ResearchOptions]
     ) -> Any:
-        """`get_data` and `research` as one pandas Series (extra `pandas`)."""
-        research = self.research(
-            symbol, strategy, frame=frame, capital=capital, risk_free_rate=risk_free_rate
-        )
-        return stats_series(self.get_data(symbol, strategy), research)
+        """`get_data` and `research` (its `capital`, `risk_free_rate`) as one pandas Series
+        (extra `pandas`)."""
+        metrics = self.research(symbol, strategy, frame=frame, **research)
+        return stats_series(self.get_data(symbol, strategy), metrics)
 
-    def get_report(
-        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
-    ) -> str:
-        return backtest_report(strategy, self.get_data(symbol, strategy), columns)
 
-    def dump(
-        self,
-        symbol: str,
-        strategy: str,
-        path: str | Path | None = None,
-        columns: Sequence[Column] | None = None,
-    ) -> Path:
-        """Write the Markdown report to path (default ./dump/backtest/<strategy>.md)."""
-        return write_report(self.get_report(symbol, strategy, columns), "backtest", strategy, path)
-
-    def list(self) -> builtins.list[InstanceStatus]:
-        return self._instances.list()
-
-    def run_sync(
-        self, symbol: str, *, strategy: str, exchange: str, frame: str
-    ) -> builtins.list[TickResult]:
-        """Run to the end in a fresh event loop: here in a script, on a helper thread when a loop
-        already runs in this one (Jupyter, IPython, `python -m asyncio`)."""
-        results: builtins.list[TickResult] = []
-
-        async def collect() -> None:
-            async for result in self.run(symbol, strategy=strategy, exchange=exchange, frame=frame):
-                results.append(result)
-
-        run_blocking(collect)
-        return results
-
-    def reset(self) -> None:
-        """Forget every instance (test isolation)."""
-        self._instances.clear()
+def _done_event(call: Call) -> DoneEvent:
+    return DoneEvent(
+        exchange_name=call["exchange"],
+        strategy_name=call["strategy"],
+        backtest=True,
+        symbol=call["symbol"],
+    )
 
 
 BACKTEST: EngineLocal[BacktestMode] = EngineLocal("Backtest", lambda e: BacktestMode(e.bus))

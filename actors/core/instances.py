@@ -31,6 +31,10 @@ class Instance:
         self.status: Status = "ready"
         self.done = False
 
+    def restart(self) -> None:
+        """A background run starts: its done event is still to come."""
+        self.done = False
+
     def describe(self) -> InstanceStatus:
         return InstanceStatus(id=self.id, symbol=self.symbol, name=self.name, status=self.status)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ..market.candle_sources import CandleSource
 from ..market.intervals import FRAME_INTERVALS, STRATEGY_INTERVALS
@@ -20,6 +20,7 @@ from .schemas import (
     RiskCallbacks,
     RiskSchema,
     RiskValidation,
+    Schema,
     SizingCallbacks,
     SizingSchema,
     StrategyCallbacks,
@@ -36,6 +37,23 @@ __all__ = [
     "add_strategy",
     "add_walker",
 ]
+
+S = TypeVar("S", bound=Schema[Any])
+
+
+def _stored(
+    schema_type: type[S],
+    table: dict[str, S],
+    name: str,
+    callbacks: object,
+    note: str,
+    **fields: Any,
+) -> S:
+    """The validated schema, stored by name (a name already taken is refused)."""
+    kind = schema_type.kind
+    hooks = as_callbacks(schema_type.callbacks_type, callbacks, kind, name)
+    schema = schema_type(name=name, callbacks=hooks, note=note, **fields)
+    return Registry._store(table, kind, schema)
 
 
 def add_strategy(
@@ -69,16 +87,17 @@ def add_strategy(
         raise problem(kind, name, f"risk must be a name or a list of names, got {risk!r}")
     if sizing is not None and (not isinstance(sizing, str) or not sizing):
         raise problem(kind, name, f"sizing must be a sizing name, got {sizing!r}")
-    schema = StrategySchema(
-        name=name,
+    return _stored(
+        StrategySchema,
+        registry.strategies,
+        name,
+        callbacks,
+        note,
         interval=interval,
         get_signal=get_signal,
         risk_names=risks,
         sizing=sizing,
-        callbacks=as_callbacks(StrategyCallbacks, callbacks, kind, name),
-        note=note,
     )
-    return Registry._store(registry.strategies, kind, schema)
 
 
 def add_exchange(
@@ -99,15 +118,16 @@ def add_exchange(
     for field, fn in (("format_price", format_price), ("format_quantity", format_quantity)):
         if fn is not None and not callable(fn):
             raise problem(kind, name, f"{field} must be callable")
-    schema = ExchangeSchema(
-        name=name,
+    return _stored(
+        ExchangeSchema,
+        registry.exchanges,
+        name,
+        callbacks,
+        note,
         candles=candles,
         format_price=format_price,
         format_quantity=format_quantity,
-        callbacks=as_callbacks(ExchangeCallbacks, callbacks, kind, name),
-        note=note,
     )
-    return Registry._store(registry.exchanges, kind, schema)
 
 
 def add_frame(
@@ -129,15 +149,16 @@ def add_frame(
     end_ms = epoch_ms(kind, name, "end", end)
     if start_ms >= end_ms:
         raise problem(kind, name, f"start ({start}) must be before end ({end})")
-    schema = FrameSchema(
-        name=name,
+    return _stored(
+        FrameSchema,
+        registry.frames,
+        name,
+        callbacks,
+        note,
         start_ms=start_ms,
         end_ms=end_ms,
         interval=interval,
-        callbacks=as_callbacks(FrameCallbacks, callbacks, kind, name),
-        note=note,
     )
-    return Registry._store(registry.frames, kind, schema)
 
 
 def add_risk(
@@ -170,14 +191,15 @@ def add_risk(
             name,
             f"max_concurrent_positions must be an integer >= 0, got {max_concurrent_positions!r}",
         )
-    schema = RiskSchema(
-        name=name,
+    return _stored(
+        RiskSchema,
+        registry.risks,
+        name,
+        callbacks,
+        note,
         validations=tuple(items),
         max_concurrent_positions=max_concurrent_positions,
-        callbacks=as_callbacks(RiskCallbacks, callbacks, kind, name),
-        note=note,
     )
-    return Registry._store(registry.risks, kind, schema)
 
 
 def add_sizing(
@@ -206,19 +228,20 @@ def add_sizing(
     check_positive(kind, name, "max_position_percentage", max_position_percentage)
     check_positive(kind, name, "min_position_size", min_position_size, allow_zero=True)
     check_positive(kind, name, "max_position_size", max_position_size)
-    schema = SizingSchema(
-        name=name,
-        method=method,  # type: ignore[arg-type]
+    return _stored(
+        SizingSchema,
+        registry.sizings,
+        name,
+        callbacks,
+        note,
+        method=method,
         risk_percentage=risk_percentage,
         kelly_multiplier=kelly_multiplier,
         atr_multiplier=atr_multiplier,
         max_position_percentage=max_position_percentage,
         min_position_size=min_position_size,
         max_position_size=max_position_size,
-        callbacks=as_callbacks(SizingCallbacks, callbacks, kind, name),
-        note=note,
     )
-    return Registry._store(registry.sizings, kind, schema)
 
 
 def add_walker(
@@ -246,13 +269,14 @@ def add_walker(
         raise problem(
             kind, name, f"unknown metric {metric!r}; allowed: {', '.join(WALKER_METRICS)}"
         )
-    schema = WalkerSchema(
-        name=name,
+    return _stored(
+        WalkerSchema,
+        registry.walkers,
+        name,
+        callbacks,
+        note,
         strategies=tuple(strategies),
         exchange=exchange,
         frame=frame,
-        metric=metric,  # type: ignore[arg-type]
-        callbacks=as_callbacks(WalkerCallbacks, callbacks, kind, name),
-        note=note,
+        metric=metric,
     )
-    return Registry._store(registry.walkers, kind, schema)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import structlog
 
@@ -16,7 +16,15 @@ from .engine import EngineLocal, engine_bound
 from .schemas import RiskSchema
 from .warning_tally import WarningTally
 
-__all__ = ["ActivePosition", "RiskBook", "RiskCheck", "RiskGate", "risk_books"]
+__all__ = [
+    "ActivePosition",
+    "RiskAsk",
+    "RiskBook",
+    "RiskCheck",
+    "RiskGate",
+    "refuse",
+    "risk_books",
+]
 
 _log = structlog.get_logger("backtestkit.risk")
 
@@ -29,6 +37,17 @@ class ActivePosition:
     strategy_name: str
     exchange_name: str
     open_timestamp: int
+
+
+class RiskAsk(TypedDict):
+    """A signal asking to enter: the keywords of `RiskGate.check` and `RiskBook.check`."""
+
+    symbol: str
+    pending_signal: Any
+    strategy_name: str
+    exchange_name: str
+    current_price: float
+    timestamp: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,30 +88,15 @@ class RiskBook:
             self.changed = True
 
     async def check(
-        self,
-        bus: Bus,
-        *,
-        symbol: str,
-        pending_signal: Any,
-        strategy_name: str,
-        exchange_name: str,
-        current_price: float,
-        timestamp: int,
-        warnings: WarningTally | None = None,
+        self, bus: Bus, *, warnings: WarningTally | None = None, **ask: Unpack[RiskAsk]
     ) -> bool:
+        count = len(self.positions)
         payload = RiskCheck(
-            symbol=symbol,
-            pending_signal=pending_signal,
-            strategy_name=strategy_name,
-            exchange_name=exchange_name,
-            current_price=current_price,
-            timestamp=timestamp,
-            active_position_count=len(self.positions),
-            active_positions=tuple(self.positions.values()),
+            **ask, active_position_count=count, active_positions=tuple(self.positions.values())
         )
         comment: str | None = None
         limit = self.schema.max_concurrent_positions
-        if limit is not None and len(self.positions) >= limit:
+        if limit is not None and count >= limit:
             comment = f"max_concurrent_positions={limit} reached"
             await _emit_error(bus, ValueError(f"risk {self.schema.name!r}: {comment}"))
         else:
@@ -111,24 +115,20 @@ class RiskBook:
         callbacks = self.schema.callbacks
         if comment is None:
             if callbacks is not None and callbacks.on_allowed is not None:
-                settle_callback(callbacks.on_allowed(symbol, payload), bus.error.emit)
+                settle_callback(callbacks.on_allowed(payload.symbol, payload), bus.error.emit)
             return True
-        if bus.risk.has_listeners:
-            await bus.risk.emit(
-                RiskEvent(
-                    symbol=symbol,
-                    pending_signal=pending_signal,
-                    strategy_name=strategy_name,
-                    exchange_name=exchange_name,
-                    current_price=current_price,
-                    active_position_count=len(self.positions),
-                    comment=comment,
-                    timestamp=timestamp,
-                )
-            )
+        await refuse(bus, ask, len(self.positions), comment)
         if callbacks is not None and callbacks.on_rejected is not None:
-            settle_callback(callbacks.on_rejected(symbol, payload), bus.error.emit)
+            settle_callback(callbacks.on_rejected(payload.symbol, payload), bus.error.emit)
         return False
+
+
+async def refuse(bus: Bus, ask: RiskAsk, active_position_count: int, comment: str) -> None:
+    """The rejection event (only built when someone listens)."""
+    if bus.risk.has_listeners:
+        await bus.risk.emit(
+            RiskEvent(**ask, active_position_count=active_position_count, comment=comment)
+        )
 
 
 async def _emit_error(bus: Bus, exc: BaseException) -> None:
@@ -182,29 +182,10 @@ class RiskGate:
         self.books = books
         self.bus = bus
 
-    async def check(
-        self,
-        *,
-        symbol: str,
-        pending_signal: Any,
-        strategy_name: str,
-        exchange_name: str,
-        current_price: float,
-        timestamp: int,
-        warnings: WarningTally | None = None,
-    ) -> bool:
+    async def check(self, *, warnings: WarningTally | None = None, **ask: Unpack[RiskAsk]) -> bool:
         allowed = True
         for book in self.books:  # every profile is evaluated, even after a rejection
-            ok = await book.check(
-                self.bus,
-                symbol=symbol,
-                pending_signal=pending_signal,
-                strategy_name=strategy_name,
-                exchange_name=exchange_name,
-                current_price=current_price,
-                timestamp=timestamp,
-                warnings=warnings,
-            )
+            ok = await book.check(self.bus, warnings=warnings, **ask)
             allowed = allowed and ok
         return allowed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from ..market.candle_sources import CandleSource
 
@@ -17,6 +17,7 @@ __all__ = [
     "RiskCallbacks",
     "RiskSchema",
     "RiskValidation",
+    "Schema",
     "SizingCallbacks",
     "SizingMethod",
     "SizingSchema",
@@ -42,6 +43,7 @@ WalkerMetric = Literal[
 ]
 WALKER_METRICS: tuple[str, ...] = WalkerMetric.__args__  # type: ignore[attr-defined]
 SizingMethod = Literal["fixed_percentage", "kelly_criterion", "atr_based"]
+C = TypeVar("C")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,34 +94,42 @@ class WalkerCallbacks:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StrategySchema:
+class Schema(Generic[C]):
+    """What every registered schema carries: its name, optional callbacks and a note."""
+
+    kind: ClassVar[str]  # "strategy", "exchange", ...: how errors and the registry name it
+    callbacks_type: ClassVar[type[Any]]
     name: str
+    callbacks: C | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StrategySchema(Schema[StrategyCallbacks]):
+    kind = "strategy"
+    callbacks_type = StrategyCallbacks
     interval: str
     get_signal: Fn
     risk_names: tuple[str, ...] = ()
     sizing: str | None = None
-    callbacks: StrategyCallbacks | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ExchangeSchema:
-    name: str
+class ExchangeSchema(Schema[ExchangeCallbacks]):
+    kind = "exchange"
+    callbacks_type = ExchangeCallbacks
     candles: CandleSource
     format_price: Fn | None = None
     format_quantity: Fn | None = None
-    callbacks: ExchangeCallbacks | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FrameSchema:
-    name: str
+class FrameSchema(Schema[FrameCallbacks]):
+    kind = "frame"
+    callbacks_type = FrameCallbacks
     start_ms: int
     end_ms: int
     interval: str = "1m"
-    callbacks: FrameCallbacks | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,17 +141,17 @@ class RiskValidation:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RiskSchema:
-    name: str
+class RiskSchema(Schema[RiskCallbacks]):
+    kind = "risk"
+    callbacks_type = RiskCallbacks
     validations: tuple[RiskValidation, ...] = ()
     max_concurrent_positions: int | None = None
-    callbacks: RiskCallbacks | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SizingSchema:
-    name: str
+class SizingSchema(Schema[SizingCallbacks]):
+    kind = "sizing"
+    callbacks_type = SizingCallbacks
     method: SizingMethod
     risk_percentage: float | None = None
     kelly_multiplier: float = 0.25
@@ -149,16 +159,13 @@ class SizingSchema:
     max_position_percentage: float | None = None
     min_position_size: float | None = None
     max_position_size: float | None = None
-    callbacks: SizingCallbacks | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WalkerSchema:
-    name: str
+class WalkerSchema(Schema[WalkerCallbacks]):
+    kind = "walker"
+    callbacks_type = WalkerCallbacks
     strategies: tuple[str, ...]
     exchange: str
     frame: str
     metric: WalkerMetric = "sharpe_ratio"
-    callbacks: WalkerCallbacks | None = None
-    note: str = ""

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Callable, Sequence
+import functools
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
 import structlog
 
-from backtestkit.bus import Bus, DoneEvent, TickResult, current_bus, start_detached
+from backtestkit.bus import Bus, DoneEvent, TickResult
 
+from ..backtest.machine import signal_machine
 from ..broker import Broker, BrokerActor, OrderJournal
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
-from ..core.facade_support import in_context, write_report
-from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.facade_support import in_context
+from ..core.instances import Instance
 from ..core.logs import configure_logging
+from ..core.mode_facade import Call, ModeFacade, background_of
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
 from ..core.strategy import SignalStateMachine
-from ..reports.columns import Column
 from ..reports.live import live_report
 from ..reports.live_statistics import LiveEventLog, LiveStatistics
 from ..reports.schedule import Schedule
+from ..reports.symbol_reports import SymbolReports
 from .clock import Clock, WallClock
 from .live_exchange import LiveExchange
 from .persistence import (
@@ -53,12 +56,13 @@ class LiveInstance(Instance):
         self.ticker: MinuteTicker | None = None
 
 
-class LiveMode:
+class LiveMode(ModeFacade[LiveInstance], SymbolReports[LiveStatistics]):
     """`Live`: run / background / stop / get_data / get_report / dump / list."""
 
+    mode = folder = "live"
+
     def __init__(self, bus: Bus | None = None) -> None:
-        self.bus = bus or current_bus()
-        self._instances: Instances[LiveInstance] = Instances(LiveInstance)
+        super().__init__(bus, LiveInstance)
         self.risk_books = LiveRiskBooks()
 
     def run(
@@ -123,15 +127,8 @@ class LiveMode:
             except CorruptStateError as exc:  # quarantined; reported and refused at restore
                 unreadable.append(exc)
                 books.append(self.risk_books.get(store, risk))  # starts empty once moved aside
-        machine = SignalStateMachine(
-            schema=strategy_schema,
-            symbol=symbol,
-            exchange=actor,
-            bus=self.bus,
-            backtest=False,
-            context=context,
-            risk=RiskGate(books, self.bus) if books else None,
-        )
+        gate = RiskGate(books, self.bus) if books else None
+        machine = signal_machine(strategy_schema, context, actor, self.bus, gate)
         state = LiveState(store, machine, books, self.risk_books, self.bus.error.publish)
         state.unreadable.extend(unreadable)
         instance.machine, instance.state = machine, state
@@ -162,63 +159,27 @@ class LiveMode:
         results = ticker.run() if broker_actor is None else _closing(ticker.run(), broker_actor)
         return in_context(results, context, recorder=(self.bus.signal_live, log_result))
 
-    def background(
-        self,
-        symbol: str,
-        *,
-        strategy: str,
-        exchange: str,
-        clock: Clock | None = None,
-        state_dir: str | Path | SignalStore | None = None,
-        stop_at: int | datetime | None = None,
-    ) -> Callable[[], None]:
-        """Run in the background; returns cancel() (a graceful stop, SPEC 11.2 + Q7)."""
-        instance = self._instances.get(symbol, strategy)
-        if instance.status != "pending":
-            results = self.run(
-                symbol,
-                strategy=strategy,
-                exchange=exchange,
-                clock=clock,
-                state_dir=state_dir,
-                stop_at=stop_at,
-            )
-            instance.status = "pending"
-            instance.done = False
+    background = background_of(run)
 
-            async def consume() -> None:
-                try:
-                    async for result in results:
-                        machine = instance.machine
-                        if result.action == "closed" and machine is not None and machine.stopped:
-                            break
-                    await results.aclose()  # type: ignore[attr-defined]  # state on disk first
-                    await self._done(instance, symbol, strategy, exchange)
-                    instance.status = "fulfilled"
-                except Exception as exc:
-                    instance.status = "rejected"
-                    _log.error("live_failed", symbol=symbol, strategy=strategy, error=str(exc))
-                    await self.bus.exit.emit(RuntimeError(str(exc)))
-                finally:
-                    await results.aclose()  # type: ignore[attr-defined]
+    def _held(self, call: Call) -> LiveInstance:
+        return self._instances.get(call["symbol"], call["strategy"])
 
-            start_detached(consume, without_loop="thread")
+    def _until(self, instance: LiveInstance, result: TickResult) -> bool:
+        machine = instance.machine
+        return result.action == "closed" and machine is not None and machine.stopped
 
-        def cancel() -> None:
-            self._stop(instance)
+    def _canceller(self, instance: LiveInstance, call: Call) -> Callable[[], None]:
+        """A graceful stop (SPEC 11.2 + Q7)."""
+        return functools.partial(self._stop, instance)
 
-        return cancel
-
-    async def _done(
-        self, instance: LiveInstance, symbol: str, strategy: str, exchange: str
-    ) -> None:
-        if not instance.done:
-            instance.done = True
-            await self.bus.done_live.emit(
-                DoneEvent(
-                    exchange_name=exchange, strategy_name=strategy, backtest=False, symbol=symbol
-                )
-            )
+    async def _finish(self, instance: LiveInstance, call: Call) -> None:
+        event = DoneEvent(
+            exchange_name=call["exchange"],
+            strategy_name=call["strategy"],
+            backtest=False,
+            symbol=call["symbol"],
+        )
+        await self._emit_done(instance, self.bus.done_live, event)
 
     def _stop(self, instance: LiveInstance) -> None:
         if instance.ticker is None:
@@ -235,27 +196,11 @@ class LiveMode:
         registry.strategy(strategy)
         return self._instances.get(symbol, strategy).log.statistics()
 
-    def get_report(
-        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
-    ) -> str:
-        return live_report(strategy, self.get_data(symbol, strategy), columns)
-
-    def dump(
-        self,
-        symbol: str,
-        strategy: str,
-        path: str | Path | None = None,
-        columns: Sequence[Column] | None = None,
-    ) -> Path:
-        """Write the Markdown report to path (default ./dump/live/<strategy>.md)."""
-        return write_report(self.get_report(symbol, strategy, columns), "live", strategy, path)
-
-    def list(self) -> builtins.list[InstanceStatus]:
-        return self._instances.list()
+    _report = staticmethod(live_report)
 
     def reset(self) -> None:
         """Forget every instance and live risk book (test isolation)."""
-        self._instances.clear()
+        super().reset()
         self.risk_books.clear()
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from backtestkit.bus import Bus, SignalRow, TickResult
 
+from ..backtest.machine import signal_machine
 from ..core.context import ExecutionContext, execution_context
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
@@ -136,14 +137,8 @@ def _machine(
     context: ExecutionContext,
     books: list[RiskBook],
 ) -> SignalStateMachine:
-    machine = SignalStateMachine(
-        schema=schema,
-        symbol=run.symbol,
-        exchange=exchange,
-        bus=bus,
-        backtest=True,
-        context=context,
-        risk=RiskGate(books, bus) if books else None,
+    machine = signal_machine(
+        schema, context, exchange, bus, RiskGate(books, bus) if books else None
     )
     machine.pending, machine.scheduled = run.pending, run.scheduled  # as live restored them
     for book in books:

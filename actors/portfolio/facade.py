@@ -3,28 +3,25 @@ sharing risk books and, with `capital`, one cash account (see clock, lane, gate,
 
 from __future__ import annotations
 
-import builtins
+import functools
 import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-import structlog
-
-from backtestkit.bus import Bus, Closed, TickResult, current_bus, start_detached
+from backtestkit.bus import Bus, Closed, TickResult
 
 from ..backtest.facade import sharing_books
 from ..backtest.frames import timeline
-from ..core.blocking import run_blocking
+from ..backtest.machine import signal_machine
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
 from ..core.exchange import exchange_actor
 from ..core.facade_support import in_engine, write_report
-from ..core.instances import Instances, InstanceStatus
 from ..core.logs import configure_logging
+from ..core.mode_facade import Call, ModeFacade, background_of, run_sync_of
 from ..core.registry import registry
 from ..core.risk import risk_books
 from ..core.schemas import RiskSchema
-from ..core.strategy import SignalStateMachine
 from ..reports.schedule import Schedule
 from .clock import PortfolioClock
 from .gate import CashDesk, PortfolioGate
@@ -40,7 +37,6 @@ from .workers import run_in_workers
 
 __all__ = ["PORTFOLIO", "Portfolio", "PortfolioMode"]
 
-_log = structlog.get_logger("backtestkit.portfolio")
 Strategies = str | Sequence[str]
 
 
@@ -73,12 +69,13 @@ async def _from_workers(
         yield result
 
 
-class PortfolioMode:
+class PortfolioMode(ModeFacade[PortfolioInstance]):
     """`Portfolio`: run / run_sync / background / stop / get_data / get_report / dump / list."""
 
+    mode = "portfolio"
+
     def __init__(self, bus: Bus | None = None) -> None:
-        self.bus = bus or current_bus()
-        self._instances: Instances[PortfolioInstance] = Instances(PortfolioInstance)
+        super().__init__(bus, PortfolioInstance)
 
     def _instance(self, symbols: Sequence[str], strategy: Strategies) -> PortfolioInstance:
         names, strategies = _names(symbols, strategy)
@@ -172,15 +169,7 @@ class PortfolioMode:
                     if books or desk is not None
                     else None
                 )
-                machine = SignalStateMachine(
-                    schema=schema,
-                    symbol=symbol,
-                    exchange=actor,
-                    bus=self.bus,
-                    backtest=True,
-                    context=context,
-                    risk=gate,
-                )
+                machine = signal_machine(schema, context, actor, self.bus, gate)
                 lanes.append(SymbolLane(machine, frames, len(lanes)))
         instance.lanes = lanes
         clock = instance.clock = PortfolioClock(lanes, ledger, frame_schema.start_ms)
@@ -205,59 +194,21 @@ class PortfolioMode:
             for lane in instance.lanes:
                 lane.machine.warnings.flush()
 
-    def background(
-        self,
-        symbols: Sequence[str],
-        *,
-        strategy: Strategies,
-        exchange: str,
-        frame: str,
-        capital: float | None = None,
-        sizing: str | None = None,
-        workers: int = 1,
-    ) -> Callable[[], None]:
-        """Run in the background (running loop or a worker thread); returns cancel()."""
-        instance = self._instance(symbols, strategy)
-        if instance.status == "pending":
-            return self._canceller(instance)
-        results = self.run(
-            symbols,
-            strategy=strategy,
-            exchange=exchange,
-            frame=frame,
-            capital=capital,
-            sizing=sizing,
-            workers=workers,
-        )
-        instance.status = "pending"
+    background = background_of(run)
+    run_sync = run_sync_of(run)
 
-        async def consume() -> None:
-            try:
-                async for _ in results:
-                    if all(lane.machine.stopped for lane in instance.lanes):
-                        break
-                instance.status = "fulfilled"
-            except Exception as exc:
-                instance.status = "rejected"
-                _log.error("portfolio_failed", symbols=instance.symbol, error=str(exc))
-                await self.bus.exit.emit(RuntimeError(str(exc)))
-            finally:
-                await results.aclose()  # type: ignore[attr-defined]
+    def _held(self, call: Call) -> PortfolioInstance:
+        return self._instance(call["symbols"], call["strategy"])
 
-        start_detached(consume, without_loop="thread")
-        return self._canceller(instance)
+    def _until(self, instance: PortfolioInstance, result: TickResult) -> bool:
+        return all(lane.machine.stopped for lane in instance.lanes)
 
-    @staticmethod
-    def _canceller(instance: PortfolioInstance) -> Callable[[], None]:
-        def cancel() -> None:
-            for lane in instance.lanes:
-                lane.machine.stop()
-
-        return cancel
+    def _canceller(self, instance: PortfolioInstance, call: Call) -> Callable[[], None]:
+        return functools.partial(_stop_lanes, instance)
 
     async def stop(self, symbols: Sequence[str], strategy: Strategies) -> None:
         """Graceful stop: no new signal on any symbol; open positions still close."""
-        self._canceller(self._instance(symbols, strategy))()
+        _stop_lanes(self._instance(symbols, strategy))
 
     def get_data(
         self, symbols: Sequence[str], strategy: Strategies, *, risk_free_rate: float = 0.0
@@ -283,41 +234,10 @@ class PortfolioMode:
         instance = self._instance(symbols, strategy)
         return write_report(self.get_report(symbols, strategy), "portfolio", instance.name, path)
 
-    def list(self) -> builtins.list[InstanceStatus]:
-        return self._instances.list()
 
-    def run_sync(
-        self,
-        symbols: Sequence[str],
-        *,
-        strategy: Strategies,
-        exchange: str,
-        frame: str,
-        capital: float | None = None,
-        sizing: str | None = None,
-        workers: int = 1,
-    ) -> builtins.list[TickResult]:
-        """Run to the end in a fresh event loop: here in a script, on a helper thread when a loop
-        already runs in this one (Jupyter, IPython, `python -m asyncio`)."""
-        results: builtins.list[TickResult] = []
-
-        async def collect() -> None:
-            async for result in self.run(
-                symbols,
-                strategy=strategy,
-                exchange=exchange,
-                frame=frame,
-                capital=capital,
-                sizing=sizing,
-                workers=workers,
-            ):
-                results.append(result)
-
-        run_blocking(collect)
-        return results
-
-    def reset(self) -> None:
-        self._instances.clear()
+def _stop_lanes(instance: PortfolioInstance) -> None:
+    for lane in instance.lanes:
+        lane.machine.stop()
 
 
 PORTFOLIO: EngineLocal[PortfolioMode] = EngineLocal("Portfolio", lambda e: PortfolioMode(e.bus))

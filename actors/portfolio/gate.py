@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
-from backtestkit.bus import Bus, Position, RiskEvent
+from backtestkit.bus import Bus, Position
 
 from ..core.exchange import ExchangeActor
-from ..core.risk import RiskBook, RiskGate
+from ..core.risk import RiskAsk, RiskBook, RiskGate, refuse
 from ..core.warning_tally import WarningTally
 from .ledger import CashLedger, EntryCost, entry_cost
 from .report import money_places
@@ -82,54 +82,25 @@ class PortfolioGate(RiskGate):
         self.safe = safe
         self.when = 0  # the minute of the last check: an entry that passed it opens then
 
-    async def check(
-        self,
-        *,
-        symbol: str,
-        pending_signal: Any,
-        strategy_name: str,
-        exchange_name: str,
-        current_price: float,
-        timestamp: int,
-        warnings: WarningTally | None = None,
-    ) -> bool:
-        allowed = await super().check(
-            symbol=symbol,
-            pending_signal=pending_signal,
-            strategy_name=strategy_name,
-            exchange_name=exchange_name,
-            current_price=current_price,
-            timestamp=timestamp,
-            warnings=warnings,
-        )
+    async def check(self, *, warnings: WarningTally | None = None, **ask: Unpack[RiskAsk]) -> bool:
+        allowed = await super().check(warnings=warnings, **ask)
         desk = self.desk
         if not allowed or desk is None:
             return allowed
-        price_open = getattr(pending_signal, "price_open", None)
+        signal, when = ask["pending_signal"], ask["timestamp"]
+        price_open = getattr(signal, "price_open", None)
         entry = EntryRequest(
-            symbol,
-            pending_signal.position,
-            current_price if price_open is None else price_open,
-            pending_signal.price_take_profit,
-            pending_signal.price_stop_loss,
+            ask["symbol"],
+            signal.position,
+            ask["current_price"] if price_open is None else price_open,
+            signal.price_take_profit,
+            signal.price_stop_loss,
         )
-        self.when = timestamp
-        comment = desk.refusal(strategy_name, entry, timestamp, self.exchange, self.safe)
+        self.when = when
+        comment = desk.refusal(ask["strategy_name"], entry, when, self.exchange, self.safe)
         if comment is None:
             return True
-        if self.bus.risk.has_listeners:
-            await self.bus.risk.emit(
-                RiskEvent(
-                    symbol=symbol,
-                    pending_signal=pending_signal,
-                    strategy_name=strategy_name,
-                    exchange_name=exchange_name,
-                    current_price=current_price,
-                    active_position_count=len(desk.ledger.holdings),
-                    comment=comment,
-                    timestamp=timestamp,
-                )
-            )
+        await refuse(self.bus, ask, len(desk.ledger.holdings), comment)
         return False
 
     def add(self, strategy_name: str, symbol: str) -> None:

@@ -10,7 +10,7 @@ from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .formatting import signed, to_fixed
 
-__all__ = ["backtest_report", "cap_note"]
+__all__ = ["backtest_report", "cap_note", "statistics_report"]
 
 _NA = "N/A"
 
@@ -26,20 +26,24 @@ def backtest_report(
     `BACKTEST_COLUMNS`); only visible columns are rendered. A `None`
     metric prints `N/A` in place of the whole value (including `%`, W/L part and suffix).
     """
-    title = f"# Backtest Report: {strategy_name}"
     if stats.total_signals == 0:
-        return "\n".join([title, "", "No signals closed yet."])
-
-    if columns is None:
-        columns = configured_columns("backtest_columns")
-    table = markdown_table(stats.signal_list, columns)
-
+        return statistics_report(f"# Backtest Report: {strategy_name}", "No signals closed yet.")
     summary = [
         f"**Total signals:** {stats.total_signals}",
         f"**Closed signals:** {stats.total_signals}",
         *metric_lines(stats),
+        *cap_note(stats),
     ]
-    return "\n".join([title, "", *table, "", *summary, *cap_note(stats)])
+    table = markdown_table(
+        stats.signal_list,
+        columns if columns is not None else configured_columns("backtest_columns"),
+    )
+    return statistics_report(f"# Backtest Report: {strategy_name}", *table, "", *summary)
+
+
+def statistics_report(title: str, *lines: str) -> str:
+    """A report's text: its title, an empty line, then `lines` (SPEC 10, no final newline)."""
+    return "\n".join([title, "", *lines])
 
 
 def cap_note(stats: BacktestStatistics) -> list[str]:

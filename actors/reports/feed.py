@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from backtestkit.bus import Bus, Topic
 
-from ..core.facade_support import write_report
 from ..core.registry import registry
-from .columns import Column
+from .symbol_reports import SymbolReports
 
 __all__ = ["AlwaysOnReports", "BusFeed", "KeyedReports", "OptInReports", "RowBook"]
 
@@ -78,12 +76,9 @@ class RowBook(Generic[R]):
 S = TypeVar("S")
 
 
-class KeyedReports(Generic[R, S]):
+class KeyedReports(SymbolReports[S], Generic[R, S]):
     """A report facade over rows kept per "<symbol>:<strategy>": get_data / get_report / dump /
     clear. Subclasses say how rows become statistics and text, and where dumps go."""
-
-    folder: str  # ./dump/<folder>/
-    file_per_symbol = False  # dump file "<symbol>_<strategy>.md" rather than "<strategy>.md"
 
     def __init__(self, book: RowBook[R], feed: BusFeed) -> None:
         self._book = book
@@ -92,31 +87,9 @@ class KeyedReports(Generic[R, S]):
     def _statistics(self, strategy: str, rows: tuple[R, ...]) -> S:
         raise NotImplementedError
 
-    def _render(
-        self, symbol: str, strategy: str, stats: S, columns: Sequence[Column] | None
-    ) -> str:
-        raise NotImplementedError
-
     def get_data(self, symbol: str, strategy: str) -> S:
         registry.strategy(strategy)
         return self._statistics(strategy, self._book.rows(f"{symbol}:{strategy}"))
-
-    def get_report(
-        self, symbol: str, strategy: str, columns: Sequence[Column] | None = None
-    ) -> str:
-        return self._render(symbol, strategy, self.get_data(symbol, strategy), columns)
-
-    def dump(
-        self,
-        symbol: str,
-        strategy: str,
-        path: str | Path | None = None,
-        columns: Sequence[Column] | None = None,
-    ) -> Path:
-        """Write the report to `path` (a file or a directory; default
-        ./dump/<folder>/<strategy>.md, or <symbol>_<strategy>.md for per-symbol reports)."""
-        name = f"{symbol}_{strategy}" if self.file_per_symbol else strategy
-        return write_report(self.get_report(symbol, strategy, columns), self.folder, name, path)
 
     def clear(self, symbol: str | None = None, strategy: str | None = None) -> None:
         """Forget one "<symbol>:<strategy>" (both given) or everything."""

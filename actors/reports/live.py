@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .backtest import metric_lines
+from .backtest import metric_lines, statistics_report
 from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .live_statistics import LiveStatistics
@@ -30,15 +30,13 @@ def live_report(
     """
     title = f"# Live Trading Report: {strategy_name}"
     if stats.total_events == 0:
-        return "\n".join([title, "", "No events recorded yet."])
-
-    if columns is None:
-        columns = configured_columns("live_columns")
-    table = markdown_table(stats.event_list, columns)
-
+        return statistics_report(title, "No events recorded yet.")
+    table = markdown_table(
+        stats.event_list, columns if columns is not None else configured_columns("live_columns")
+    )
     summary = [
         f"**Total events:** {stats.total_events}",
         f"**Closed signals:** {stats.total_closed}",
         *metric_lines(stats),
     ]
-    return "\n".join([title, "", *table, "", *summary])
+    return statistics_report(title, *table, "", *summary)

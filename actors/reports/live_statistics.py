@@ -36,7 +36,7 @@ from backtestkit.bus.results import (
 from backtestkit.bus.serialize import Serializable
 
 from .formatting import js_round
-from .statistics import _expected_yearly_returns, _pnl_metrics, _safe
+from .statistics import metric_fields, no_metrics
 
 __all__ = [
     "LIVE_MAX_EVENTS",
@@ -225,61 +225,20 @@ def _last_index(events: list[LiveEvent], predicate: _RowPredicate) -> int:
 def live_statistics(events: Sequence[LiveEvent]) -> LiveStatistics:
     """SPEC 9.2 metrics over `events` (the stored rows, newest first)."""
     if not events:
-        return LiveStatistics(
-            event_list=(),
-            total_events=0,
-            total_closed=0,
-            win_count=0,
-            loss_count=0,
-            win_rate=None,
-            avg_pnl=None,
-            total_pnl=None,
-            std_dev=None,
-            sharpe_ratio=None,
-            annualized_sharpe_ratio=None,
-            certainty_ratio=None,
-            expected_yearly_returns=None,
-        )
-
+        return LiveStatistics(event_list=(), total_events=0, total_closed=0, **no_metrics())
     closed = [row for row in events if row.action == "closed"]
-    if not closed:
-        # Q24: zeros, not None; winRate is 0/0 = NaN and so None.
+    if not closed:  # Q24: zeros, not None; winRate is 0/0 = NaN and so None.
         return LiveStatistics(
-            event_list=tuple(events),
-            total_events=len(events),
-            total_closed=0,
-            win_count=0,
-            loss_count=0,
-            win_rate=None,
-            avg_pnl=0.0,
-            total_pnl=0.0,
-            std_dev=0.0,
-            sharpe_ratio=0.0,
-            annualized_sharpe_ratio=0.0,
-            certainty_ratio=0.0,
-            expected_yearly_returns=0.0,
+            event_list=tuple(events), total_events=len(events), total_closed=0, **no_metrics(0.0)
         )
-
     # The reference sums `e.pnl || 0` and counts `e.pnl && e.pnl > 0`: a NaN pnl acts as 0.
     pnls = [_or_zero(row.pnl) for row in closed]
-    m = _pnl_metrics(pnls)
-    yearly = _expected_yearly_returns(
-        m.avg_pnl, [row.duration or 0 for row in closed], _MINUTES_PER_DAY
-    )
+    durations = [row.duration or 0 for row in closed]
     return LiveStatistics(
         event_list=tuple(events),
         total_events=len(events),
         total_closed=len(closed),
-        win_count=m.win_count,
-        loss_count=m.loss_count,
-        win_rate=_safe(m.win_rate),
-        avg_pnl=_safe(m.avg_pnl),
-        total_pnl=_safe(m.total_pnl),
-        std_dev=_safe(m.std_dev),
-        sharpe_ratio=_safe(m.sharpe_ratio),
-        annualized_sharpe_ratio=_safe(m.annualized_sharpe_ratio),
-        certainty_ratio=_safe(m.certainty_ratio),
-        expected_yearly_returns=_safe(yearly),
+        **metric_fields(pnls, durations, _MINUTES_PER_DAY),
     )
 
 

@@ -153,14 +153,7 @@ class PerformanceReports(OptInReports[PerformanceEvent, PerformanceStatistics]):
     ) -> PerformanceStatistics:
         return performance_statistics(strategy, rows)
 
-    def _render(
-        self,
-        symbol: str,
-        strategy: str,
-        stats: PerformanceStatistics,
-        columns: Sequence[Column] | None,
-    ) -> str:
-        return performance_report(strategy, stats, columns)
+    _report = staticmethod(performance_report)
 
 
 Performance = engine_bound(

@@ -135,14 +135,7 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
     def _statistics(self, strategy: str, rows: tuple[ScheduleEvent, ...]) -> ScheduleStatistics:
         return schedule_statistics(rows)
 
-    def _render(
-        self,
-        symbol: str,
-        strategy: str,
-        stats: ScheduleStatistics,
-        columns: Sequence[Column] | None,
-    ) -> str:
-        return schedule_report(strategy, stats, columns)
+    _report = staticmethod(schedule_report)
 
 
 def _schedule_reports(engine: Engine) -> ScheduleReports:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from backtestkit.bus.results import Closed
 
 from .backtest_statistics import BacktestStatistics
 from .trade_ledger import TradeLedger
 
-__all__ = ["backtest_statistics", "max_drawdown"]
+__all__ = ["backtest_statistics", "max_drawdown", "metric_fields", "no_metrics"]
 
 _MS_PER_DAY = 1000 * 60 * 60 * 24
 _SQRT_365 = math.sqrt(365)
@@ -127,6 +128,25 @@ def max_drawdown(closed: Sequence[Closed]) -> float | None:
     return _safe(worst)
 
 
+def metric_fields(
+    pnls: Sequence[float], durations: Sequence[float], units_per_day: float
+) -> dict[str, Any]:
+    """The ten fields backtest (SPEC 9.1) and live (SPEC 9.2) statistics share, by name, over a
+    non-empty list of pnls and their durations (see `_expected_yearly_returns`); unsafe values
+    are None."""
+    m = _pnl_metrics(pnls)
+    yearly = _expected_yearly_returns(m.avg_pnl, durations, units_per_day)
+    shared = {f.name: _safe(getattr(m, f.name)) for f in fields(m)}
+    return {**shared, "expected_yearly_returns": _safe(yearly)}
+
+
+def no_metrics(value: float | None = None) -> dict[str, Any]:
+    """The shared fields without a pnl: no win or loss, a win rate of None (0/0) and every
+    other metric `value` (backtest: None; live with events but none closed: 0.0, Q24)."""
+    amounts = {f.name: value for f in fields(_PnlMetrics)} | {"expected_yearly_returns": value}
+    return amounts | {"win_count": 0, "loss_count": 0, "win_rate": None}
+
+
 def backtest_statistics(
     closed: Sequence[Closed], ledger: TradeLedger | None = None
 ) -> BacktestStatistics:
@@ -140,42 +160,17 @@ def backtest_statistics(
         return BacktestStatistics(
             signal_list=(),
             total_signals=0,
-            win_count=0,
-            loss_count=0,
-            win_rate=None,
-            avg_pnl=None,
-            total_pnl=None,
-            std_dev=None,
-            sharpe_ratio=None,
-            annualized_sharpe_ratio=None,
-            certainty_ratio=None,
-            expected_yearly_returns=None,
+            **no_metrics(),
             max_drawdown=None,
             total_trades=0,
             ledger=ledger,
         )
-
+    durations = [result.close_timestamp - result.signal.pending_at for result in closed]
     pnls = [result.pnl.pnl_percentage for result in closed]
-    m = _pnl_metrics(pnls)
-    expected_yearly_returns = _expected_yearly_returns(
-        m.avg_pnl,
-        [result.close_timestamp - result.signal.pending_at for result in closed],
-        _MS_PER_DAY,
-    )
-
     return BacktestStatistics(
         signal_list=tuple(closed),
         total_signals=n,
-        win_count=m.win_count,
-        loss_count=m.loss_count,
-        win_rate=_safe(m.win_rate),
-        avg_pnl=_safe(m.avg_pnl),
-        total_pnl=_safe(m.total_pnl),
-        std_dev=_safe(m.std_dev),
-        sharpe_ratio=_safe(m.sharpe_ratio),
-        annualized_sharpe_ratio=_safe(m.annualized_sharpe_ratio),
-        certainty_ratio=_safe(m.certainty_ratio),
-        expected_yearly_returns=_safe(expected_yearly_returns),
+        **metric_fields(pnls, durations, _MS_PER_DAY),
         max_drawdown=max_drawdown(closed),
         total_trades=n,
         ledger=ledger,

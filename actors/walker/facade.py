@@ -11,23 +11,20 @@ walker's own events, callbacks and contracts happen here.
 
 from __future__ import annotations
 
-import builtins
 import functools
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import structlog
-
-from backtestkit.bus import Bus, DoneEvent, WalkerStopEvent, current_bus, start_detached
+from backtestkit.bus import Bus, DoneEvent, WalkerStopEvent, start_detached
 
 from ..backtest.facade import BACKTEST, BacktestMode
 from ..core.engine import EngineLocal, engine_bound
-from ..core.facade_support import in_engine
-from ..core.instances import Instance, Instances, InstanceStatus
+from ..core.facade_support import in_engine, write_report
+from ..core.instances import Instance
 from ..core.logs import configure_logging
-from ..core.path_names import file_name
+from ..core.mode_facade import Call, ModeFacade, background_of
 from ..core.registry import registry
 from ..core.schemas import WalkerSchema
 from ..reports.columns import Column
@@ -44,8 +41,6 @@ from .supervisor import WalkerSupervisor
 
 __all__ = ["Walker", "WalkerMode", "optimize"]
 
-_log = structlog.get_logger("backtestkit.walker")
-
 
 class WalkerInstance(Instance):
     def __init__(self, symbol: str, name: str) -> None:
@@ -53,14 +48,20 @@ class WalkerInstance(Instance):
         self.storage = WalkerStorage()
         self.stopped = False
 
+    def restart(self) -> None:
+        super().restart()
+        self.stopped = False
 
-class WalkerMode:
+
+class WalkerMode(ModeFacade[WalkerInstance]):
     """`Walker`: run / background / stop / get_data / get_report / dump / list."""
 
+    mode = "walker"
+    name_field = "walker"
+
     def __init__(self, bus: Bus | None = None, backtest: BacktestMode | None = None) -> None:
-        self.bus = bus or current_bus()
+        super().__init__(bus, WalkerInstance)
         self.backtest = backtest or BACKTEST.get()
-        self._instances: Instances[WalkerInstance] = Instances(WalkerInstance)
 
     @staticmethod
     def _validate(walker: str) -> WalkerSchema:
@@ -130,59 +131,18 @@ class WalkerMode:
             await results.aclose()  # type: ignore[attr-defined]
         return self.get_data(symbol, walker)
 
-    def background(
-        self,
-        symbol: str,
-        *,
-        walker: str,
-        workers: int = 1,
-        dask: Any = None,
-        resume_dir: str | os.PathLike[str] | None = None,
-        executor: Executor | None = None,
-    ) -> Callable[[], None]:
-        """Run in the background (running loop or a worker thread); returns cancel()."""
-        schema = self._validate(walker)
-        instance = self._instances.get(symbol, walker)
-        if instance.status == "pending":
-            return self._canceller(instance, symbol, schema)
-        results = self.run(
-            symbol,
-            walker=walker,
-            workers=workers,
-            dask=dask,
-            resume_dir=resume_dir,
-            executor=executor,
-        )
-        instance.status = "pending"
-        instance.done = False
-        instance.stopped = False
+    background = background_of(run)
 
-        async def consume() -> None:
-            try:
-                async for _ in results:
-                    if instance.stopped:
-                        break
-                await self._done(instance, symbol, schema)
-                instance.status = "fulfilled"
-            except Exception as exc:
-                instance.status = "rejected"
-                _log.error("walker_failed", symbol=symbol, walker=walker, error=str(exc))
-                await self.bus.exit.emit(RuntimeError(str(exc)))
-            finally:
-                await results.aclose()  # type: ignore[attr-defined]
+    def _held(self, call: Call) -> WalkerInstance:
+        self._validate(call["walker"])
+        return self._instances.get(call["symbol"], call["walker"])
 
-        start_detached(consume, without_loop="thread")
-        return self._canceller(instance, symbol, schema)
+    def _until(self, instance: WalkerInstance, result: WalkerProgress) -> bool:
+        return instance.stopped
 
-    def _done_event(self, symbol: str, schema: WalkerSchema) -> DoneEvent:
-        """doneWalker carries the walker name as strategy_name (Q19)."""
-        return DoneEvent(
-            exchange_name=schema.exchange, strategy_name=schema.name, backtest=True, symbol=symbol
-        )
+    def _canceller(self, instance: WalkerInstance, call: Call) -> Callable[[], None]:
+        symbol, schema = call["symbol"], registry.walker(call["walker"])
 
-    def _canceller(
-        self, instance: WalkerInstance, symbol: str, schema: WalkerSchema
-    ) -> Callable[[], None]:
         def cancel() -> None:
             instance.stopped = True
             for name in schema.strategies:
@@ -190,17 +150,13 @@ class WalkerMode:
                     WalkerStopEvent(symbol=symbol, strategy_name=name, walker_name=schema.name)
                 )
                 start_detached(functools.partial(self.backtest.stop, symbol, name))
-            if not instance.done:
-                instance.done = True
-                self.bus.done_walker.publish(self._done_event(symbol, schema))
+            self._publish_done(instance, self.bus.done_walker, _done_event(symbol, schema))
 
         return cancel
 
-    async def _done(self, instance: WalkerInstance, symbol: str, schema: WalkerSchema) -> None:
-        if instance.done:
-            return
-        instance.done = True
-        await self.bus.done_walker.emit(self._done_event(symbol, schema))
+    async def _finish(self, instance: WalkerInstance, call: Call) -> None:
+        event = _done_event(call["symbol"], registry.walker(call["walker"]))
+        await self._emit_done(instance, self.bus.done_walker, event)
 
     async def stop(self, symbol: str, walker: str) -> None:
         """SPEC 12.4: walker_stop for each strategy and stop its backtest instance; the running
@@ -260,24 +216,17 @@ class WalkerMode:
         overfitting: bool = False,
     ) -> Path:
         """Write the Markdown report to path (default ./dump/walker/<walker>.md)."""
-        file = f"{file_name(walker)}.md"
-        target = Path(path) if path is not None else Path("dump", "walker", file)
-        if target.suffix != ".md":
-            target = target / file
         report = self.get_report(
             symbol, walker, strategy_columns, pnl_columns, overfitting=overfitting
         )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(report, encoding="utf-8")
-        _log.info("report_saved", path=str(target))
-        return target
+        return write_report(report, "walker", walker, path)
 
-    def list(self) -> builtins.list[InstanceStatus]:
-        return self._instances.list()
 
-    def reset(self) -> None:
-        """Forget every instance and its stored results (test isolation)."""
-        self._instances.clear()
+def _done_event(symbol: str, schema: WalkerSchema) -> DoneEvent:
+    """doneWalker carries the walker name as strategy_name (Q19)."""
+    return DoneEvent(
+        exchange_name=schema.exchange, strategy_name=schema.name, backtest=True, symbol=symbol
+    )
 
 
 _WALKER = EngineLocal("Walker", lambda engine: WalkerMode(engine.bus, BACKTEST.of(engine)))
