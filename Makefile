@@ -30,7 +30,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check bus actors adapters tests examples benchmarks
 	mkdir -p build/typecheck/backtestkit
 	for pkg in bus actors adapters; do ln -sfn ../../../$$pkg build/typecheck/backtestkit/$$pkg; done
-	MYPYPATH=build/typecheck $(BIN)/mypy --strict -p backtestkit.bus -p backtestkit.actors
+	MYPYPATH=build/typecheck $(BIN)/mypy --strict -p backtestkit.bus -p backtestkit.actors \
+		-p backtestkit.adapters
+	MYPYPATH=build/typecheck $(BIN)/mypy --strict examples
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

@@ -1,7 +1,8 @@
 """backtestkit.actors: the engine's public face. Imports backtestkit.bus only.
 
 What a strategy author, a notebook or a bot script needs is here; everything else is reachable
-from its room: market (candles), core (the signal state machine and what it calls), backtest,
+from its room: market (candles), core (the engine's plumbing: config, schemas, registry),
+exchange (candle windows, VWAP), signal (the signal state machine), backtest,
 live, walker (the three modes), portfolio (many symbols on one clock), reports, analysis
 (look-ahead bias), workers, testing (helpers for users' tests).
 """
@@ -26,7 +27,6 @@ from .core import (
     PositionSize,
     RiskCheck,
     RiskValidation,
-    Signal,
     add_exchange,
     add_frame,
     add_risk,
@@ -34,15 +34,17 @@ from .core import (
     add_strategy,
     add_walker,
     configure_logging,
+    get_config,
+    reset_config,
+    set_config,
+)
+from .exchange.strategy_api import (
     format_price,
     format_quantity,
     get_average_price,
     get_candles,
-    get_config,
     get_date,
     get_mode,
-    reset_config,
-    set_config,
 )
 from .live import Live, VirtualClock, parity
 from .market import Candles, CandleSource
@@ -57,6 +59,7 @@ from .reports import (
     WalkerProgress,
     WalkerResults,
 )
+from .signal.signal import Signal
 from .walker import Walker, add_sweep, walk_forward
 
 __all__ = [

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from backtestkit.actors import BacktestStatistics, WalkerResults
-from backtestkit.actors.core import SignalRejections
 from backtestkit.actors.reports.ranking import rank_by_metric
+from backtestkit.actors.signal import SignalRejections
 
 __all__ = ["backtest_summary", "walker_summary"]
 
@@ -53,7 +53,7 @@ def walker_summary(results: WalkerResults) -> Table:
         failed = results.failed_strategies
         names = escape(", ".join(failed))  # a sweep's name holds [...]: not rich markup
         table.caption = f"FAILED ({len(failed)} of {results.total_strategies}): {names}"
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("rank", "right"),
         ("strategy", "left"),
         (results.metric, "right"),
@@ -61,8 +61,9 @@ def walker_summary(results: WalkerResults) -> Table:
         ("win rate", "right"),
         ("total PnL", "right"),
         ("max drawdown", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify)
     tested = list(reversed(results.strategy_results))  # stored newest first
     ranked = rank_by_metric(tested, [r.metric_value for r in tested], results.metric)
     for rank, row in enumerate(ranked, 1):

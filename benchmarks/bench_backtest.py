@@ -84,11 +84,11 @@ def sma_decision(symbol: str, closes: np.ndarray) -> Signal | None:
 
 
 def sma_cross(symbol: str, when: datetime) -> Signal | None:
-    return sma_decision(symbol, get_candles(symbol, "1m", 30).close)  # type: ignore[union-attr]
+    return sma_decision(symbol, get_candles(symbol, "1m", 30).close)
 
 
 async def sma_cross_async(symbol: str, when: datetime) -> Signal | None:
-    candles = await get_candles(symbol, "1m", 30)  # type: ignore[misc]
+    candles = await get_candles(symbol, "1m", 30)
     return sma_decision(symbol, candles.close)
 
 
@@ -98,7 +98,7 @@ def idle(symbol: str, when: datetime) -> None:
 
 
 async def idle_async(symbol: str, when: datetime) -> None:
-    await get_candles(symbol, "1m", 5)  # type: ignore[misc]
+    await get_candles(symbol, "1m", 5)
     return None
 
 

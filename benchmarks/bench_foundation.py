@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from backtestkit.actors import add_exchange, get_average_price, get_candles, reset_config
-from backtestkit.actors.core import ExchangeActor, ExecutionContext, reset_registry
+from backtestkit.actors.core import ExecutionContext, reset_registry
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.exchange import ExchangeActor
 from backtestkit.adapters.candles import CsvCandles
 
 ROWS = 525_600  # one year of 1-minute candles
@@ -118,7 +119,7 @@ def bench_exchange(path: Path) -> tuple[float, float, float]:
                 get_average_price(SYMBOL)
 
         async def awaited(when: int) -> None:
-            await get_candles(SYMBOL, "1m", 30)  # type: ignore[misc]
+            await get_candles(SYMBOL, "1m", 30)
 
         def awaited_loop(calls: int) -> None:
             for when in whens[:calls]:  # each coroutine stepped as the engine does: no loop

@@ -59,12 +59,12 @@ class DayClock(VirtualClock):
 
 
 def sma_cross(symbol: str, when: datetime) -> Signal | None:
-    closes = get_candles(symbol, "1m", 30).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", 30).close
     if len(closes) < 21:
         return None
     fast_now, fast_prev = closes[-5:].mean(), closes[-6:-1].mean()
     slow_now, slow_prev = closes[-20:].mean(), closes[-21:-1].mean()
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = float(get_average_price(symbol))
     if fast_prev <= slow_prev and fast_now > slow_now:
         return Signal("long", price * 1.01, price * 0.993, 240)
     if fast_prev >= slow_prev and fast_now < slow_now:
@@ -73,7 +73,7 @@ def sma_cross(symbol: str, when: datetime) -> Signal | None:
 
 
 def follow(symbol: str, when: datetime) -> Signal:
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = float(get_average_price(symbol))
     return Signal("long", price * 1.006, price * 0.994, 30)
 
 

@@ -46,12 +46,12 @@ ROUNDS = 7
 
 
 def _sma(symbol: str, fast: int, slow: int, take: float, stop: float) -> Signal | None:
-    closes = get_candles(symbol, "1m", slow + 1).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", slow + 1).close
     return _cross(symbol, closes, fast, slow, take, stop)
 
 
 async def _sma_async(symbol: str, fast: int, slow: int, take: float, stop: float) -> Signal | None:
-    candles = await get_candles(symbol, "1m", slow + 1)  # type: ignore[misc]
+    candles = await get_candles(symbol, "1m", slow + 1)
     return _cross(symbol, candles.close, fast, slow, take, stop)
 
 

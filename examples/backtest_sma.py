@@ -30,12 +30,12 @@ DATA = Path(__file__).parent / "data" / "bitstamp_BTCUSD_1m.csv"
 
 def sma_cross(symbol: str, when: datetime) -> Signal | None:
     """Market entry when SMA(5) crosses SMA(20) of the last 30 one-minute closes."""
-    closes = get_candles(symbol, "1m", 30).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", 30).close
     if len(closes) < 21:
         return None
     fast_now, fast_prev = closes[-5:].mean(), closes[-6:-1].mean()
     slow_now, slow_prev = closes[-20:].mean(), closes[-21:-1].mean()
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = get_average_price(symbol)
     if fast_prev <= slow_prev and fast_now > slow_now:
         return Signal("long", price * 1.01, price * 0.993, 240, note="golden cross")
     if fast_prev >= slow_prev and fast_now < slow_now:

@@ -18,6 +18,7 @@ from pathlib import Path
 import anyio
 
 from backtestkit.actors import (
+    Closed,
     Live,
     Signal,
     VirtualClock,
@@ -38,10 +39,10 @@ SYMBOL, NAME = "BTCUSD", "sma-cross-live"
 
 def sma_cross(symbol: str, when: datetime) -> Signal | None:
     """Market entry when SMA(5) crosses SMA(20) of the last 30 one-minute closes."""
-    closes = get_candles(symbol, "1m", 30).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", 30).close
     fast_now, fast_prev = closes[-5:].mean(), closes[-6:-1].mean()
     slow_now, slow_prev = closes[-20:].mean(), closes[-21:-1].mean()
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = get_average_price(symbol)
     if fast_prev <= slow_prev and fast_now > slow_now:
         return Signal("long", price * 1.01, price * 0.993, 240, note="golden cross")
     if fast_prev >= slow_prev and fast_now < slow_now:
@@ -62,11 +63,12 @@ async def main() -> None:
         )
         async for result in run:
             signal = result.signal
+            if signal is None:  # a live run yields opened, closed and cancelled signals only
+                continue
             stamp = datetime.fromtimestamp(clock.now() / 1000, UTC).strftime("%Y-%m-%d %H:%M")
             line = f"{stamp} {result.action:<9} {signal.position:<5} {signal.note:<12}"
-            if result.action == "closed":
-                pnl = result.pnl.pnl_percentage  # type: ignore[union-attr]
-                line += f" {result.close_reason:<12} {pnl:+.2f} %"  # type: ignore[union-attr]
+            if isinstance(result, Closed):
+                line += f" {result.close_reason:<12} {result.pnl.pnl_percentage:+.2f} %"
             else:
                 line += f" at {result.current_price:,.2f}"
             print(line)

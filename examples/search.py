@@ -20,8 +20,8 @@ from backtestkit.actors import Signal, get_average_price, get_candles
 
 def dip_grid(symbol: str, when: datetime, *, depth: float, take: float) -> Signal | None:
     """Buy `depth` under the hour's mean close; take-profit `take` above, stop 1 % under."""
-    closes = get_candles(symbol, "1m", 60).close  # type: ignore[union-attr]
-    price: Any = get_average_price(symbol)
+    closes = get_candles(symbol, "1m", 60).close
+    price = get_average_price(symbol)
     if price < closes.mean() * (1 - depth):
         return Signal("long", price * (1 + take), price * 0.99, 120)
     return None

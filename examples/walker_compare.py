@@ -27,10 +27,10 @@ AUGUST = (datetime(2026, 8, 17, 1, tzinfo=UTC), datetime(2026, 8, 30, 23, 59, tz
 
 def sma(symbol: str, fast: int, slow: int) -> Signal | None:
     """Market entry when SMA(fast) crosses SMA(slow) of the one-minute closes."""
-    closes = get_candles(symbol, "1m", slow + 1).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", slow + 1).close
     fast_now, fast_prev = closes[-fast:].mean(), closes[-fast - 1 : -1].mean()
     slow_now, slow_prev = closes[-slow:].mean(), closes[-slow - 1 : -1].mean()
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = get_average_price(symbol)
     if fast_prev <= slow_prev and fast_now > slow_now:
         return Signal("long", price * 1.01, price * 0.993, 240)
     if fast_prev >= slow_prev and fast_now < slow_now:
@@ -47,8 +47,8 @@ def sma_10_40(symbol: str, when: datetime) -> Signal | None:
 
 
 def mean_reversion(symbol: str, when: datetime) -> Signal | None:
-    mean = get_candles(symbol, "1m", 60).close.mean()  # type: ignore[union-attr]
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    mean = get_candles(symbol, "1m", 60).close.mean()
+    price = get_average_price(symbol)
     if price < mean * 0.985:
         return Signal("long", price * 1.01, price * 0.99, 120)
     if price > mean * 1.015:

@@ -167,7 +167,7 @@ def test_the_graph_sees_the_engine() -> None:
     # guards the resolver itself: a graph without arrows would pass every other test
     assert len(MODULES) > 100
     assert sum(len(targets) for targets in GRAPH.values()) > 300
-    assert "backtestkit.actors.market.candles" in GRAPH["backtestkit.actors.core.exchange"]
+    assert "backtestkit.actors.market.candles" in GRAPH["backtestkit.actors.exchange.exchange"]
     assert "backtestkit.actors.core" in GRAPH["backtestkit.actors.reports.live_columns"]
 
 
@@ -190,6 +190,60 @@ def test_no_circle_between_rooms() -> None:
         )
     cycles = _cycles(rooms)
     assert not cycles, "room circles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+# The rooms of actors/, ground floor first: a room imports only rooms listed before it (and bus).
+ROOM_ORDER = [
+    "market",  # candles, candle sources, intervals, VWAP
+    "core",  # the engine's plumbing: engines, config, context, schemas, registry, risk, sizing
+    "exchange",  # candle windows under the temporal guard, VWAP, strategy helpers
+    "signal",  # the signal state machine: asks the exchange only through its own ports
+    "reports",
+    "broker",
+    "backtest",
+    "walker",
+    "workers",
+    "live",
+    "testing",
+    "analysis",
+    "portfolio",
+]
+
+
+def _room(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[2] if parts[1] == "actors" and len(parts) > 2 else None
+
+
+def test_every_room_has_a_floor() -> None:
+    rooms = {room for name in MODULES if (room := _room(name)) is not None}
+    assert sorted(rooms) == sorted(ROOM_ORDER)
+
+
+def test_rooms_import_only_rooms_below_them() -> None:
+    wrong = []
+    for name in MODULES:
+        room = _room(name)
+        if room is None:
+            continue
+        for target, line in _imports(name):
+            other = _room(target)
+            if other is not None and ROOM_ORDER.index(other) > ROOM_ORDER.index(room):
+                wrong.append(f"{MODULES[name].relative_to(ROOT)}:{line} imports {target}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        # the machine asks the exchange through signal/ports.py; nothing of core knows either
+        ("backtestkit.actors.signal", "backtestkit.actors.exchange"),
+        ("backtestkit.actors.core", "backtestkit.actors.exchange"),
+        ("backtestkit.actors.core", "backtestkit.actors.signal"),
+    ],
+)
+def test_the_signal_machine_and_core_never_import_the_exchange(source: str, target: str) -> None:
+    assert _edges_into(source, target) == []
 
 
 def test_the_cycle_finder_finds_a_circle() -> None:

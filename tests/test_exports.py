@@ -113,15 +113,20 @@ def test_star_import_gives_exactly_the_list(package: str) -> None:
 
 
 def test_each_public_name_has_one_home() -> None:
+    """A face name is a room's (or the bus's) name re-exported, or, listed by no room, has the
+    face itself as its home (Signal, the strategy helpers): it is then defined in a room."""
     exports = {package: list(_load(package).__all__) for package in PACKAGES}
     assert _listed_twice(exports, FACE) == {}
     face = _load(FACE)
     homes = {name: package for package, names in exports.items() if package != FACE
              for name in names}  # fmt: skip
-    assert sorted(set(face.__all__) - set(homes)) == [], "face names without a home room"
     for name in face.__all__:
-        assert getattr(face, name) is getattr(_load(homes[name]), name), name
-        home = homes[name]
+        home = homes.get(name)
+        if home is None:
+            rooms = [d for d in _definers(FACE, name) if d.count(".") >= 3]
+            assert rooms, f"{name}: listed by no room and defined in none"
+            continue
+        assert getattr(face, name) is getattr(_load(home), name), name
         assert home == "backtestkit.bus" or home.startswith(FACE + "."), f"{name}: home {home}"
 
 

@@ -14,8 +14,8 @@ import pytest
 from hand_market import T0, register_market
 
 from backtestkit.actors import Backtest, Signal, add_strategy, set_config
-from backtestkit.actors.core import SignalRejections
-from backtestkit.actors.core.validation import SignalValidationError, validate_signal
+from backtestkit.actors.signal import SignalRejections
+from backtestkit.actors.signal.validation import SignalValidationError, validate_signal
 from backtestkit.adapters.cli import main
 from backtestkit.bus import SignalRow
 

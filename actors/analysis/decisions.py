@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..core.signal import Signal
+from ..signal.signal import Signal
 
 __all__ = ["DECISION_FIELDS", "Decision", "first_difference"]
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from ..core.context import ExecutionContext, execution_context
 from ..core.engine import Engine
-from ..core.exchange import ExchangeActor
 from ..core.registry import registry
+from ..exchange.exchange import ExchangeActor
 from ..market.table_source import TableSource
 from ..workers.payload import engine_from_file
 from .decisions import Decision

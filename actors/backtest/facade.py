@@ -10,16 +10,14 @@ from backtestkit.bus import Bus, Closed, DoneEvent, TickResult
 
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
-from ..core.exchange import exchange_actor
 from ..core.facade_support import in_context
 from ..core.instances import Instance
 from ..core.logs import configure_logging
 from ..core.mode_facade import Call, ModeFacade, background_of, run_sync_of
 from ..core.registry import registry
-from ..core.rejections import SignalRejections
 from ..core.risk import RiskGate, risk_books
 from ..core.schemas import RiskSchema
-from ..core.strategy import SignalStateMachine
+from ..exchange.exchange import exchange_actor
 from ..reports.backtest import backtest_report
 from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.research_metrics import ResearchMetrics
@@ -27,6 +25,8 @@ from ..reports.schedule import Schedule
 from ..reports.statistics import backtest_statistics
 from ..reports.symbol_reports import SymbolReports
 from ..reports.trade_ledger import LedgerRecorder
+from ..signal.rejections import SignalRejections
+from ..signal.strategy import SignalStateMachine
 from .frames import timeline
 from .machine import signal_machine
 from .replayer import FrameReplayer

@@ -14,13 +14,19 @@ import numpy.typing as npt
 from backtestkit.bus import SignalRow, TickResult
 
 from ..core.config import get_config
-from ..core.outcomes import Cancel, Close, Entry, Outcome, Waiting
-from ..core.strategy import SignalStateMachine
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import MINUTE_MS
 from ..market.vwap import rolling_vwap, table_vwap
+from ..signal.outcomes import Cancel, Close, Entry, Outcome, Waiting
+from ..signal.strategy import SignalStateMachine
 
-__all__ = ["FastForwardError", "fast_forward", "pending_outcome", "scheduled_outcome"]
+__all__ = [
+    "FastForwardError",
+    "fast_forward",
+    "outcome_of",
+    "pending_outcome",
+    "scheduled_outcome",
+]
 
 
 class FastForwardError(RuntimeError):
@@ -42,23 +48,32 @@ def _first_time(ts: npt.NDArray[np.int64], at_least: int, start: int, none: int)
 
 async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickResult:
     """Run SPEC 6.4 on `candles` (the forward window starting `buf` minutes before the tick):
-    decide the outcome from the candle columns, then let the machine apply it."""
+    decide the outcome from the candle columns, then let the machine apply it (a scheduled
+    signal that enters is opened by the machine, and its close resolved here)."""
     if not machine.backtest:
         raise FastForwardError("ClientStrategy backtest: running in live context")
+    outcome = outcome_of(machine, candles)
+    if isinstance(outcome, Entry):
+        entered = await machine.enter(outcome)
+        if not isinstance(entered, SignalRow):
+            return entered
+        assert outcome.then is not None
+        outcome = outcome.then(entered)
+    return await machine.settle(outcome)
+
+
+def outcome_of(machine: SignalStateMachine, candles: Candles) -> Outcome:
+    """What SPEC 6.4 decides for the signal the machine holds over its forward window."""
     table = candles.table
     lo, hi = candles.bounds
     buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
     partial = machine.partial
     if machine.pending is not None:
-        return await machine.settle(
-            pending_outcome(machine.pending, table, lo, hi, buf, marks=partial.wanted)
-        )
+        return pending_outcome(machine.pending, table, lo, hi, buf, marks=partial.wanted)
     scheduled = machine.scheduled
     if scheduled is None:
         raise FastForwardError("ClientStrategy backtest: no pending or scheduled signal")
-    return await machine.settle(
-        scheduled_outcome(scheduled, table, lo, hi, buf, marks=lambda: partial.wanted)
-    )
+    return scheduled_outcome(scheduled, table, lo, hi, buf, marks=lambda: partial.wanted)
 
 
 def _window_price(table: CandleTable, lo: int, i: int, buf: int) -> float:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from backtestkit.bus import Bus
 
 from ..core.context import ExecutionContext
-from ..core.exchange import ExchangeActor
 from ..core.risk import RiskGate
 from ..core.schemas import StrategySchema
-from ..core.strategy import SignalStateMachine
+from ..signal.ports import MarketPort
+from ..signal.strategy import SignalStateMachine
 
 __all__ = ["signal_machine"]
 
@@ -17,7 +17,7 @@ __all__ = ["signal_machine"]
 def signal_machine(
     schema: StrategySchema,
     context: ExecutionContext,
-    exchange: ExchangeActor,
+    exchange: MarketPort,
     bus: Bus,
     risk: RiskGate | None,
 ) -> SignalStateMachine:

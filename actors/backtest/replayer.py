@@ -13,7 +13,7 @@ import structlog
 
 from backtestkit.bus import BacktestProgress, MetricType, PerformanceEvent, TickResult
 
-from ..core.strategy import SignalStateMachine
+from ..signal.strategy import SignalStateMachine
 from .fast_forward import fast_forward
 from .frames import FrameTimeline
 

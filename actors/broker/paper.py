@@ -8,8 +8,8 @@ from dataclasses import replace
 from typing import Literal
 
 from ..core.config import get_config
-from ..core.exchange import exchange_actor
 from ..core.registry import registry
+from ..exchange.exchange import exchange_actor
 from ..market.candles import Candle, Candles
 from .orders import MarketRules, OrderReport, OrderRequest
 

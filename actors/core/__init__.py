@@ -1,11 +1,10 @@
-"""The core: signal state machine, exchange, risk, sizing, partial levels, validation, config,
-schemas and their registry."""
+"""The engine's plumbing: engines, config, the execution context, schemas and their registry,
+registration (add_*), risk, sizing, logs and the pieces the mode facades share."""
 
 from .blocking import loop_running, run_blocking
 from .config import GlobalConfig, get_config, get_default_config, reset_config, set_config
 from .context import ExecutionContext
 from .engine import Engine, current_engine
-from .exchange import CandleAnomalyError, ExchangeActor
 from .instances import InstanceStatus
 from .logs import configure_logging
 from .registration import (
@@ -27,7 +26,6 @@ from .registry import (
     registry,
     reset_registry,
 )
-from .rejections import SignalRejections
 from .risk import ActivePosition, RiskCheck
 from .schemas import (
     ExchangeCallbacks,
@@ -44,24 +42,11 @@ from .schemas import (
     WalkerCallbacks,
     WalkerSchema,
 )
-from .signal import Signal
 from .sizing import PositionSize, PositionSizeCalculator, SizingParams
-from .strategy import SignalStateMachine
-from .strategy_api import (
-    format_price,
-    format_quantity,
-    get_average_price,
-    get_candles,
-    get_date,
-    get_mode,
-)
-from .validation import SignalValidationError
 
 __all__ = [
     "ActivePosition",
-    "CandleAnomalyError",
     "Engine",
-    "ExchangeActor",
     "ExchangeCallbacks",
     "ExchangeSchema",
     "ExecutionContext",
@@ -76,10 +61,6 @@ __all__ = [
     "RiskCheck",
     "RiskSchema",
     "RiskValidation",
-    "Signal",
-    "SignalRejections",
-    "SignalStateMachine",
-    "SignalValidationError",
     "SizingCallbacks",
     "SizingParams",
     "SizingSchema",
@@ -95,14 +76,8 @@ __all__ = [
     "add_walker",
     "configure_logging",
     "current_engine",
-    "format_price",
-    "format_quantity",
-    "get_average_price",
-    "get_candles",
     "get_config",
-    "get_date",
     "get_default_config",
-    "get_mode",
     "list_exchanges",
     "list_frames",
     "list_risks",

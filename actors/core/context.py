@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
+from ..market.candles import Candles
 from .config import get_config
 
-if TYPE_CHECKING:
-    from .exchange import ExchangeActor
+__all__ = ["ContextExchange", "ExecutionContext", "current_context", "execution_context"]
 
-__all__ = ["ExecutionContext", "current_context", "execution_context"]
+
+class ContextExchange(Protocol):
+    """What a strategy's helpers ask of the run's exchange (the ExchangeActor is one)."""
+
+    def lookback(
+        self, symbol: str, interval: str, limit: int, when: int, safe: bool | None = None
+    ) -> Candles | Awaitable[Candles]: ...
+
+    def average_price(
+        self, symbol: str, when: int, safe: bool | None = None
+    ) -> float | Awaitable[float]: ...
+
+    def format_price(self, symbol: str, price: float) -> str: ...
+
+    def format_quantity(self, symbol: str, quantity: float) -> str: ...
 
 
 class ExecutionContext:
@@ -19,7 +34,7 @@ class ExecutionContext:
 
     __slots__ = ("backtest", "exchange", "safe", "symbol", "when")
 
-    def __init__(self, symbol: str, when: int, backtest: bool, exchange: ExchangeActor) -> None:
+    def __init__(self, symbol: str, when: int, backtest: bool, exchange: ContextExchange) -> None:
         self.symbol = symbol
         self.when = when
         self.backtest = backtest

@@ -22,11 +22,11 @@ from ..core.logs import configure_logging
 from ..core.mode_facade import Call, ModeFacade, background_of
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
-from ..core.strategy import SignalStateMachine
 from ..reports.live import live_report
 from ..reports.live_statistics import LiveEventLog, LiveStatistics
 from ..reports.schedule import Schedule
 from ..reports.symbol_reports import SymbolReports
+from ..signal.strategy import SignalStateMachine
 from .clock import Clock, WallClock
 from .live_exchange import LiveExchange
 from .persistence import (

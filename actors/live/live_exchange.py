@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from ..core.exchange import ExchangeActor
 from ..core.schemas import ExchangeSchema
+from ..exchange.exchange import ExchangeActor
 from ..market.candles import Candles
 from ..market.intervals import MINUTE_MS
 

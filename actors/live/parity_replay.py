@@ -13,9 +13,9 @@ from ..core.context import ExecutionContext, execution_context
 from ..core.registry import registry
 from ..core.risk import RiskBook, RiskGate
 from ..core.schemas import ExchangeSchema, StrategySchema
-from ..core.strategy import SignalStateMachine
 from ..market.candle_sources import CandleSource
 from ..market.candles import Candles, CandleTable
+from ..signal.strategy import SignalStateMachine
 from .live_exchange import LiveExchange
 from .recording_reader import RecordedRun, Recording
 from .ticker import TICK_TTL_MS

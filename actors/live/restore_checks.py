@@ -14,7 +14,7 @@ from pathlib import Path
 from backtestkit.bus import SignalRow
 
 from ..core.config import get_config
-from ..core.validation import rule_failures
+from ..signal.validation import rule_failures
 
 __all__ = ["ForeignStateError", "ownership_differences", "restore_problems"]
 

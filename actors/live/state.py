@@ -21,7 +21,7 @@ from backtestkit.bus import SignalRow
 
 from ..core.risk import RiskBook
 from ..core.schemas import RiskSchema
-from ..core.strategy import SignalStateMachine
+from ..signal.strategy import SignalStateMachine
 from .persistence import (
     MISSING,
     CorruptStateError,

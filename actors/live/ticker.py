@@ -11,7 +11,7 @@ import structlog
 from backtestkit.bus import PerformanceEvent, TickResult
 
 from ..broker import BrokerActor
-from ..core.strategy import SignalStateMachine
+from ..signal.strategy import SignalStateMachine
 from .clock import Clock
 from .data_watch import CandleWatch
 from .live_exchange import LiveExchange

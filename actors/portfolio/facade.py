@@ -15,13 +15,13 @@ from ..backtest.frames import timeline
 from ..backtest.machine import signal_machine
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
-from ..core.exchange import exchange_actor
 from ..core.facade_support import in_engine, write_report
 from ..core.logs import configure_logging
 from ..core.mode_facade import Call, ModeFacade, background_of, run_sync_of
 from ..core.registry import registry
 from ..core.risk import risk_books
 from ..core.schemas import RiskSchema
+from ..exchange.exchange import exchange_actor
 from ..reports.schedule import Schedule
 from .clock import PortfolioClock
 from .gate import CashDesk, PortfolioGate

@@ -6,9 +6,9 @@ from typing import Unpack
 
 from backtestkit.bus import Bus, Position
 
-from ..core.exchange import ExchangeActor
 from ..core.risk import RiskAsk, RiskBook, RiskGate, refuse
 from ..core.warning_tally import WarningTally
+from ..exchange.exchange import ExchangeActor
 from .ledger import CashLedger, EntryCost, entry_cost
 from .report import money_places
 from .sizing import EntryRequest, EntrySizer, WinRecord

@@ -13,15 +13,13 @@ from typing import Final
 
 import structlog
 
-from backtestkit.bus import TickResult
+from backtestkit.bus import SignalRow, TickResult
 
-from ..backtest.fast_forward import pending_outcome, scheduled_outcome
+from ..backtest.fast_forward import outcome_of
 from ..backtest.frames import FrameTimeline
 from ..backtest.replayer import PROGRESS_EVENTS, publish_progress
-from ..core.config import get_config
-from ..core.outcomes import Cancel, Close, Entry, Outcome
-from ..core.strategy import SignalStateMachine
-from ..market.candles import Candles
+from ..signal.outcomes import Cancel, Close, Entry, Outcome
+from ..signal.strategy import SignalStateMachine
 
 __all__ = ["CLOSE", "DONE", "ENTER", "SymbolLane"]
 
@@ -114,7 +112,7 @@ class SymbolLane:
         if len(candles) == 0:
             return self._advance([])
         try:
-            outcome = self._decide(candles)
+            outcome = outcome_of(machine, candles)
         except Exception as exc:
             await machine.report_failure(_log, "fast_forward_failed", when, exc)
             return self._advance([])
@@ -127,28 +125,17 @@ class SymbolLane:
             return await self._finish(await machine.settle(outcome))
         return []
 
-    def _decide(self, candles: Candles) -> Outcome:
-        machine = self.machine
-        table = candles.table
-        lo, hi = candles.bounds
-        buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
-        partial = machine.partial
-        if machine.pending is not None:
-            return pending_outcome(machine.pending, table, lo, hi, buf, marks=partial.wanted)
-        assert machine.scheduled is not None
-        return scheduled_outcome(
-            machine.scheduled, table, lo, hi, buf, marks=lambda: partial.wanted
-        )
-
     async def _apply(self, outcome: Outcome) -> list[TickResult]:
         machine = self.machine
         try:
             if isinstance(outcome, Entry):
                 entered = await machine.enter(outcome)
-                if isinstance(entered, Close):
-                    self._defer(entered, entered.at, CLOSE)
-                    return []
-                return await self._finish(entered)
+                if not isinstance(entered, SignalRow):
+                    return await self._finish(entered)
+                assert outcome.then is not None
+                close = outcome.then(entered)  # applied later, at its minute
+                self._defer(close, close.at, CLOSE)
+                return []
             return await self._finish(await machine.settle(outcome))
         except Exception as exc:
             await machine.report_failure(_log, "fast_forward_failed", self.ticked, exc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.exchange import ExchangeActor
+from ..exchange.exchange import ExchangeActor
 
 __all__ = ["last_close"]
 

@@ -19,9 +19,9 @@ import numpy as np
 
 from backtestkit.bus import Position
 
-from ..core.exchange import ExchangeActor
 from ..core.schemas import SizingSchema
 from ..core.sizing import PositionSize
+from ..exchange.exchange import ExchangeActor
 from ..market.candles import Candles
 from .ledger import entry_cost
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from backtestkit.actors.broker import (
     BrokerError,
@@ -20,11 +20,13 @@ from backtestkit.actors.broker import (
     OrderRequest,
     TransientOrderError,
 )
+from backtestkit.actors.broker.orders import OrderStatus
 
 from ..candles.ccxt import import_ccxt
 
 __all__ = ["CcxtBroker", "credentials_from_env"]
 
+_STATUSES: dict[str, OrderStatus] = {status: status for status in get_args(OrderStatus)}
 _API_NAMES = ("public", "private", "v1", "sapi", "sapiV2", "sapiV3", "sapiV4")
 
 
@@ -143,9 +145,7 @@ class CcxtBroker:
 
     def _report(self, order: dict[str, Any], client_id: str) -> OrderReport:
         fee = order.get("fee") or {}
-        status = order.get("status") or "open"
-        if status not in ("open", "closed", "canceled", "expired", "rejected"):
-            status = "open"
+        status = _STATUSES.get(str(order.get("status")), "open")
         return OrderReport(
             client_id=order.get("clientOrderId") or client_id,
             exchange_id=str(order.get("id")),

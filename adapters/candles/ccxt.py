@@ -126,7 +126,7 @@ class CcxtCandles:
             if cursor > last_closed:
                 break
         timestamps, floats = _columns(rows, origin, step, first_row=0)
-        table = CandleTable(timestamps, **floats, step_ms=step, origin=origin)
+        table = CandleTable(timestamps, *floats.values(), step_ms=step, origin=origin)
         table.report_gaps()
         lo = table.first_at_or_after(since_ms)
         hi = min(lo + max(limit, 0), table.first_after(last_closed))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .arg_types import non_negative_int, positive_int, symbol_name
+from .arg_groups import Subcommands, add_exchange, add_quiet, add_script, add_symbol
+from .arg_types import non_negative_int, positive_int
 
 __all__ = ["add_analyze_parser"]
 
 
-def add_analyze_parser(commands: Any) -> None:
+def add_analyze_parser(commands: Subcommands) -> None:
     """`analyze bias SCRIPT.py --symbol S --strategy NAME [--strategy NAME ...] ...`."""
     analyze = commands.add_parser("analyze", help="check strategies for look-ahead bias")
     kinds = analyze.add_subparsers(dest="analysis", metavar="ANALYSIS", parser_class=type(analyze))
@@ -18,15 +17,12 @@ def add_analyze_parser(commands: Any) -> None:
         "bias",
         help="ask each opened signal's get_signal again on history cut at its time",
     )
-    bias.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
-    bias.add_argument(
-        "--symbol", required=True, type=symbol_name, metavar="S", help="symbol, e.g. BTCUSD"
-    )
+    add_script(bias)
+    add_symbol(bias, "symbol, e.g. BTCUSD")
     bias.add_argument(
         "--strategy", required=True, action="append", metavar="NAME", help="repeat for several"
     )
-    bias.add_argument("--exchange", required=True, metavar="NAME")
-    bias.add_argument("--frame", required=True, metavar="NAME")
+    add_exchange(bias, frame=True)
     bias.add_argument(
         "--warmup",
         type=positive_int,
@@ -59,4 +55,4 @@ def add_analyze_parser(commands: Any) -> None:
     bias.add_argument(
         "--fail-on-bias", action="store_true", help="exit 1 when any strategy's signals change"
     )
-    bias.add_argument("--quiet", action="store_true", help="warnings only in the logs")
+    add_quiet(bias, "warnings only in the logs")

@@ -13,9 +13,10 @@ from typing import Any
 from rich.console import Console
 
 from backtestkit.actors import Backtest, Live, Portfolio, Walker
-from backtestkit.actors.core import SignalRejections, registry, run_blocking
+from backtestkit.actors.core import registry, run_blocking
 from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
+from backtestkit.actors.signal import SignalRejections
 from backtestkit.bus import WalkerCompleteEvent, listen_signal_live, listen_walker_complete
 
 from ..progress import ProgressBars, progress_wanted
@@ -62,7 +63,9 @@ def _consume(results: AsyncIterator[Any], jsonl: JsonlWriter, each: Callable[[An
                 jsonl.write(result)
                 each(result)
         finally:
-            await results.aclose()  # type: ignore[attr-defined]
+            close = getattr(results, "aclose", None)  # the facades' runs are async generators
+            if close is not None:
+                await close()
 
     run_blocking(loop)
 

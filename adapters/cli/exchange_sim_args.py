@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
+from .arg_groups import Subcommands
 
 __all__ = ["add_exchange_sim_parser"]
 
 
-def add_exchange_sim_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_exchange_sim_parser(commands: Subcommands) -> None:
     sub = commands.add_parser(
         "exchange-sim",
         help="serve a local exchange (Binance spot REST subset) filled from candle files",

@@ -21,7 +21,7 @@ __all__ = ["optimize_command"]
 
 def _function(args: argparse.Namespace, option: str, name: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = getattr(args, "script_namespace", {})
-    found = namespace.get(name)
+    found: Callable[..., Any] | None = namespace.get(name)
     if not callable(found):
         functions = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("_"))
         raise UsageError(

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .arg_types import positive_int, symbol_name
+from .arg_groups import (
+    Subcommands,
+    add_exchange,
+    add_executors,
+    add_quiet,
+    add_script,
+    add_symbol,
+)
+from .arg_types import positive_int
 
 __all__ = ["add_optimize_parser"]
 
 
-def add_optimize_parser(commands: Any) -> None:
+def add_optimize_parser(commands: Subcommands) -> None:
     """`optimize SCRIPT.py --symbol S --name N --get-signal FN --space FN --trials N ...`."""
     search = commands.add_parser(
         "optimize", help="an optuna search over a strategy's parameters, shareable by processes"
     )
-    search.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
-    search.add_argument(
-        "--symbol", required=True, type=symbol_name, metavar="S", help="symbol, e.g. BTCUSD"
-    )
+    add_script(search)
+    add_symbol(search, "symbol, e.g. BTCUSD")
     search.add_argument("--name", required=True, metavar="NAME", help="name of the search")
     search.add_argument(
         "--get-signal",
@@ -34,18 +38,13 @@ def add_optimize_parser(commands: Any) -> None:
     search.add_argument(
         "--trials", required=True, type=positive_int, metavar="N", help="trials of the search"
     )
-    search.add_argument("--exchange", required=True, metavar="NAME")
-    search.add_argument("--frame", required=True, metavar="NAME")
+    add_exchange(search, frame=True)
     search.add_argument("--interval", required=True, metavar="INTERVAL", help="e.g. 5m")
     search.add_argument("--metric", default="sharpe_ratio", metavar="METRIC")
     search.add_argument(
         "--batch", type=positive_int, default=1, metavar="N", help="trials run as one walker"
     )
-    executors = search.add_mutually_exclusive_group()
-    executors.add_argument(
-        "--workers", type=positive_int, default=1, metavar="N", help="run in N local processes"
-    )
-    executors.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler")
+    add_executors(search)
     search.add_argument(
         "--storage",
         metavar="URL_OR_FILE",
@@ -58,4 +57,4 @@ def add_optimize_parser(commands: Any) -> None:
     search.add_argument(
         "--report", metavar="FILE.md", help="write the walker report with the overfitting check"
     )
-    search.add_argument("--quiet", action="store_true", help="no summary, warnings only in logs")
+    add_quiet(search, "no summary, warnings only in logs")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
-
-from .arg_types import symbol_name
+from .arg_groups import Subcommands, add_quiet, add_reports, add_symbol
 
 __all__ = ["add_parity_parser"]
 
 
-def add_parity_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parity_parser(commands: Subcommands) -> None:
     sub = commands.add_parser(
         "parity", help="replay a live recording as a backtest and diff every signal"
     )
@@ -20,12 +18,7 @@ def add_parity_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         metavar="SCRIPT.py",
         help="the Python file that registered the live strategy",
     )
-    sub.add_argument(
-        "--symbol",
-        type=symbol_name,
-        metavar="S",
-        help="with --strategy: which recording to check",
-    )
+    add_symbol(sub, "with --strategy: which recording to check", required=False)
     sub.add_argument("--strategy", metavar="NAME")
     sub.add_argument(
         "--timeline",
@@ -33,12 +26,9 @@ def add_parity_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         default="recorded",
         help="tick the recorded instants (default) or the nominal 60 001 ms schedule",
     )
-    sub.add_argument(
-        "--report",
-        metavar="FILE.md",
-        help="Markdown report (default ./dump/parity/<symbol>_<strategy>.md)",
+    add_reports(
+        sub,
+        report_help="Markdown report (default ./dump/parity/<symbol>_<strategy>.md)",
+        html_help="HTML report (default next to the Markdown one)",
     )
-    sub.add_argument(
-        "--html", metavar="FILE.html", help="HTML report (default next to the Markdown one)"
-    )
-    sub.add_argument("--quiet", action="store_true", help="print nothing; the exit code tells")
+    add_quiet(sub, "print nothing; the exit code tells")

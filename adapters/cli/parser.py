@@ -7,7 +7,8 @@ from importlib import metadata
 from typing import NoReturn
 
 from .analyze_args import add_analyze_parser
-from .arg_types import positive_int, symbol_name
+from .arg_groups import add_exchange, add_executors, add_quiet, add_reports, add_script
+from .arg_types import symbol_name
 from .exchange_sim_args import add_exchange_sim_parser
 from .live_args import add_broker_arguments, add_replay_arguments
 from .optimize_args import add_optimize_parser
@@ -30,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(sub: argparse.ArgumentParser, *, many: bool = False) -> None:
-    sub.add_argument("script", metavar="SCRIPT.py", help="Python file that registers schemas")
+    add_script(sub)
     help_text = (
         "symbol to trade, e.g. BTCUSD; a candle file declared for another symbol "
         "(CsvCandles(path, symbol=...)) refuses it"
@@ -54,15 +55,12 @@ def _outputs(sub: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write each result's to_dict() as one JSON line, flushed as it goes ('-': stdout)",
     )
-    sub.add_argument("--report", metavar="FILE.md", help="write the Markdown report")
-    sub.add_argument(
-        "--html",
-        metavar="FILE.html",
-        help="write the HTML report (interactive charts with extra 'plot', else tables)",
+    add_reports(
+        sub,
+        report_help="write the Markdown report",
+        html_help="write the HTML report (interactive charts with extra 'plot', else tables)",
     )
-    sub.add_argument(
-        "--quiet", action="store_true", help="no progress bar, no summary, warnings only in logs"
-    )
+    add_quiet(sub, "no progress bar, no summary, warnings only in logs")
 
 
 def _version() -> str:
@@ -90,8 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="starting capital in the quote currency: a portfolio with one cash account",
     )
     backtest.add_argument("--strategy", required=True, metavar="NAME")
-    backtest.add_argument("--exchange", required=True, metavar="NAME")
-    backtest.add_argument("--frame", required=True, metavar="NAME")
+    add_exchange(backtest, frame=True)
     backtest.add_argument(
         "--allow-rejected",
         action="store_true",
@@ -102,11 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     walk = commands.add_parser("walk", help="backtest a walker's strategies and rank them")
     _common(walk)
     walk.add_argument("--walker", required=True, metavar="NAME")
-    executors = walk.add_mutually_exclusive_group()
-    executors.add_argument(
-        "--workers", type=positive_int, default=1, metavar="N", help="run in N local processes"
-    )
-    executors.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler")
+    add_executors(walk)
     walk.add_argument(
         "--resume", metavar="DIR", help="keep finished strategies' results; a re-run skips them"
     )
@@ -123,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(live)
     live.add_argument("--strategy", required=True, metavar="NAME")
-    live.add_argument("--exchange", required=True, metavar="NAME")
+    add_exchange(live, frame=False)
     live.add_argument(
         "--state-dir", metavar="DIR", help="where live state is persisted (default ./dump/data)"
     )
@@ -136,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the run ends: the Markdown report (default for a replay: "
         "./dump/live/<strategy>.md)",
     )
-    live.add_argument("--quiet", action="store_true", help="do not print each result")
+    add_quiet(live, "do not print each result")
     live.add_argument(
         "--adopt",
         action="store_true",

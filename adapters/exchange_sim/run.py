@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -51,7 +52,7 @@ async def serve(
     exchange: SimExchange,
     *,
     port: int,
-    faults: list[str] = (),  # type: ignore[assignment]
+    faults: Sequence[str] = (),
     fault_delay_s: float = 10.0,
     ready: asyncio.Event | None = None,
 ) -> None:

@@ -157,10 +157,10 @@ class DaskWalkerExecutor:
         if self._capacity is None:
             self._capacity = len(walker.strategies)
 
-    def _connect(self) -> Dispatcher:
+    def _connect(self, payload: WorkerPayload) -> Dispatcher:
         if self._dispatcher is None:
             client = _client(self._target)
-            self._scattered = _payload_future(client, self._payload)
+            self._scattered = _payload_future(client, payload)
             threads = client.nthreads()  # workers joining later serve the next walk
             self._free = [address for address, n in threads.items() for _ in range(n)]
             self._client = client
@@ -194,9 +194,12 @@ class DaskWalkerExecutor:
         return run
 
     async def submit(self, job: StrategyJob) -> StrategyRun:
-        if self._payload is None:
+        payload = self._payload
+        if payload is None:
             raise RuntimeError("DaskWalkerExecutor.submit before prepare")
-        dispatcher = self._dispatcher or await anyio.to_thread.run_sync(self._connect)
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            dispatcher = await anyio.to_thread.run_sync(self._connect, payload)
         return dispatcher.enqueue(job)
 
     def close(self) -> None:

@@ -13,17 +13,19 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from backtestkit.actors import Backtest, BacktestStatistics
 from backtestkit.actors.backtest import BacktestMode
-from backtestkit.actors.core import SignalRejections, registry
-from backtestkit.actors.core.exchange import exchange_actor
+from backtestkit.actors.core import registry
 from backtestkit.actors.core.path_names import file_name
+from backtestkit.actors.exchange.exchange import exchange_actor
 from backtestkit.actors.reports import Column, ResearchMetrics, get_columns
 from backtestkit.actors.reports.columns import visible_columns
 from backtestkit.actors.reports.formatting import iso_ms, signed, to_fixed
+from backtestkit.actors.signal import SignalRejections
 
 from .assumptions import simulation_assumptions
 from .charts import equity_png, matplotlib_installed
@@ -52,7 +54,7 @@ _NO_PLOTLY = (
     '<p class="note">The interactive price chart needs plotly: '
     "pip install 'backtestkit[plot]'.</p>"
 )
-_PRICE_KEYS = {
+_PRICE_KEYS: dict[str, Callable[[Any], float]] = {
     "open_price": lambda r: r.signal.price_open,
     "close_price": lambda r: r.current_price,
     "take_profit": lambda r: r.signal.price_take_profit,
@@ -60,7 +62,7 @@ _PRICE_KEYS = {
 }
 
 
-_TIME_KEYS = {
+_TIME_KEYS: dict[str, Callable[[Any], int]] = {
     "open_timestamp": lambda r: r.signal.pending_at,
     "close_timestamp": lambda r: r.close_timestamp,
 }
@@ -113,6 +115,10 @@ def _summary_rows(
     return rows
 
 
+def _cell(read: Callable[[Any], Any], show: Callable[[Any], str]) -> Callable[[Any, int], str]:
+    return lambda row, _index: show(read(row))
+
+
 def _shown_columns(columns: Sequence[Column], price: PriceFormat) -> list[Column]:
     """The visible columns; the four price columns formatted by the exchange's format_price,
     the two time columns to the minute (UTC)."""
@@ -121,9 +127,9 @@ def _shown_columns(columns: Sequence[Column], price: PriceFormat) -> list[Column
         value = _PRICE_KEYS.get(column.key)
         stamp = _TIME_KEYS.get(column.key)
         if value is not None:
-            column = Column(column.key, column.label, lambda r, _i, v=value: price(v(r)))
+            column = Column(column.key, column.label, _cell(value, price))
         elif stamp is not None:
-            column = Column(column.key, column.label, lambda r, _i, t=stamp: _minute(t(r)))
+            column = Column(column.key, column.label, _cell(stamp, _minute))
         shown.append(column)
     return shown
 

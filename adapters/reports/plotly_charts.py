@@ -138,6 +138,22 @@ def price_chart_plotly(bars: PriceBars | None, marks: Sequence[TradeMark], title
     return _html(fig, "price-chart", "price-chart")
 
 
+_PNL_STEPS: dict[str, Any] = {
+    "mode": "lines+markers",
+    "name": "cumulative PnL",
+    "line": {"color": _BLUE, "width": 2},
+    "marker": {"size": 4},
+    "hovertemplate": "%{x}<br>%{y:+.2f} %<extra></extra>",
+}
+_DRAWDOWN: dict[str, Any] = {
+    "mode": "lines",
+    "fill": "tozeroy",
+    "name": "drawdown",
+    "line": {"color": _RED, "width": 1},
+    "hovertemplate": "%{x}<br>%{y:.2f} pp<extra></extra>",
+}
+
+
 def equity_chart_plotly(curve: EquityCurve, title: str) -> str:
     """Cumulative PnL (%) above, its drawdown from the running peak (pp) below."""
     import plotly.graph_objects as go
@@ -147,34 +163,8 @@ def equity_chart_plotly(curve: EquityCurve, title: str) -> str:
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.06
     )
     when = _dates(curve.timestamps)
-    fig.add_trace(
-        go.Scatter(
-            x=when,
-            y=curve.cumulative,
-            mode="lines+markers",
-            line_shape="hv",
-            name="cumulative PnL",
-            line={"color": _BLUE, "width": 2},
-            marker={"size": 4},
-            hovertemplate="%{x}<br>%{y:+.2f} %<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=when,
-            y=curve.drawdown,
-            mode="lines",
-            line_shape="hv",
-            fill="tozeroy",
-            name="drawdown",
-            line={"color": _RED, "width": 1},
-            hovertemplate="%{x}<br>%{y:.2f} pp<extra></extra>",
-        ),
-        row=2,
-        col=1,
-    )
+    for row, values, style in ((1, curve.cumulative, _PNL_STEPS), (2, curve.drawdown, _DRAWDOWN)):
+        fig.add_trace(go.Scatter(x=when, y=values, line_shape="hv", **style), row=row, col=1)
     fig.update_layout(meta=title, showlegend=False)
     fig.update_yaxes(title_text="cumulative PnL, %", ticksuffix=" %", nticks=8, row=1, col=1)
     fig.update_yaxes(

@@ -42,8 +42,8 @@ def _walk(seed: int) -> dict[str, np.ndarray]:
 
 def breakout(symbol: str, when: datetime) -> Signal | None:
     """Long when the close breaks the last hour's closes upwards, short downwards."""
-    closes = get_candles(symbol, "1m", 61).close  # type: ignore[union-attr]
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    closes = get_candles(symbol, "1m", 61).close
+    price = get_average_price(symbol)
     if closes[-1] > closes[:-1].max():
         return Signal("long", price * 1.01, price * 0.992, 180)
     if closes[-1] < closes[:-1].min():

@@ -13,6 +13,7 @@ from typing import Any
 
 import reactivex
 import reactivex.operators as ops
+from reactivex import GroupedObservable
 from reactivex.abc import DisposableBase
 from reactivex.subject import Subject
 
@@ -25,11 +26,21 @@ def minute_batches(
     results: reactivex.Observable[TickResult], until: reactivex.Observable[Any]
 ) -> reactivex.Observable[Batch]:
     """Closed signals grouped by close minute, each group emitted as one batch at `until`."""
+
+    def closed(result: TickResult) -> reactivex.Observable[Closed]:
+        return reactivex.just(result) if isinstance(result, Closed) else reactivex.empty()
+
+    def minute(result: Closed) -> int:
+        return result.close_timestamp // 60_000 * 60_000
+
+    def batch(group: GroupedObservable[int, Closed]) -> reactivex.Observable[Batch]:
+        def keyed(signals: list[Closed]) -> Batch:
+            return group.key, signals
+
+        return group.pipe(ops.to_list(), ops.map(keyed))
+
     return results.pipe(
-        ops.filter(lambda r: r.action == "closed"),
-        ops.take_until(until),
-        ops.group_by(lambda r: r.close_timestamp // 60_000 * 60_000),
-        ops.flat_map(lambda group: group.pipe(ops.to_list(), ops.map(lambda b: (group.key, b)))),
+        ops.flat_map(closed), ops.take_until(until), ops.group_by(minute), ops.flat_map(batch)
     )
 
 

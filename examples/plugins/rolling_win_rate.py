@@ -16,7 +16,12 @@ from backtestkit.bus import Closed, TickResult, topics
 def closed_of(
     symbol: str, source: reactivex.Observable[TickResult]
 ) -> reactivex.Observable[Closed]:
-    return source.pipe(ops.filter(lambda r: r.symbol == symbol and r.action == "closed"))
+    def closed(result: TickResult) -> reactivex.Observable[Closed]:
+        if isinstance(result, Closed) and result.symbol == symbol:
+            return reactivex.just(result)
+        return reactivex.empty()
+
+    return source.pipe(ops.flat_map(closed))
 
 
 def rolling_win_rate(
@@ -29,15 +34,11 @@ def rolling_win_rate(
     def step(recent: tuple[Closed, ...], closed: Closed) -> tuple[Closed, ...]:
         return (*recent, closed)[-window:]
 
-    return merged.pipe(
-        ops.scan(step, ()),
-        ops.map(
-            lambda recent: (
-                recent[-1],
-                100 * sum(r.pnl.pnl_percentage > 0 for r in recent) / len(recent),
-            )
-        ),
-    )
+    def win_rate(recent: tuple[Closed, ...]) -> tuple[Closed, float]:
+        return recent[-1], 100 * sum(r.pnl.pnl_percentage > 0 for r in recent) / len(recent)
+
+    seed: tuple[Closed, ...] = ()
+    return merged.pipe(ops.scan(step, seed), ops.map(win_rate))
 
 
 if __name__ == "__main__":

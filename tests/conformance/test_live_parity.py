@@ -109,7 +109,7 @@ async def paper_run(
 
 def sma_cross(symbol: str, when: datetime) -> Signal | None:
     """examples/backtest_sma.py's strategy: SMA(5) crossing SMA(20) of 1m closes."""
-    closes = get_candles(symbol, "1m", 30).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", 30).close
     if len(closes) < 21:
         return None
     fast_now, fast_prev = closes[-5:].mean(), closes[-6:-1].mean()

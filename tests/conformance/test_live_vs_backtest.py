@@ -156,7 +156,7 @@ def backtest_expected(count: int) -> list[Expected]:
 
 
 def follow(symbol: str, when: datetime) -> Signal:
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = float(get_average_price(symbol))
     return Signal("long", price * TP_FACTOR, price * SL_FACTOR, MET)
 
 

@@ -43,7 +43,7 @@ def _ms(when: datetime) -> int:
 
 
 def sma_cross(symbol: str, when: datetime) -> Signal | None:
-    closes = get_candles(symbol, "1m", 30).close.tolist()  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", 30).close.tolist()
     if len(closes) < 21:
         return None
 

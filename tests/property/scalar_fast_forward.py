@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from backtestkit.actors import Candles, get_config
-from backtestkit.actors.core.strategy import SignalStateMachine
 from backtestkit.actors.market import Candle
+from backtestkit.actors.signal.strategy import SignalStateMachine
 from backtestkit.bus import SignalRow, TickResult
 
 MINUTE = 60_000

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backtestkit.actors.core import GlobalConfig
-from backtestkit.actors.core.validation import plainly_valid, rule_failures
+from backtestkit.actors.signal.validation import plainly_valid, rule_failures
 from backtestkit.bus import SignalRow
 
 T0 = 1_704_067_200_000

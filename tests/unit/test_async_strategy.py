@@ -24,15 +24,15 @@ from backtestkit.actors import (
     set_config,
 )
 from backtestkit.actors.core import StrategyCallbacks
-from backtestkit.actors.core import signal_request as request_module
 from backtestkit.actors.core.eager import Suspended, run_eagerly
+from backtestkit.actors.signal import signal_request as request_module
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import TickResult, listen_error
 
 
 def every_tenth(symbol: str, when: datetime) -> Signal | None:
     """A long on every 10th minute (TP 101, SL 99, 3 minutes); reads candles like users do."""
-    closes = get_candles(symbol, "1m", 5).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", 5).close
     if int(when.timestamp() * 1000 - T0) // MIN % 10:
         return None
     price: Any = get_average_price(symbol)
@@ -41,7 +41,7 @@ def every_tenth(symbol: str, when: datetime) -> Signal | None:
 
 
 async def eager_style(symbol: str, when: datetime) -> Signal | None:
-    await get_candles(symbol, "1m", 5)  # type: ignore[misc]  # completes without suspending
+    await get_candles(symbol, "1m", 5)  # completes without suspending
     return every_tenth(symbol, when)
 
 

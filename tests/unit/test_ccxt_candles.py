@@ -24,7 +24,7 @@ ccxt = pytest.importorskip("ccxt.async_support")
 web = pytest.importorskip("aiohttp.web")
 
 from backtestkit.actors import add_exchange  # noqa: E402
-from backtestkit.actors.core import ExchangeActor  # noqa: E402
+from backtestkit.actors.exchange import ExchangeActor  # noqa: E402
 from backtestkit.actors.market.candles import CandleDataError, Candles  # noqa: E402
 from backtestkit.adapters.candles import CcxtCandles  # noqa: E402
 from backtestkit.adapters.candles import ccxt as ccxt_module  # noqa: E402

@@ -27,9 +27,10 @@ from backtestkit.actors import (
     get_mode,
     set_config,
 )
-from backtestkit.actors.core import CandleAnomalyError, ExchangeActor, ExecutionContext
-from backtestkit.actors.core import exchange as exchange_module
+from backtestkit.actors.core import ExecutionContext
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
+from backtestkit.actors.exchange import exchange as exchange_module
 from backtestkit.actors.market import Candle
 from backtestkit.adapters.candles import MemoryCandles
 
@@ -166,16 +167,16 @@ def test_get_candles_between_minutes_excludes_the_next_minute() -> None:
 def test_get_candles_at_data_start_returns_fewer() -> None:
     exchange = memory_exchange()
     with running(exchange, at(2)):
-        assert stamps(get_candles(SYMBOL, "1m", 5)) == [at(0), at(1), at(2)]  # type: ignore[arg-type]
+        assert stamps(get_candles(SYMBOL, "1m", 5)) == [at(0), at(1), at(2)]
     with running(exchange, at(-1)):
-        assert len(get_candles(SYMBOL, "1m", 5)) == 0  # type: ignore[arg-type]
+        assert len(get_candles(SYMBOL, "1m", 5)) == 0
 
 
 def test_get_candles_at_data_end() -> None:
     with running(memory_exchange(), at(200)):
-        assert len(get_candles(SYMBOL, "1m", 5)) == 0  # type: ignore[arg-type]
+        assert len(get_candles(SYMBOL, "1m", 5)) == 0
     with running(memory_exchange(), at(91)):
-        assert stamps(get_candles(SYMBOL, "1m", 5)) == [at(87), at(88), at(89)]  # type: ignore[arg-type]
+        assert stamps(get_candles(SYMBOL, "1m", 5)) == [at(87), at(88), at(89)]
 
 
 @pytest.mark.parametrize("limit", [1, 0, -3])
@@ -203,10 +204,10 @@ def test_five_minute_lookback_off_boundary() -> None:
     ]
     # when 00:09: since = 23:59 -> 00:00 and 00:05
     with running(exchange, at(9)):
-        assert stamps(get_candles(SYMBOL, "5m", 3)) == [at(0), at(5)]  # type: ignore[arg-type]
+        assert stamps(get_candles(SYMBOL, "5m", 3)) == [at(0), at(5)]
     # when 00:10 exactly: since = 00:00 -> all three buckets
     with running(exchange, at(10)):
-        assert stamps(get_candles(SYMBOL, "5m", 3)) == [at(0), at(5), at(10)]  # type: ignore[arg-type]
+        assert stamps(get_candles(SYMBOL, "5m", 3)) == [at(0), at(5), at(10)]
 
 
 def test_aggregation_values_by_hand() -> None:
@@ -237,11 +238,11 @@ def test_hourly_buckets_are_epoch_aligned() -> None:
     ]
     # since = when - 60 min
     with running(exchange, at(60)):
-        assert stamps(get_candles(SYMBOL, "1h", 2)) == [at(0), at(60)]  # type: ignore[arg-type]
+        assert stamps(get_candles(SYMBOL, "1h", 2)) == [at(0), at(60)]
     with running(exchange, at(75)):
-        assert stamps(get_candles(SYMBOL, "1h", 2)) == [at(60)]  # type: ignore[arg-type]
+        assert stamps(get_candles(SYMBOL, "1h", 2)) == [at(60)]
     with running(exchange, at(59)):
-        assert stamps(get_candles(SYMBOL, "1h", 2)) == [at(0)]  # type: ignore[arg-type]
+        assert stamps(get_candles(SYMBOL, "1h", 2)) == [at(0)]
 
 
 def test_daily_buckets_are_utc_midnight() -> None:
@@ -470,8 +471,8 @@ async def test_async_source_retries_then_succeeds() -> None:
     set_config(CC_GET_CANDLES_RETRY_COUNT=3, CC_GET_CANDLES_RETRY_DELAY_MS=0)
     source = AsyncFlakySource(failures=2)
     with running(exchange_for(source), at(10)):
-        candles = await get_candles(SYMBOL, "1m", 5)  # type: ignore[misc]
-        price = await get_average_price(SYMBOL)  # type: ignore[misc]
+        candles = await get_candles(SYMBOL, "1m", 5)
+        price = await get_average_price(SYMBOL)
     assert stamps(candles) == [at(k) for k in range(6, 11)]
     assert source.calls == 4  # 2 failures + get_candles + get_average_price
     with running(memory_exchange(), at(10)):
@@ -491,7 +492,7 @@ async def test_async_source_failing_always_raises_last_error(
     monkeypatch.setattr(exchange_module, "anyio", SimpleNamespace(sleep=fake_sleep))
     source = AsyncFlakySource(failures=99)
     with running(exchange_for(source), at(10)), pytest.raises(ConnectionError, match="attempt 3"):
-        await get_candles(SYMBOL, "1m", 5)  # type: ignore[misc]
+        await get_candles(SYMBOL, "1m", 5)
     assert source.calls == 3
     assert sleeps == [0.04, 0.04]
 
@@ -619,7 +620,7 @@ def test_table_source_checks_only_windows_holding_the_anomaly() -> None:
         columns[name][15] = 0.05  # minute 15: valid for the loader, anomalous for the exchange
     exchange = memory_exchange(columns)
     with running(exchange, at(10)):
-        assert len(get_candles(SYMBOL, "1m", 5)) == 5  # type: ignore[arg-type]
+        assert len(get_candles(SYMBOL, "1m", 5)) == 5
     with running(exchange, at(17)), pytest.raises(CandleAnomalyError):
         get_candles(SYMBOL, "1m", 5)
 

@@ -45,17 +45,17 @@ def market() -> MemoryCandles:
 
 
 def hold(symbol: str, when: datetime) -> Signal:
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = float(get_average_price(symbol))
     return Signal("long", price * 1.1, price * 0.9, 1000)
 
 
 async def hold_async(symbol: str, when: datetime) -> Signal:
-    price = await get_average_price(symbol)  # type: ignore[misc]
+    price = await get_average_price(symbol)
     return Signal("long", price * 1.1, price * 0.9, 1000)
 
 
 def short_lived(symbol: str, when: datetime) -> Signal:
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = float(get_average_price(symbol))
     return Signal("long", price * 1.1, price * 0.9, 10)
 
 

@@ -60,7 +60,7 @@ def market(minutes: int = 40) -> MemoryCandles:
 
 
 def once(symbol: str, when: datetime) -> Signal | None:
-    price = float(get_average_price(symbol))  # type: ignore[arg-type]
+    price = float(get_average_price(symbol))
     if round(when.timestamp() * 1000) == T0 + 2 * TTL:
         return Signal("long", price * 1.05, price * 0.95, 1)
     return None
@@ -241,7 +241,7 @@ class AsyncFeed:
 
 
 async def once_awaiting(symbol: str, when: datetime) -> Signal | None:
-    price = await get_average_price(symbol)  # type: ignore[misc]
+    price = await get_average_price(symbol)
     if round(when.timestamp() * 1000) == T0 + 2 * TTL:
         return Signal("long", price * 1.05, price * 0.95, 1)
     return None

@@ -29,8 +29,9 @@ from backtestkit.actors import (
     get_candles,
     set_config,
 )
-from backtestkit.actors.core import ExchangeActor, ExecutionContext
+from backtestkit.actors.core import ExecutionContext
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.exchange import ExchangeActor
 from backtestkit.adapters.candles import CsvCandles, MemoryCandles
 
 SYMBOL = "BTCUSDT"

@@ -163,7 +163,7 @@ def test_unknown_symbol_or_interval_raises(memory: MemoryCandles) -> None:
 
 def test_engine_goes_through_fetch_and_never_sees_the_future(memory: MemoryCandles) -> None:
     from backtestkit.actors import add_exchange
-    from backtestkit.actors.core import ExchangeActor
+    from backtestkit.actors.exchange import ExchangeActor
 
     clock = StubClock(T0 + 10 * MIN)
     actor = ExchangeActor(add_exchange("replay", candles=ReplayCandles(memory, clock)))

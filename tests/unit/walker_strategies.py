@@ -38,7 +38,7 @@ def make_candles(days: int = 2, seed: int = 7, lead_minutes: int = 60) -> dict[s
 
 
 def _sma(symbol: str, fast: int, slow: int, take: float, stop: float) -> Signal | None:
-    closes = get_candles(symbol, "1m", slow + 1).close  # type: ignore[union-attr]
+    closes = get_candles(symbol, "1m", slow + 1).close
     if len(closes) < slow + 1:
         return None
     c = closes.tolist()

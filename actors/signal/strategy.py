@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import structlog
 
@@ -14,24 +13,23 @@ from backtestkit.bus import (
     CloseReason,
     Idle,
     Opened,
-    Pnl,
     SignalRow,
     TickResult,
-    Topic,
 )
 
+from ..core.config import get_config
+from ..core.context import ExecutionContext
+from ..core.risk import RiskGate
+from ..core.schemas import StrategySchema
 from ..market.candles import Candles
 from ..market.intervals import MINUTE_MS
-from .config import get_config
-from .context import ExecutionContext
-from .exchange import ExchangeActor
 from .outbox import SignalOutbox
-from .outcomes import Cancel, Close, Entry, Outcome, Waiting
+from .outcomes import Cancel, Close, Entry, Waiting
 from .partial import PartialTracker
-from .pnl import pnl
+from .ports import MarketPort
+from .pricing import Pricing
 from .rejections import RejectionTally
-from .risk import RiskGate
-from .schemas import StrategySchema
+from .risk_ask import risk_port
 from .signal import signal_id
 from .signal_intake import SignalIntake
 
@@ -48,7 +46,7 @@ class SignalStateMachine:
         *,
         schema: StrategySchema,
         symbol: str,
-        exchange: ExchangeActor,
+        exchange: MarketPort,
         bus: Bus,
         backtest: bool,
         context: ExecutionContext,
@@ -60,7 +58,6 @@ class SignalStateMachine:
         self.bus = bus
         self.backtest = backtest
         self.context = context
-        self.risk = risk
         self.build_idle = not backtest  # live statistics record idle ticks
         self.refusal: str | None = None  # why no new position may open (quarantined state)
         self.partial = PartialTracker(bus, schema.callbacks, backtest)
@@ -76,8 +73,19 @@ class SignalStateMachine:
         self.publish = outbox.publish
         self.report_error = outbox.report_error
         self.report_failure = outbox.report_failure
-        self.intake = SignalIntake(self, schema, exchange, context)
-        self.scan_quiet = self.intake.scan_quiet  # the backtest clock's path over idle frames
+        self.pricing = Pricing(exchange, symbol, context)
+        self.price = self.pricing.at  # bound once: the machine prices on every tick
+        self.risk_port = risk_port(risk, (symbol, schema.name, exchange.name), self.warnings)
+        self.intake = SignalIntake(
+            schema,
+            context,
+            watch=self,
+            pricing=self.pricing,
+            risk=self.risk_port,
+            outbox=outbox,
+            rejections=self.rejections,
+        )
+        self._scan = self.intake.scan_quiet
 
     # -- what consumers want -----------------------------------------------------------------
 
@@ -92,9 +100,18 @@ class SignalStateMachine:
             or self.bus.signal.has_listeners
         )
 
-    @property
-    def watched_topics(self) -> tuple[Topic[Any], Topic[Any]]:
-        return self.outbox.watched_topics
+    def scan_quiet(self, start: int, step: int, i: int, stop: int) -> int:
+        """The backtest clock's path over idle frames (SignalIntake.scan_quiet) while the machine
+        holds nothing, may open and nobody wants idle results; returns the frame to tick."""
+        if (
+            self.pending is not None
+            or self.scheduled is not None
+            or self.stopped
+            or self.refusal is not None
+            or self.wants_idle
+        ):
+            return i
+        return self._scan(start, step, i, stop)
 
     async def adopt(
         self, pending: SignalRow | None, scheduled: SignalRow | None, when: int
@@ -133,7 +150,7 @@ class SignalStateMachine:
             return await self._idle(when)
         row = await self.intake.next_row(when)
         if row is None:
-            if self.intake.priced(when) and not self.wants_idle:
+            if self.pricing.priced(when) and not self.wants_idle:
                 return None
             return await self._idle(when)
         if row.is_scheduled:
@@ -142,22 +159,14 @@ class SignalStateMachine:
             self.callback("on_schedule", self.symbol, row, price, self.backtest)
             return await self.publish(self.outbox.scheduled(row, price))
         self._set_pending(row)
-        if not await self.risk_allows(row, row.price_open, when):
+        if not await self.risk_port.allows(row, row.price_open, when):
             self._set_pending(None)
             return await self._idle(when)
         return await self.publish(self._open(row))
 
-    async def price(self, when: int) -> float:
-        price = self.exchange.average_price(self.symbol, when, self.context.safe)
-        if isinstance(price, float):
-            return price
-        return await price
-
     async def _idle(self, when: int) -> Idle | None:
         if not self.wants_idle:
-            if self.intake.priced(when) or (
-                self.exchange.is_table_backed and self.exchange.has_candles_at(self.symbol, when)
-            ):
+            if self.pricing.known(when):
                 return None
             await self.price(when)  # raises exactly where the reference's idle VWAP would
             return None
@@ -183,7 +192,7 @@ class SignalStateMachine:
         if not reached:
             return await self.publish(self.outbox.active(row, price, 0.0, 0.0))
         self._set_scheduled(None)
-        if self.stopped or not await self.risk_allows(row, row.price_open, when):
+        if self.stopped or not await self.risk_port.allows(row, row.price_open, when):
             return await self._idle(when)
         opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
         self._set_pending(opened)
@@ -207,19 +216,6 @@ class SignalStateMachine:
 
     # -- transitions shared with fast-forward --------------------------------------------------
 
-    async def risk_allows(self, pending_signal: Any, current_price: float, when: int) -> bool:
-        if self.risk is None:
-            return True
-        return await self.risk.check(
-            symbol=self.symbol,
-            pending_signal=pending_signal,
-            strategy_name=self.schema.name,
-            exchange_name=self.exchange.name,
-            current_price=current_price,
-            timestamp=when,
-            warnings=self.warnings,
-        )
-
     async def forward_window(self, when: int) -> Candles:
         """The 1-minute candles a fast-forward from `when` reads (SPEC 6.4): `buf` minutes
         before it, then the signal's lifetime (and a scheduled signal's wait for its entry)."""
@@ -233,8 +229,9 @@ class SignalStateMachine:
         window = self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
         return window if isinstance(window, Candles) else await window
 
-    async def settle(self, outcome: Outcome) -> TickResult:
-        """Apply what a fast-forward decided (SPEC 6.4) and publish the result."""
+    async def settle(self, outcome: Waiting | Cancel | Close) -> TickResult:
+        """Apply what a fast-forward decided (SPEC 6.4) and publish the result; an `Entry` goes
+        to `enter` first."""
         if isinstance(outcome, Close):
             pending = self.pending
             assert pending is not None
@@ -246,15 +243,12 @@ class SignalStateMachine:
         assert row is not None
         if isinstance(outcome, Waiting):
             return await self.publish(self.outbox.active(row, outcome.price, 0.0, 0.0))
-        if isinstance(outcome, Cancel):
-            return await self.publish(self.cancel(row, outcome.price, outcome.at))
-        entered = await self.enter(outcome)
-        return await self.settle(entered) if isinstance(entered, Close) else entered
+        return await self.publish(self.cancel(row, outcome.price, outcome.at))
 
-    async def enter(self, outcome: Entry) -> TickResult | Close:
+    async def enter(self, outcome: Entry) -> TickResult | SignalRow:
         """A scheduled signal reaches its entry: the published result when that ends it (a
-        refused activation, Q4's close on the last candle), else how the opened signal closes
-        (a portfolio applies that later, at its minute)."""
+        refused activation, Q4's close on the last candle), else the opened signal's row (the
+        caller resolves how it closes: `outcome.then`, and settles that)."""
         row = self.scheduled
         assert row is not None
         opened = await self.activate(row, outcome.at)
@@ -264,12 +258,12 @@ class SignalStateMachine:
         if outcome.then is None:  # entered on the last candle: Q4 closes the scheduled row
             closed = await self.close(row, "time_expired", outcome.price, outcome.at)
             return await self.publish(closed)
-        return outcome.then(opened)
+        return opened
 
     async def activate(self, row: SignalRow, when: int) -> SignalRow | None:
         """Scheduled -> pending at `when` (fast-forward); None when stop or risk refuses."""
         self._set_scheduled(None)
-        if self.stopped or not await self.risk_allows(row, row.price_open, when):
+        if self.stopped or not await self.risk_port.allows(row, row.price_open, when):
             return None
         opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
         self._set_pending(opened)
@@ -277,31 +271,24 @@ class SignalStateMachine:
         return opened
 
     def _open(self, row: SignalRow) -> Opened:
-        if self.risk is not None:
-            self.risk.add(self.schema.name, self.symbol)
+        self.risk_port.opened()
         self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
         return self.outbox.opened(row)
 
     async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
-        result_pnl = pnl(row.position, row.price_open, price)
-        self.callback("on_close", self.symbol, row, price, self.backtest)
-        self.partial.clear(row.id)
-        if self.risk is not None:
-            self.risk.remove(self.schema.name, self.symbol)
-        self._set_pending(None)
-        return self.outbox.closed(row, reason, price, when, result_pnl)
+        return self._release(row, price, self.outbox.closed(row, reason, price, when))
 
     async def abandon(self, row: SignalRow, reason: CloseReason, when: int) -> Closed:
         """Close a pending signal that never traded (its entry order was refused): PnL 0."""
-        price = row.price_open
+        closed = self._release(row, row.price_open, self.outbox.abandoned(row, reason, when))
+        await self.publish(closed)
+        return closed
+
+    def _release(self, row: SignalRow, price: float, closed: Closed) -> Closed:
         self.callback("on_close", self.symbol, row, price, self.backtest)
         self.partial.clear(row.id)
-        if self.risk is not None:
-            self.risk.remove(self.schema.name, self.symbol)
+        self.risk_port.closed()
         self._set_pending(None)
-        flat = Pnl(pnl_percentage=0.0, price_open=price, price_close=price)
-        closed = self.outbox.closed(row, reason, price, when, flat)
-        await self.publish(closed)
         return closed
 
     def cancel(self, row: SignalRow, price: float, when: int) -> Cancelled:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from backtestkit.bus import Bus, PartialEvent, SignalRow
 
-from .eager import settle_callback
-from .schemas import StrategyCallbacks
+from ..core.eager import settle_callback
+from ..core.schemas import StrategyCallbacks
 
 __all__ = ["LEVELS", "PartialTracker", "progress"]
 

@@ -20,9 +20,10 @@ from backtestkit.bus import (
     Topic,
 )
 
-from .eager import settle_callback
-from .schemas import StrategySchema
-from .warning_tally import WarningTally
+from ..core.eager import settle_callback
+from ..core.schemas import StrategySchema
+from ..core.warning_tally import WarningTally
+from .pnl import pnl
 
 __all__ = ["SignalOutbox"]
 
@@ -34,6 +35,7 @@ class SignalOutbox:
         self, *, schema: StrategySchema, symbol: str, exchange_name: str, bus: Bus, backtest: bool
     ) -> None:
         self.symbol = symbol
+        self.exchange_name = exchange_name
         self.backtest = backtest
         self.bus = bus
         self.callbacks = schema.callbacks
@@ -75,8 +77,18 @@ class SignalOutbox:
             percent_sl=percent_sl,
         )
 
-    def closed(
-        self, row: SignalRow, reason: CloseReason, price: float, when: int, pnl: Pnl
+    def closed(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
+        """`row` closed at `price`: its PnL with fees and slippage (SPEC 8)."""
+        return self._closed(row, reason, price, when, pnl(row.position, row.price_open, price))
+
+    def abandoned(self, row: SignalRow, reason: CloseReason, when: int) -> Closed:
+        """`row` closed without trading (its entry order was refused): PnL 0 at its entry."""
+        price = row.price_open
+        flat = Pnl(pnl_percentage=0.0, price_open=price, price_close=price)
+        return self._closed(row, reason, price, when, flat)
+
+    def _closed(
+        self, row: SignalRow, reason: CloseReason, price: float, when: int, result_pnl: Pnl
     ) -> Closed:
         return Closed(
             **self._identity,
@@ -84,7 +96,7 @@ class SignalOutbox:
             signal=row,
             close_reason=reason,
             close_timestamp=when,
-            pnl=pnl,
+            pnl=result_pnl,
         )
 
     def cancelled(self, row: SignalRow, price: float, when: int) -> Cancelled:

@@ -8,7 +8,7 @@ import math
 
 from backtestkit.bus import SignalRow
 
-from .config import GlobalConfig, get_config
+from ..core.config import GlobalConfig, get_config
 
 __all__ = [
     "SignalValidationError",
@@ -173,20 +173,19 @@ def _price_rules(
     tp_distance = ((tp - open_) / open_) * 100 if long else ((open_ - tp) / open_) * 100
     min_tp = config.CC_MIN_TAKEPROFIT_DISTANCE_PERCENT
     if min_tp and tp_side_ok and tp_distance < min_tp:
-        lines.append(
-            f"{side}: price_take_profit ({tp}) is {tp_distance:.3f}% from price_open ({open_}), "
-            f"closer than the minimum {min_tp}% (CC_MIN_TAKEPROFIT_DISTANCE_PERCENT)"
-        )
+        tp_at = f"{side}: price_take_profit ({tp}) is {tp_distance:.3f}% from price_open ({open_})"
+        lines.append(f"{tp_at}, {_beyond('MIN_TAKEPROFIT', min_tp)}")
     sl_distance = ((open_ - sl) / open_) * 100 if long else ((sl - open_) / open_) * 100
+    sl_at = f"{side}: price_stop_loss ({sl}) is {sl_distance:.3f}% from price_open ({open_})"
     min_sl = config.CC_MIN_STOPLOSS_DISTANCE_PERCENT
     if min_sl and sl_side_ok and sl_distance < min_sl:
-        lines.append(
-            f"{side}: price_stop_loss ({sl}) is {sl_distance:.3f}% from price_open ({open_}), "
-            f"closer than the minimum {min_sl}% (CC_MIN_STOPLOSS_DISTANCE_PERCENT)"
-        )
+        lines.append(f"{sl_at}, {_beyond('MIN_STOPLOSS', min_sl)}")
     max_sl = config.CC_MAX_STOPLOSS_DISTANCE_PERCENT
     if max_sl and sl_distance > max_sl:
-        lines.append(
-            f"{side}: price_stop_loss ({sl}) is {sl_distance:.3f}% from price_open ({open_}), "
-            f"farther than the maximum {max_sl}% (CC_MAX_STOPLOSS_DISTANCE_PERCENT)"
-        )
+        lines.append(f"{sl_at}, {_beyond('MAX_STOPLOSS', max_sl)}")
+
+
+def _beyond(limit: str, percent: float) -> str:
+    """How a distance breaks the CC_<limit>_DISTANCE_PERCENT setting."""
+    relation = "closer than the minimum" if limit.startswith("MIN") else "farther than the maximum"
+    return f"{relation} {percent}% (CC_{limit}_DISTANCE_PERCENT)"

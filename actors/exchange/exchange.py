@@ -12,6 +12,10 @@ import anyio
 import numpy as np
 import structlog
 
+from ..core.config import get_config
+from ..core.eager import settle_callback
+from ..core.engine import EngineLocal
+from ..core.schemas import ExchangeSchema
 from ..market.candle_sources import CandleStore
 from ..market.candles import Candles, CandleTable
 from ..market.intervals import CANDLE_INTERVALS, MINUTE_MS
@@ -19,10 +23,6 @@ from ..market.table_source import TableSource
 from ..market.vwap import vwap
 from ..market.windows import lookback_window
 from .candle_anomalies import CandleAnomalyError, check_anomalies, table_is_sane
-from .config import get_config
-from .eager import settle_callback
-from .engine import EngineLocal
-from .schemas import ExchangeSchema
 
 __all__ = ["CandleAnomalyError", "ExchangeActor", "exchange_actor"]
 
@@ -220,39 +220,27 @@ class ExchangeActor:
     # -- generic sources: retries (SPEC 7.4, decision Q22) and the anomaly check ------------
 
     def _fetch_with_retries(self, symbol: str, interval: str, since: int, limit: int) -> Candles:
-        config = get_config()
-        attempts = max(1, config.CC_GET_CANDLES_RETRY_COUNT)
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
-                raw = _as_candles(self.schema.candles.fetch(symbol, interval, since, limit))
-                check_anomalies(raw, symbol)
-                return raw
+                return _checked(self.schema.candles.fetch(symbol, interval, since, limit), symbol)
             except Exception as exc:
-                if attempt == attempts:
-                    raise
-                _log.warning("candle_fetch_retry", symbol=symbol, attempt=attempt, error=repr(exc))
-                time.sleep(config.CC_GET_CANDLES_RETRY_DELAY_MS / 1000)
-        raise AssertionError("unreachable")
+                time.sleep(_retry_delay(symbol, attempt, exc))
 
     async def _fetch_with_retries_async(
         self, symbol: str, interval: str, since: int, limit: int
     ) -> Candles:
-        config = get_config()
-        attempts = max(1, config.CC_GET_CANDLES_RETRY_COUNT)
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 fetched = self.schema.candles.fetch(symbol, interval, since, limit)
                 if inspect.isawaitable(fetched):
                     fetched = await fetched
-                raw = _as_candles(fetched)
-                check_anomalies(raw, symbol)
-                return raw
+                return _checked(fetched, symbol)
             except Exception as exc:
-                if attempt == attempts:
-                    raise
-                _log.warning("candle_fetch_retry", symbol=symbol, attempt=attempt, error=repr(exc))
-                await anyio.sleep(config.CC_GET_CANDLES_RETRY_DELAY_MS / 1000)
-        raise AssertionError("unreachable")
+                await anyio.sleep(_retry_delay(symbol, attempt, exc))
 
     # -- formatting ---------------------------------------------------------------------------
 
@@ -269,12 +257,28 @@ def _format(fn: Callable[[str, float], Any] | None, symbol: str, value: float, d
     return str(fn(symbol, value))
 
 
-def _as_candles(fetched: Any) -> Candles:
+def _retry_delay(symbol: str, attempt: int, error: Exception) -> float:
+    """Seconds to wait before fetching again (SPEC 7.4, decision Q22); `error` itself after the
+    last of CC_GET_CANDLES_RETRY_COUNT attempts."""
+    config = get_config()
+    if attempt >= max(1, config.CC_GET_CANDLES_RETRY_COUNT):
+        raise error
+    _log.warning("candle_fetch_retry", symbol=symbol, attempt=attempt, error=repr(error))
+    return config.CC_GET_CANDLES_RETRY_DELAY_MS / 1000
+
+
+def _checked(fetched: Any, symbol: str) -> Candles:
+    """What a generic source fetched, as Candles that passed the anomaly check (SPEC 7.5)."""
     if isinstance(fetched, Candles):
-        return fetched
-    if isinstance(fetched, Sequence):
-        return Candles.from_rows(fetched)
-    raise TypeError(f"candle source returned {type(fetched).__name__}, expected Candles or rows")
+        candles = fetched
+    elif isinstance(fetched, Sequence):
+        candles = Candles.from_rows(fetched)
+    else:
+        raise TypeError(
+            f"candle source returned {type(fetched).__name__}, expected Candles or rows"
+        )
+    check_anomalies(candles, symbol)
+    return candles
 
 
 def _between(candles: Candles, since: int, until: int) -> Candles:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backtestkit.bus import Pnl
 
-from .config import get_config
+from ..core.config import get_config
 
 __all__ = ["pnl"]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from typing import Literal
 
+from ..core.context import current_context, execution_context
+from ..market.awaitables import AveragePrice, PendingCandles, PendingPrice
 from ..market.candles import Candles
-from .context import current_context, execution_context
 
 __all__ = [
     "format_price",
@@ -19,19 +19,27 @@ __all__ = [
 ]
 
 
-def get_candles(symbol: str, interval: str, limit: int) -> Candles | Awaitable[Candles]:
+def get_candles(symbol: str, interval: str, limit: int) -> Candles:
     """The newest `limit` candles of `interval` stamped at or before the execution minute.
 
-    Returns Candles (awaitable too) for in-memory sources, a coroutine for async sources.
+    Candles, which `await` returns unchanged; an async source's are a `PendingCandles`
+    that only `await` resolves.
     """
     context = execution_context.get() or current_context("get_candles")
-    return context.exchange.lookback(symbol, interval, limit, context.when, context.safe)
+    candles = context.exchange.lookback(symbol, interval, limit, context.when, context.safe)
+    if isinstance(candles, Candles):
+        return candles
+    return PendingCandles(candles, f"get_candles({symbol!r}, {interval!r}, {limit!r})")
 
 
-def get_average_price(symbol: str) -> float | Awaitable[float]:
-    """VWAP of the last CC_AVG_PRICE_CANDLES_COUNT one-minute candles (SPEC 7.3)."""
+def get_average_price(symbol: str) -> AveragePrice:
+    """VWAP of the last CC_AVG_PRICE_CANDLES_COUNT one-minute candles (SPEC 7.3): a float,
+    which `await` returns unchanged; an async source's is a `PendingPrice` to `await`."""
     context = execution_context.get() or current_context("get_average_price")
-    return context.exchange.average_price(symbol, context.when, context.safe)
+    price = context.exchange.average_price(symbol, context.when, context.safe)
+    if isinstance(price, float):
+        return AveragePrice(price)
+    return PendingPrice(price, f"get_average_price({symbol!r})")
 
 
 def format_price(symbol: str, price: float) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.config import get_config
 from ..market.candles import Candles, CandleTable
-from .config import get_config
 
 __all__ = ["CandleAnomalyError", "check_anomalies", "table_is_sane"]
 

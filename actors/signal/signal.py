@@ -34,6 +34,9 @@ class Signal:
             value = getattr(self, field)
             if not (finite_number(value) or (value is None and field == "price_open")):
                 problems.append(f"{field} must be a finite number, got {value!r}")
+            elif type(value) is not float and isinstance(value, float):
+                # AveragePrice, numpy's float64: a plain float, as JSON persistence needs
+                object.__setattr__(self, field, float(value))
         if problems:
             raise SignalValidationError(
                 f"Invalid signal for {self.position} position:\n" + "\n".join(problems)

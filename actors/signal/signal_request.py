@@ -14,11 +14,11 @@ import anyio
 
 from backtestkit.bus import Topic
 
+from ..core.config import get_config
+from ..core.context import ExecutionContext
+from ..core.eager import Suspended, in_asyncio_task, run_eagerly
+from ..core.schemas import StrategySchema
 from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS
-from .config import get_config
-from .context import ExecutionContext
-from .eager import Suspended, in_asyncio_task, run_eagerly
-from .schemas import StrategySchema
 from .signal import Signal
 
 __all__ = ["ABANDON_GRACE_SECONDS", "QuietWatch", "SignalRequest"]
@@ -38,12 +38,9 @@ def _forget(call: asyncio.Future[Any]) -> None:
 
 
 class QuietWatch(Protocol):
-    """What ends a quiet scan early: a stop, or a listener subscribed from inside get_signal."""
+    """The machine's flag that ends a quiet scan early: a stop from inside get_signal."""
 
     stopped: bool
-
-    @property
-    def watched_topics(self) -> tuple[Topic[Any], Topic[Any]]: ...
 
 
 class SignalRequest:
@@ -141,10 +138,19 @@ class SignalRequest:
     def _timed_out(self) -> TimeoutError:
         return TimeoutError(f"Timeout for {self.strategy_name} symbol={self.symbol}")
 
-    def scan(self, watch: QuietWatch, start: int, step: int, i: int, stop: int) -> int:
+    def scan(
+        self,
+        watch: QuietWatch,
+        topics: tuple[Topic[Any], Topic[Any]],
+        start: int,
+        step: int,
+        i: int,
+        stop: int,
+    ) -> int:
         """Asks get_signal on the frames start + k * step, k in [i, stop), that the throttle lets
-        through and jumps the others, until one answers a signal (kept in `asked`) or raises.
-        Returns that frame's index, or `stop`."""
+        through and jumps the others, until one answers a signal (kept in `asked`), raises, stops
+        the machine or subscribes a listener to one of `topics`. Returns that frame's index (the
+        one after it for the last two), or `stop`."""
         get_signal, symbol, context, throttle = (
             self.get_signal,
             self.symbol,
@@ -152,7 +158,7 @@ class SignalRequest:
             self.throttle_ms,
         )
         eager = self.is_async
-        mode_topic, signal_topic = watch.watched_topics
+        mode_topic, signal_topic = topics
         while i < stop:
             when = start + i * step
             last = self.last_at
