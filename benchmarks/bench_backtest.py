@@ -11,13 +11,17 @@ Prints figures; never fails.
 from __future__ import annotations
 
 import gc
+import json
 import resource
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+from floor import Floor, floor_of, record_instants
 from reference import ReferenceRun, time_reference
 
 from backtestkit.actors import (
@@ -38,8 +42,9 @@ START = 1_704_067_200_000  # 2024-01-01T00:00Z
 TARGET_SMA_SECONDS = 0.6
 TARGET_IDLE_FPS = 150_000
 TARGET_ASYNC_SMA_RATIO = 50  # times faster than the reference, async strategy
-TARGET_ASYNC_IDLE_RATIO = 29
-TARGET_RSS_MB = 250
+TARGET_ASYNC_IDLE_RATIO = 55
+TARGET_OVERHEAD = 0.3  # the engine's own time as a share of the strategy floor's
+TARGET_RSS_MB = 150
 
 
 def make_year(seed: int = 42) -> dict[str, np.ndarray]:
@@ -111,7 +116,12 @@ def rss_mb() -> float:
 
 
 def run_engine(
-    columns: dict[str, np.ndarray], name: str, interval: str, fn: Any, repeats: int = 3
+    columns: dict[str, np.ndarray],
+    name: str,
+    interval: str,
+    fn: Any,
+    repeats: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, Any]:
     """Best of `repeats` timed runs (the machine is shared); the candle table is preloaded."""
     reset_engine()
@@ -124,9 +134,9 @@ def run_engine(
     results: list[Any] = []
     for _ in range(repeats):
         gc.collect()
-        started = time.perf_counter()
+        started = clock()
         results = Backtest.run_sync("BTCUSDT", strategy=name, exchange="gen", frame="year")
-        best = min(best, time.perf_counter() - started)
+        best = min(best, clock() - started)
     return {"seconds": best, "results": len(results)}
 
 
@@ -197,6 +207,71 @@ def compare(ours: float, reference: ReferenceRun) -> str:
     return f"reference {reference.seconds:.2f} s ({reference.label}) -> {ratio:.0f}x"
 
 
+def overhead(
+    columns: dict[str, np.ndarray],
+    name: str,
+    interval: str,
+    fn: Any,
+    reference: ReferenceRun,
+    rounds: int = 5,
+) -> str:
+    """The engine's overhead over the floor of `fn`: engine run and floor interleaved in each
+    round, each timed in CPU seconds of this process (other processes on the shared machine
+    then stretch neither), best of `rounds` each."""
+    instants = record_instants(columns, START, FRAMES, interval, fn)
+    engine = floor_seconds = float("inf")
+    calls = 0
+    for _ in range(rounds):
+        run = run_engine(columns, name, interval, fn, repeats=1, clock=time.process_time)
+        engine = min(engine, run["seconds"])
+        floor: Floor = floor_of(columns, instants, fn, repeats=1, clock=time.process_time)
+        floor_seconds, calls = min(floor_seconds, floor.seconds), floor.calls
+    ratio = (engine - floor_seconds) / floor_seconds
+    verdict = "OK" if ratio <= TARGET_OVERHEAD else "MISSED"
+    if reference.cpu_seconds is None:
+        versus = f"the reference's {(reference.seconds - floor_seconds) / floor_seconds:.0f}x "
+        versus += f"({reference.label}, wall time)"
+    else:
+        cpu = reference.cpu_seconds
+        versus = (
+            f"the reference's {(cpu - floor_seconds) / floor_seconds:.0f}x (its CPU time "
+            f"{cpu:.2f} s: {cpu / engine:.0f}x ours)"
+        )
+    return (
+        f"    CPU: engine {engine:.3f} s, floor {floor_seconds:.3f} s ({calls} calls, "
+        f"{floor_seconds / calls * 1e6:.2f} us/call) -> engine overhead {ratio:.2f}x the floor "
+        f"(target <= {TARGET_OVERHEAD}x) {verdict}; {versus}"
+    )
+
+
+def memory() -> tuple[float, float, float]:
+    """Peak RSS of a process that runs the four workloads once, then RSS at 25 % and 100 % of
+    the async idle run: measured in a child, so the floor's instant lists do not count."""
+    child = subprocess.run(
+        [sys.executable, __file__, "--memory"], capture_output=True, text=True, check=True
+    )
+    peak, quarter, end = json.loads(child.stdout.strip().splitlines()[-1])
+    return peak, quarter, end
+
+
+def memory_child() -> None:
+    columns = make_year()
+    for name, interval, fn in WORKLOADS:
+        run_engine(columns, name, interval, fn, repeats=1)
+    quarter, end = rss_growth(columns)
+    print(json.dumps([peak_rss_mb(), quarter, end]))
+
+
+def peak_rss_mb() -> float:
+    """This process image's peak RSS (VmHWM): ru_maxrss would keep the forking parent's peak
+    across fork and exec."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     columns = make_year()
     print(f"backtest benchmark: {FRAMES} one-minute frames, generated random walk (seed 42)")
@@ -223,6 +298,8 @@ def main() -> None:
             f"    closed signals: reference {ref_sma.closed}, sync {sma['results']}, async "
             f"{sma_async['results']}: " + ("equal" if same else "DIFFERENT")
         )
+    print(overhead(columns, "sma-cross", "5m", sma_cross, ref_sma))
+    print(overhead(columns, "sma-cross-async", "5m", sma_cross_async, ref_sma))
     quiet = run_engine(columns, "idle", "1m", idle)
     quiet_async = run_engine(columns, "idle-async", "1m", idle_async)
     fps = FRAMES / quiet["seconds"]
@@ -239,8 +316,9 @@ def main() -> None:
         f"{compare(quiet_async['seconds'], ref_idle)} (target >= {TARGET_ASYNC_IDLE_RATIO}x) "
         f"{verdict}"
     )
-    quarter, end = rss_growth(columns)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(overhead(columns, "idle", "1m", idle, ref_idle))
+    print(overhead(columns, "idle-async", "1m", idle_async, ref_idle))
+    peak, quarter, end = memory()
     verdict = "OK" if peak <= TARGET_RSS_MB and end - quarter < 5 else "MISSED"
     print(
         f"memory: peak RSS {peak:.0f} MB (target <= {TARGET_RSS_MB} MB), idle run RSS at 25 % "
@@ -258,5 +336,15 @@ def main() -> None:
     sys.stdout.flush()
 
 
+WORKLOADS = (
+    ("sma-cross", "5m", sma_cross),
+    ("sma-cross-async", "5m", sma_cross_async),
+    ("idle", "1m", idle),
+    ("idle-async", "1m", idle_async),
+)
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--memory"]:
+        memory_child()
+    else:
+        main()

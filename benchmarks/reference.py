@@ -33,6 +33,7 @@ class ReferenceRun:
     seconds: float
     closed: int | None  # closed signals it yielded; None when recorded
     measured: bool
+    cpu_seconds: float | None = None  # CPU time of the run (all its threads); None when recorded
 
     @property
     def label(self) -> str:
@@ -79,4 +80,10 @@ def _run(engine: Path, table: np.ndarray, workload: str, frames: int) -> Referen
     if done.returncode != 0:
         raise RuntimeError(f"reference_bench.mjs {workload} failed: {done.stderr.strip()}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
-    return ReferenceRun(workload, float(figures["seconds"]), int(figures["closed"]), True)
+    return ReferenceRun(
+        workload,
+        float(figures["seconds"]),
+        int(figures["closed"]),
+        True,
+        float(figures["cpuSeconds"]),
+    )

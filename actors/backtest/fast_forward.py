@@ -42,7 +42,7 @@ def _first(mask: npt.NDArray[np.bool_], offset: int, none: int) -> int:
 
 
 def _first_time(ts: npt.NDArray[np.int64], at_least: int, start: int, none: int) -> int:
-    k = max(start, int(np.searchsorted(ts, at_least, side="left")))
+    k = max(start, int(ts.searchsorted(at_least)))  # the method: np.searchsorted wraps it
     return k if k < none else none
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from ..market.candles import Candles
+from ..market.candles import Candles, CandleTable
 from .config import get_config
 
 __all__ = ["ContextExchange", "ExecutionContext", "current_context", "execution_context"]
@@ -24,6 +24,8 @@ class ContextExchange(Protocol):
         self, symbol: str, when: int, safe: bool | None = None
     ) -> float | Awaitable[float]: ...
 
+    def fast_table(self, symbol: str, interval: str) -> CandleTable | None: ...
+
     def format_price(self, symbol: str, price: float) -> str: ...
 
     def format_quantity(self, symbol: str, quantity: float) -> str: ...
@@ -32,7 +34,7 @@ class ContextExchange(Protocol):
 class ExecutionContext:
     """Mutable per-run context: the clock moves `when`; a task sees only its own run's context."""
 
-    __slots__ = ("backtest", "exchange", "safe", "symbol", "when")
+    __slots__ = ("backtest", "exchange", "safe", "symbol", "when", "windows")
 
     def __init__(self, symbol: str, when: int, backtest: bool, exchange: ContextExchange) -> None:
         self.symbol = symbol
@@ -41,6 +43,9 @@ class ExecutionContext:
         self.exchange = exchange
         # the look-ahead profile is read once, when the run starts
         self.safe = get_config().lookahead_safe
+        # get_candles' fast path: (symbol, interval) -> [table, origin, step, n, last view] for
+        # the exchange's regular, sane, quiet tables; origin: the first stamp shifted by profile
+        self.windows: dict[tuple[str, str], list[Any]] = {}
 
     @property
     def mode(self) -> Literal["backtest", "live"]:

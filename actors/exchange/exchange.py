@@ -66,6 +66,14 @@ class ExchangeActor:
     def is_table_backed(self) -> bool:
         return self._store is not None
 
+    def fast_table(self, symbol: str, interval: str) -> CandleTable | None:
+        """The table `lookback` serves by index math alone (regular, sane, no on_candle_data),
+        once a first look-back on it has checked it; else None, and always None for a subclass
+        that serves its own way (live: from the tick's minute; recorded: every window kept)."""
+        if type(self).lookback is not ExchangeActor.lookback:
+            return None
+        return self._fast.get((symbol, interval))
+
     def table(self, symbol: str, interval: str) -> CandleTable:
         key = (symbol, interval)
         table = self._tables.get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from sys import getrefcount
 from typing import Literal
 
 from ..core.context import current_context, execution_context
@@ -26,10 +27,29 @@ def get_candles(symbol: str, interval: str, limit: int) -> Candles:
     that only `await` resolves.
     """
     context = execution_context.get() or current_context("get_candles")
-    candles = context.exchange.lookback(symbol, interval, limit, context.when, context.safe)
-    if isinstance(candles, Candles):
-        return candles
-    return PendingCandles(candles, f"get_candles({symbol!r}, {interval!r}, {limit!r})")
+    window = context.windows.get((symbol, interval))
+    if window is not None and limit >= 2:  # ExchangeActor.lookback's index math, inside the table
+        view: Candles
+        table, origin, step, n, view = window
+        elapsed = context.when - origin  # the newest allowed stamp minus the first candle's
+        hi = elapsed // step + 1
+        lo = hi - limit if elapsed % step == 0 else hi - limit + 1  # since's offset, rounded up
+        if lo >= 0 and hi <= n:
+            if getrefcount(view) == 3:  # the last view is held by nobody else: reused
+                view._lo = lo
+                view._hi = hi
+                return view
+            view = window[4] = Candles(table, lo, hi)
+            return view
+    exchange = context.exchange
+    candles = exchange.lookback(symbol, interval, limit, context.when, context.safe)
+    if not isinstance(candles, Candles):
+        return PendingCandles(candles, f"get_candles({symbol!r}, {interval!r}, {limit!r})")
+    table = exchange.fast_table(symbol, interval)
+    if table is not None and (symbol, interval) not in context.windows:
+        origin = table.t0 + (table.step_ms if context.safe else 0)
+        context.windows[(symbol, interval)] = [table, origin, table.step_ms, table.n, candles]
+    return candles
 
 
 def get_average_price(symbol: str) -> AveragePrice:

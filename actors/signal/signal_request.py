@@ -159,17 +159,18 @@ class SignalRequest:
         )
         eager = self.is_async
         mode_topic, signal_topic = topics
-        while i < stop:
-            when = start + i * step
-            last = self.last_at
-            if last is not None and when - last < throttle:
-                eligible = (last + throttle - start + step - 1) // step
-                i = eligible if eligible > i else i + 1
-                continue
-            self.last_at = when
+        at, utc = datetime.fromtimestamp, UTC
+        stride = -(-throttle // step)  # frames from one ask to the next one the throttle allows
+        last = self.last_at
+        if last is not None:
+            eligible = (last + throttle - start + step - 1) // step
+            if eligible > i:
+                i = eligible
+        when, end, span = start + i * step, start + stop * step, stride * step
+        while when < end:
             context.when = when
             try:
-                dto = get_signal(symbol, datetime.fromtimestamp(when / 1000, UTC))
+                dto = get_signal(symbol, at(when / 1000, utc))
                 if eager and type(dto) is CoroutineType:
                     try:  # run_eagerly, inlined: this runs on every frame of an async strategy
                         dto = Suspended(dto, dto.send(None))
@@ -178,12 +179,17 @@ class SignalRequest:
                 elif dto is not None and type(dto) is not Signal and inspect.isawaitable(dto):
                     dto = run_eagerly(dto)
             except Exception as exc:
+                self.last_at = when
                 self.asked = (when, exc)
-                return i
+                return (when - start) // step
             if dto:
+                self.last_at = when
                 self.asked = (when, dto)  # a Suspended coroutine is finished by tick()
-                return i
-            i += 1
+                return (when - start) // step
             if watch.stopped or mode_topic.has_listeners or signal_topic.has_listeners:
-                return i  # get_signal stopped the run or subscribed a listener
-        return min(i, stop)  # the last jump may overshoot
+                self.last_at = when
+                return (when - start) // step + 1  # get_signal stopped the run or subscribed
+            when += span  # the frames between are ones the throttle skips
+        if when - span >= start + i * step:  # asked at least once
+            self.last_at = when - span
+        return min((when - start) // step, stop)  # the last jump may overshoot
