@@ -22,8 +22,9 @@ from backtestkit.actors import (
     get_candles,
     set_config,
 )
-from backtestkit.actors.core import ExchangeActor, ExecutionContext
+from backtestkit.actors.core import ExecutionContext
 from backtestkit.actors.core.context import execution_context
+from backtestkit.actors.exchange import ExchangeActor
 from backtestkit.actors.live.live_exchange import LiveExchange
 from backtestkit.actors.live.recorded_exchange import RecordedExchange
 from backtestkit.actors.market import MemoryCandles
