@@ -9,7 +9,6 @@ live, walker (the three modes), portfolio (many symbols on one clock), reports, 
 
 from backtestkit.bus import (
     Active,
-    BacktestStatistics,
     Cancelled,
     Closed,
     Idle,
@@ -51,6 +50,7 @@ from .live import Live, VirtualClock, parity
 from .market import Candles, CandleSource
 from .portfolio import Portfolio
 from .reports import (
+    BacktestStatistics,
     Heat,
     Partial,
     Performance,

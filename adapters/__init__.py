@@ -1,1 +1,3 @@
 """backtestkit.adapters: edges to the outside world."""
+
+__all__: list[str] = []

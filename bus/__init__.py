@@ -1,146 +1,23 @@
-"""backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit."""
+"""backtestkit.bus: typed topics and event payloads. Imports nothing else of backtestkit.
 
-from .backtest_statistics import BacktestStatistics
-from .blocking import loop_running, run_blocking
-from .detached import start_detached
-from .events import (
-    BacktestProgress,
-    DoneEvent,
-    MetricType,
-    PartialEvent,
-    PerformanceEvent,
-    RiskEvent,
-    WalkerCompleteEvent,
-    WalkerProgressEvent,
-    WalkerStopEvent,
-)
-from .hub import Bus, current_bus, resolve_bus_with, topics
-from .listen import (
-    listen_done_backtest,
-    listen_done_backtest_once,
-    listen_done_live,
-    listen_done_live_once,
-    listen_done_walker,
-    listen_done_walker_once,
-    listen_error,
-    listen_error_once,
-    listen_exit,
-    listen_exit_once,
-    listen_partial_loss,
-    listen_partial_loss_once,
-    listen_partial_profit,
-    listen_partial_profit_once,
-    listen_performance,
-    listen_performance_once,
-    listen_progress_backtest,
-    listen_progress_backtest_once,
-    listen_progress_walker,
-    listen_progress_walker_once,
-    listen_risk,
-    listen_risk_once,
-    listen_signal,
-    listen_signal_backtest,
-    listen_signal_backtest_once,
-    listen_signal_live,
-    listen_signal_live_once,
-    listen_signal_once,
-    listen_transition,
-    listen_transition_once,
-    listen_validation,
-    listen_validation_once,
-    listen_walker,
-    listen_walker_complete,
-    listen_walker_complete_once,
-    listen_walker_once,
-)
-from .results import (
-    Active,
-    Cancelled,
-    Closed,
-    CloseReason,
-    Idle,
-    Opened,
-    Pnl,
-    Position,
-    Scheduled,
-    SignalRow,
-    TickResult,
-)
-from .serialize import Serializable, plain
-from .topic import Listener, Predicate, Topic, Unsubscribe
-from .trade_ledger import LedgerRecorder, TradeLedger
+Each name is listed once, in the `__all__` of the module that defines it: results (what a
+tick returns), events (what the other topics carry), topic, hub (the Bus and its topics),
+listen (the `listen_*` helpers), serialize, detached."""
 
-__all__ = [
-    "Active",
-    "BacktestProgress",
-    "BacktestStatistics",
-    "Bus",
-    "Cancelled",
-    "CloseReason",
-    "Closed",
-    "DoneEvent",
-    "Idle",
-    "LedgerRecorder",
-    "Listener",
-    "MetricType",
-    "Opened",
-    "PartialEvent",
-    "PerformanceEvent",
-    "Pnl",
-    "Position",
-    "Predicate",
-    "RiskEvent",
-    "Scheduled",
-    "Serializable",
-    "SignalRow",
-    "TickResult",
-    "Topic",
-    "TradeLedger",
-    "Unsubscribe",
-    "WalkerCompleteEvent",
-    "WalkerProgressEvent",
-    "WalkerStopEvent",
-    "current_bus",
-    "listen_done_backtest",
-    "listen_done_backtest_once",
-    "listen_done_live",
-    "listen_done_live_once",
-    "listen_done_walker",
-    "listen_done_walker_once",
-    "listen_error",
-    "listen_error_once",
-    "listen_exit",
-    "listen_exit_once",
-    "listen_partial_loss",
-    "listen_partial_loss_once",
-    "listen_partial_profit",
-    "listen_partial_profit_once",
-    "listen_performance",
-    "listen_performance_once",
-    "listen_progress_backtest",
-    "listen_progress_backtest_once",
-    "listen_progress_walker",
-    "listen_progress_walker_once",
-    "listen_risk",
-    "listen_risk_once",
-    "listen_signal",
-    "listen_signal_backtest",
-    "listen_signal_backtest_once",
-    "listen_signal_live",
-    "listen_signal_live_once",
-    "listen_signal_once",
-    "listen_transition",
-    "listen_transition_once",
-    "listen_validation",
-    "listen_validation_once",
-    "listen_walker",
-    "listen_walker_complete",
-    "listen_walker_complete_once",
-    "listen_walker_once",
-    "loop_running",
-    "plain",
-    "resolve_bus_with",
-    "run_blocking",
-    "start_detached",
-    "topics",
-]
+from . import detached, events, hub, listen, results, serialize, topic
+from .detached import *  # noqa: F403
+from .events import *  # noqa: F403
+from .hub import *  # noqa: F403
+from .listen import *  # noqa: F403
+from .results import *  # noqa: F403
+from .serialize import *  # noqa: F403
+from .topic import *  # noqa: F403
+
+__all__: list[str] = []
+__all__ += results.__all__
+__all__ += events.__all__
+__all__ += topic.__all__
+__all__ += hub.__all__
+__all__ += listen.__all__
+__all__ += serialize.__all__
+__all__ += detached.__all__

@@ -18,6 +18,7 @@ __all__ = [
     "WalkerCompleteEvent",
     "WalkerProgressEvent",
     "WalkerStopEvent",
+    "WalkerSummary",
 ]
 
 MetricType = Literal["backtest_total", "backtest_timeframe", "backtest_signal", "live_tick"]
@@ -62,7 +63,9 @@ class WalkerStopEvent(Serializable):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WalkerCompleteEvent(Serializable):
+class WalkerSummary(Serializable):
+    """What a finished walk says (the walker_complete event, and `Walker.get_data`'s results)."""
+
     walker_name: str
     symbol: str
     exchange_name: str
@@ -72,6 +75,10 @@ class WalkerCompleteEvent(Serializable):
     best_strategy: str | None
     best_metric: float | None
     best_stats: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalkerCompleteEvent(WalkerSummary):
     failed_strategies: tuple[str, ...] = ()  # raised, or lost their worker twice
 
 

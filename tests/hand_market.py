@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from backtestkit.actors import Backtest, Signal, add_exchange, add_frame, add_strategy
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 
 __all__ = [
     "EXPECTED",

@@ -21,7 +21,7 @@ import walker_strategies as ws
 from walker_strategies import long_grid
 
 from backtestkit.actors import add_exchange, add_frame
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 
 add_exchange("mem", candles=MemoryCandles({{"BTCUSDT": ws.trending_candles()}}))
 add_frame("day", start=ws.START, end=ws.START + 86_400_000)

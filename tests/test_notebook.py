@@ -16,8 +16,8 @@ import pytest
 from test_readme import ROOT, blocks
 
 from backtestkit.actors import Backtest, Signal, add_exchange, add_frame, add_strategy
-from backtestkit.actors.market import MemoryCandles
-from backtestkit.bus import loop_running, run_blocking
+from backtestkit.actors.core import loop_running, run_blocking
+from backtestkit.adapters.candles import MemoryCandles
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ import pytest
 from hand_market import LONG_SL, LONG_TP, SHORT_TP, T0, register_market
 
 from backtestkit.actors import Backtest
+from backtestkit.actors.reports.tabular import CLOSED_COLUMNS, MISSING_PANDAS
 from backtestkit.adapters.reports import BacktestView, show, write_html
-from backtestkit.bus.tabular import CLOSED_COLUMNS, MISSING_PANDAS
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("matplotlib")

@@ -10,6 +10,8 @@ the first and last (possibly partial) ones: a cut costs the size of a bucket, no
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..market.candles import CandleTable
@@ -41,20 +43,21 @@ def _joined(parts: list[CandleTable], step_ms: int, origin: str) -> CandleTable:
     )
 
 
+def _cut(source: TableSource, until: int, start: int | None, symbol: str) -> CandleTable:
+    """The loader of a TruncatedCandles: `source`'s 1m rows stamped in [start, until]."""
+    base = source.table(symbol, "1m")
+    lo = 0 if start is None else base.first_at_or_after(start)
+    hi = max(lo, base.first_after(until))
+    return base.rows(lo, hi, f"{base.origin} cut at {until}")
+
+
 class TruncatedCandles(TableSource):
     """`source`'s 1m rows stamped in [start, until], higher intervals rebuilt from them."""
 
     def __init__(self, source: TableSource, until: int, start: int | None = None) -> None:
-        super().__init__()
+        super().__init__(functools.partial(_cut, source, until, start))
         self._source = source
         self._until = until
-        self._start = start
-
-    def _load(self, symbol: str) -> CandleTable:
-        base = self._source.table(symbol, "1m")
-        lo = 0 if self._start is None else base.first_at_or_after(self._start)
-        hi = max(lo, base.first_after(self._until))
-        return base.rows(lo, hi, f"{base.origin} cut at {self._until}")
 
     def table(self, symbol: str, interval: str) -> CandleTable:
         key = (symbol, interval)

@@ -6,14 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
-from backtestkit.bus import (
-    BacktestStatistics,
-    Bus,
-    Closed,
-    DoneEvent,
-    LedgerRecorder,
-    TickResult,
-)
+from backtestkit.bus import Bus, Closed, DoneEvent, TickResult
 
 from ..core.context import ExecutionContext
 from ..core.engine import EngineLocal, engine_bound
@@ -26,10 +19,12 @@ from ..core.risk import RiskGate, risk_books
 from ..core.schemas import RiskSchema
 from ..exchange.exchange import exchange_actor
 from ..reports.backtest import backtest_report
+from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.research_metrics import ResearchMetrics
 from ..reports.schedule import Schedule
 from ..reports.statistics import backtest_statistics
 from ..reports.symbol_reports import SymbolReports
+from ..reports.trade_ledger import LedgerRecorder
 from ..signal.rejections import SignalRejections
 from ..signal.strategy import SignalStateMachine
 from .frames import timeline

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from backtestkit.bus import BacktestStatistics
-from backtestkit.bus.tabular import series
-
 from ..core.schemas import FrameSchema
 from ..market.intervals import FRAME_INTERVALS, interval_ms
+from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.research_equity import research_statistics
 from ..reports.research_metrics import ResearchMetrics
+from ..reports.tabular import series
 from .frames import FrameTimeline
 
 __all__ = ["frame_research", "stats_series"]

@@ -1,6 +1,7 @@
 """The engine's plumbing: engines, config, the execution context, schemas and their registry,
 registration (add_*), risk, sizing, logs and the pieces the mode facades share."""
 
+from .blocking import loop_running, run_blocking
 from .config import GlobalConfig, get_config, get_default_config, reset_config, set_config
 from .context import ExecutionContext
 from .engine import Engine, current_engine
@@ -83,8 +84,10 @@ __all__ = [
     "list_sizings",
     "list_strategies",
     "list_walkers",
+    "loop_running",
     "registry",
     "reset_config",
     "reset_registry",
+    "run_blocking",
     "set_config",
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar, Token
-from types import TracebackType
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from backtestkit.bus import Bus, resolve_bus_with
@@ -41,12 +40,7 @@ class Engine:
         self._tokens.append(entered_engine.set(self))
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         entered_engine.reset(self._tokens.pop())
 
     def __repr__(self) -> str:

@@ -12,8 +12,9 @@ from typing import Any, ClassVar, Concatenate, Generic, ParamSpec, TypeVar
 
 import structlog
 
-from backtestkit.bus import Bus, DoneEvent, Topic, current_bus, run_blocking, start_detached
+from backtestkit.bus import Bus, DoneEvent, Topic, current_bus, start_detached
 
+from .blocking import run_blocking
 from .instances import Instance, Instances, InstanceStatus
 
 __all__ = ["ModeFacade", "background_of", "run_sync_of"]

@@ -6,7 +6,7 @@ from .data_watch import BoundedFeed, LiveDataStopped
 from .facade import DEFAULT_STATE_DIR, Live, LiveMode
 from .parity import ParityResult, parity, parity_async
 from .parity_model import FieldDifference, SignalComparison
-from .persistence import CorruptStateError, JsonStateStore
+from .persistence import CorruptStateError, JsonStateStore, SignalStore
 from .recording import RecordingWriter
 from .recording_reader import Recording, read_recording
 from .restore_checks import ForeignStateError
@@ -29,6 +29,7 @@ __all__ = [
     "Recording",
     "RecordingWriter",
     "SignalComparison",
+    "SignalStore",
     "StateDirLock",
     "StateDirLockedError",
     "VirtualClock",

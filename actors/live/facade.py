@@ -32,6 +32,7 @@ from .live_exchange import LiveExchange
 from .persistence import (
     CorruptStateError,
     JsonStateStore,
+    SignalStore,
     check_name,
     symbol_path_name,
 )
@@ -71,7 +72,7 @@ class LiveMode(ModeFacade[LiveInstance], SymbolReports[LiveStatistics]):
         strategy: str,
         exchange: str,
         clock: Clock | None = None,
-        state_dir: str | Path | JsonStateStore | None = None,
+        state_dir: str | Path | SignalStore | None = None,
         record: bool | RecordingWriter = True,
         stop_at: int | datetime | None = None,
         adopt: bool = False,
@@ -82,7 +83,8 @@ class LiveMode(ModeFacade[LiveInstance], SymbolReports[LiveStatistics]):
         `broker` (a Broker such as PaperBroker or CcxtBroker, or a ready BrokerActor) places
         the orders: its write-ahead journal lives in `<state_dir>/broker/<symbol>_<strategy>.jsonl`.
 
-        `state_dir` (default ./dump/data) may also be a JsonStateStore (e.g. with a phase hook).
+        `state_dir` (default ./dump/data) may also be a SignalStore (a JsonStateStore with a
+        phase hook, or a store of your own).
         `record` (default on) appends the ticks, served candles and results to
         `<state_dir>/recording/<symbol>_<strategy>.rec` for `parity`; a RecordingWriter may be
         given instead (e.g. with a phase hook). `stop_at` (ms UTC or an aware datetime) acts
@@ -99,7 +101,7 @@ class LiveMode(ModeFacade[LiveInstance], SymbolReports[LiveStatistics]):
         symbol_name = symbol_path_name(symbol)
         check_name("strategy", strategy)
         clock = clock if clock is not None else WallClock()
-        if isinstance(state_dir, JsonStateStore):
+        if isinstance(state_dir, SignalStore):
             store = state_dir
         else:
             store = JsonStateStore(state_dir if state_dir is not None else DEFAULT_STATE_DIR)

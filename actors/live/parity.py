@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backtestkit.bus import run_blocking
-
+from ..core.blocking import run_blocking
 from ..core.path_names import file_name
 from ..core.registry import registry
 from ..market.candle_sources import CandleSource
 from .parity_model import ParityData, compare
 from .parity_replay import Timeline, replay_recording
 from .parity_report import parity_markdown
-from .persistence import JsonStateStore, check_name, symbol_path_name
+from .persistence import SignalStore, check_name, symbol_path_name
 from .recording import recording_path
 from .recording_reader import read_recording
 
@@ -73,7 +72,7 @@ def find_recording(state_dir: str | Path, symbol: str | None, strategy: str | No
 
 
 async def parity_async(
-    state_dir: str | Path | JsonStateStore,
+    state_dir: str | Path | SignalStore,
     *,
     symbol: str | None = None,
     strategy: str | None = None,
@@ -82,7 +81,7 @@ async def parity_async(
 ) -> ParityResult:
     """`parity` inside a running event loop."""
     started = time.perf_counter()
-    base = state_dir.base_dir if isinstance(state_dir, JsonStateStore) else Path(state_dir)
+    base = state_dir.base_dir if isinstance(state_dir, SignalStore) else Path(state_dir)
     if timeline not in ("recorded", "regular"):
         raise ValueError(f"parity: timeline must be 'recorded' or 'regular', got {timeline!r}")
     recording = read_recording(find_recording(base, symbol, strategy))
@@ -107,7 +106,7 @@ async def parity_async(
 
 
 def parity(
-    state_dir: str | Path | JsonStateStore,
+    state_dir: str | Path | SignalStore,
     *,
     symbol: str | None = None,
     strategy: str | None = None,

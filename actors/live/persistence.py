@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 
 import orjson
@@ -22,6 +22,7 @@ __all__ = [
     "MISSING",
     "CorruptStateError",
     "JsonStateStore",
+    "SignalStore",
     "check_name",
     "corrupt_files",
     "symbol_path_name",
@@ -86,8 +87,30 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+@runtime_checkable
+class SignalStore(Protocol):
+    """Where a live run keeps its signal slots, risk books and partial levels (SPEC 11.3):
+    JSON documents at paths under `base_dir`. `JsonStateStore` is the crash-safe default; a
+    store given to `Live.background(state_dir=...)` must make each `write` atomic."""
+
+    base_dir: Path
+
+    def path(self, *parts: str) -> Path: ...
+
+    def write(self, path: Path, value: Any) -> None: ...
+
+    def read(self, path: Path, validate: Callable[[Any], Any] | None = None) -> Any:
+        """The parsed (and validated) document, MISSING if absent."""
+        ...
+
+    def quarantine(self, path: Path) -> Path: ...
+
+    def sweep_temporaries(self, directory: Path) -> None: ...
+
+
 class JsonStateStore:
-    """JSON documents under `base_dir`; `on_phase` lets crash tests stop at each write phase."""
+    """The crash-safe `SignalStore`: JSON documents under `base_dir`; `on_phase` lets crash
+    tests stop at each write phase."""
 
     def __init__(
         self, base_dir: str | Path, *, on_phase: Callable[[str, Path], None] | None = None

@@ -25,7 +25,7 @@ from ..signal.strategy import SignalStateMachine
 from .persistence import (
     MISSING,
     CorruptStateError,
-    JsonStateStore,
+    SignalStore,
     check_name,
     corrupt_files,
     symbol_path_name,
@@ -50,7 +50,7 @@ class LiveRiskBooks:
     def __init__(self) -> None:
         self._books: dict[tuple[Path, str], RiskBook] = {}
 
-    def get(self, store: JsonStateStore, schema: RiskSchema) -> RiskBook:
+    def get(self, store: SignalStore, schema: RiskSchema) -> RiskBook:
         key = (store.base_dir.resolve(), schema.name)
         book = self._books.get(key)
         if book is None:
@@ -62,7 +62,7 @@ class LiveRiskBooks:
             self._books[key] = book
         return book
 
-    def save(self, store: JsonStateStore, book: RiskBook) -> None:
+    def save(self, store: SignalStore, book: RiskBook) -> None:
         if book.changed:
             store.write(
                 store.path("risk", book.schema.name, "positions.json"), positions_to_json(book)
@@ -78,7 +78,7 @@ class LiveState:
 
     def __init__(
         self,
-        store: JsonStateStore,
+        store: SignalStore,
         machine: SignalStateMachine,
         risk_books: list[RiskBook],
         live_books: LiveRiskBooks,

@@ -19,7 +19,6 @@ import fcntl
 import os
 import threading
 from pathlib import Path
-from types import TracebackType
 
 __all__ = ["LOCK_FILE", "StateDirLock", "StateDirLockedError", "hold_state_dir"]
 
@@ -84,12 +83,7 @@ class StateDirLock:
     def __enter__(self) -> StateDirLock:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
 

@@ -4,7 +4,7 @@ from .awaitables import AveragePrice, PendingCandles, PendingPrice
 from .candle_checks import UnservedSymbolError
 from .candle_sources import CandleSource, CandleStore
 from .candles import Candle, CandleDataError, Candles, CandleTable
-from .table_source import MemoryCandles, TableSource
+from .table_source import TableLoader, TableSource
 from .vwap import vwap
 
 __all__ = [
@@ -15,9 +15,9 @@ __all__ = [
     "CandleStore",
     "CandleTable",
     "Candles",
-    "MemoryCandles",
     "PendingCandles",
     "PendingPrice",
+    "TableLoader",
     "TableSource",
     "UnservedSymbolError",
     "vwap",

@@ -1,30 +1,43 @@
-"""In-memory candle sources: validated 1-minute tables, higher intervals aggregated on demand."""
+"""Table-backed candle sources: a loader function builds each symbol's validated 1-minute
+table once; higher intervals are aggregated from it on demand."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from .candle_checks import UnservedSymbolError
 from .candles import Candles, CandleTable
 from .intervals import CANDLE_INTERVALS, interval_ms
 
-__all__ = ["MemoryCandles", "TableSource"]
+__all__ = ["TableLoader", "TableSource"]
+
+TableLoader = Callable[[str], CandleTable]  # symbol -> its validated 1-minute table
 
 
 class TableSource:
-    """Base of the table-backed sources; subclasses provide `_load(symbol)` (base interval)."""
+    """`TableSource(load, symbols=...)`: the `CandleStore` the engine indexes directly.
+
+    `load(symbol)` returns the symbol's 1-minute table (or raises UnservedSymbolError, a
+    KeyError); it is called once per symbol. CsvCandles, ParquetCandles, DataFrameCandles and
+    MemoryCandles (adapters) are TableSources built from a reader of theirs; a loader must
+    pickle (walker workers get the source) to let a walker run the source out of process.
+    """
 
     base_step_ms = 60_000
 
-    def __init__(self) -> None:
+    def __init__(self, load: TableLoader, *, symbols: Sequence[str] = ()) -> None:
+        self._load = load
+        self._symbols = list(symbols)
         self._tables: dict[tuple[str, str], CandleTable] = {}
 
-    def _load(self, symbol: str) -> CandleTable:
-        raise NotImplementedError
-
     def symbols(self) -> list[str]:
-        return []
+        """The symbols it names (empty: one table that serves any symbol)."""
+        return list(self._symbols)
+
+    @property
+    def declared_symbol(self) -> str | None:
+        """The one symbol it serves (None: several, or any)."""
+        return self._symbols[0] if len(self._symbols) == 1 else None
 
     def table(self, symbol: str, interval: str) -> CandleTable:
         key = (symbol, interval)
@@ -53,23 +66,5 @@ class TableSource:
         lo = table.first_at_or_after(since_ms)
         return table.view(lo, min(lo + max(limit, 0), table.n))
 
-
-class MemoryCandles(TableSource):
-    """`MemoryCandles({"BTCUSDT": {"timestamp": [...], "open": [...], ...}})` (numpy or lists)."""
-
-    def __init__(self, data: Mapping[str, Mapping[str, Any]]) -> None:
-        super().__init__()
-        self._data = dict(data)
-
-    def symbols(self) -> list[str]:
-        return list(self._data)
-
-    def _load(self, symbol: str) -> CandleTable:
-        columns = self._data.get(symbol)
-        if columns is None:
-            raise UnservedSymbolError(
-                f"MemoryCandles: no candles for symbol {symbol!r}; have {', '.join(self._data)}"
-            )
-        return CandleTable.from_columns(
-            columns, step_ms=self.base_step_ms, origin=f"MemoryCandles[{symbol}]"
-        )
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._load!r})"

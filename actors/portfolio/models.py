@@ -6,10 +6,10 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from backtestkit.bus import Position, Serializable
-from backtestkit.bus.tabular import rows_frame, series
 
 from ..reports.models import HeatmapStatistics
 from ..reports.research_metrics import ResearchMetrics
+from ..reports.tabular import rows_frame, series
 
 __all__ = [
     "Contribution",

@@ -3,6 +3,7 @@ the Markdown text of every report (backtest, live, walker, schedule, heat, perfo
 partial, risk)."""
 
 from .backtest import backtest_report
+from .backtest_statistics import BacktestStatistics
 from .column_config import (
     COLUMN_TABLES,
     get_columns,
@@ -41,6 +42,7 @@ from .research_metrics import EquitySeries, ResearchMetrics, TradeRecord, resear
 from .risk import RiskRejections, RiskReports
 from .schedule import Schedule, ScheduleReports
 from .statistics import backtest_statistics
+from .trade_ledger import LedgerRecorder, TradeLedger
 from .walker import walker_report
 from .walker_columns import WALKER_PNL_COLUMNS, WALKER_STRATEGY_COLUMNS
 from .walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
@@ -52,12 +54,14 @@ __all__ = [
     "LIVE_COLUMNS",
     "WALKER_PNL_COLUMNS",
     "WALKER_STRATEGY_COLUMNS",
+    "BacktestStatistics",
     "Column",
     "EquitySeries",
     "Heat",
     "HeatReports",
     "HeatmapRow",
     "HeatmapStatistics",
+    "LedgerRecorder",
     "LiveEvent",
     "LiveStatistics",
     "MetricStats",
@@ -78,6 +82,7 @@ __all__ = [
     "ScheduleReports",
     "ScheduleStatistics",
     "SharpeMoments",
+    "TradeLedger",
     "TradeRecord",
     "WalkerOverfitting",
     "WalkerProgress",

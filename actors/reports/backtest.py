@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from backtestkit.bus import BacktestStatistics
-
+from .backtest_statistics import BacktestStatistics
 from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .formatting import signed, to_fixed

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import TypeVar
 
-from backtestkit.bus import BacktestStatistics
+from .backtest_statistics import BacktestStatistics
 
 __all__ = [
     "LOWER_IS_BETTER",

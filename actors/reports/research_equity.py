@@ -14,9 +14,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from backtestkit.bus import BacktestStatistics, Closed, TradeLedger
+from backtestkit.bus import Closed
 
+from .backtest_statistics import BacktestStatistics
 from .research_metrics import EquitySeries, ResearchMetrics, TradeRecord, research_metrics
+from .trade_ledger import TradeLedger
 
 __all__ = ["research_statistics", "trades_and_equity"]
 

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from backtestkit.bus.tabular import series
+from .tabular import series
 
 __all__ = ["EquitySeries", "ResearchMetrics", "TradeRecord", "research_metrics"]
 

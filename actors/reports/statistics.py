@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from backtestkit.bus import BacktestStatistics, TradeLedger
 from backtestkit.bus.results import Closed
+
+from .backtest_statistics import BacktestStatistics
+from .trade_ledger import TradeLedger
 
 __all__ = ["backtest_statistics", "max_drawdown", "metric_fields", "no_metrics"]
 

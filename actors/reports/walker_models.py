@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from backtestkit.bus import BacktestStatistics, Serializable
-from backtestkit.bus.tabular import rows_frame
+from backtestkit.bus import Serializable, WalkerSummary
+
+from .backtest_statistics import BacktestStatistics
+from .tabular import rows_frame
 
 __all__ = ["WalkerProgress", "WalkerResults", "WalkerStrategyResult"]
 
@@ -43,17 +45,9 @@ class WalkerStrategyResult(Serializable):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class WalkerResults(Serializable):
+class WalkerResults(WalkerSummary):
     """`Walker.get_data`: the walker report storage; `strategy_results` is newest first."""
 
-    walker_name: str
-    symbol: str
-    exchange_name: str
-    frame_name: str
-    metric: str
-    total_strategies: int
-    best_strategy: str | None
-    best_metric: float | None
     best_stats: BacktestStatistics | None
     strategy_results: tuple[WalkerStrategyResult, ...]
     failed_strategies: tuple[str, ...] = ()  # in walker order: raised or lost their worker

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from backtestkit.bus import BacktestStatistics, Serializable
+from backtestkit.bus import Serializable
 
+from .backtest_statistics import BacktestStatistics
 from .formatting import to_fixed
 from .overfitting import (
     deflated_sharpe_ratio,

@@ -1,8 +1,7 @@
-"""Helpers shipped for users' own tests: a clean engine between tests, virtual time and an
-in-memory candle source."""
+"""Helpers shipped for users' own tests: a clean engine between tests (virtual time is
+`backtestkit.actors.VirtualClock`, candles in memory MemoryCandles, from
+the adapters' candle sources)."""
 
-from ..live.clock import VirtualClock
-from ..market.table_source import MemoryCandles
 from .reset import reset_engine
 
-__all__ = ["MemoryCandles", "VirtualClock", "reset_engine"]
+__all__ = ["reset_engine"]

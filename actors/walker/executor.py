@@ -14,8 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from backtestkit.bus import BacktestStatistics
-
+from ..reports.backtest_statistics import BacktestStatistics
 from .durations import record_duration
 
 if TYPE_CHECKING:

@@ -23,11 +23,13 @@ from typing import Any
 
 import orjson
 
-from backtestkit.bus import BacktestStatistics, Closed, Pnl, SignalRow, TradeLedger
+from backtestkit.bus import Closed, Pnl, SignalRow
 
 from ..core.config import LIVE_ONLY_KEYS, get_config
 from ..core.schemas import ExchangeSchema, FrameSchema, RiskSchema, StrategySchema
 from ..market.candle_sources import CandleStore
+from ..reports.backtest_statistics import BacktestStatistics
+from ..reports.trade_ledger import TradeLedger
 from .sweep import ParameterizedSignal
 
 __all__ = [

@@ -30,6 +30,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.processes import process_alive
+
 __all__ = [
     "asking",
     "counting",
@@ -64,16 +66,6 @@ def mark_owner(trial: Any) -> None:
     trial.set_user_attr("pid", os.getpid())
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def fail_stale(optuna: Any, study: Any) -> int:
     """Tell FAIL every RUNNING trial of a process of this host that is gone; how many."""
     running = optuna.trial.TrialState.RUNNING
@@ -83,7 +75,7 @@ def fail_stale(optuna: Any, study: Any) -> int:
         pid = attrs.get("pid")
         if attrs.get("host") != _HOST or not isinstance(pid, int) or pid == os.getpid():
             continue
-        if not _alive(pid):
+        if not process_alive(pid):
             study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
             failed += 1
     return failed

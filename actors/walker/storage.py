@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from backtestkit.bus import BacktestStatistics
-
 from ..core.schemas import WalkerSchema
+from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
 
 __all__ = ["NO_WALKER_DATA", "WalkerStorage"]

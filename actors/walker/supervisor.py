@@ -22,16 +22,11 @@ from typing import Any
 
 import structlog
 
-from backtestkit.bus import (
-    BacktestStatistics,
-    Bus,
-    WalkerCompleteEvent,
-    WalkerProgressEvent,
-    WalkerStopEvent,
-)
+from backtestkit.bus import Bus, WalkerCompleteEvent, WalkerProgressEvent, WalkerStopEvent
 
 from ..core.registry import registry
 from ..core.schemas import WalkerSchema
+from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.ranking import is_better, metric_value
 from ..reports.walker_models import WalkerProgress
 from .executor import Executor, StoredRun, StrategyJob, StrategyRun

@@ -35,14 +35,16 @@ from typing import Any
 
 import numpy as np
 
-from backtestkit.bus import BacktestStatistics, Closed, Serializable, TradeLedger
-from backtestkit.bus.tabular import rows_frame
+from backtestkit.bus import Closed, Serializable
 
 from ..core.registration import add_frame, add_walker
 from ..core.registry import registry
 from ..market.intervals import FRAME_INTERVALS, interval_ms
+from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.ranking import research_best
 from ..reports.statistics import backtest_statistics
+from ..reports.tabular import rows_frame
+from ..reports.trade_ledger import TradeLedger
 from ..reports.walker_models import WalkerResults
 from .facade import Walker, WalkerMode
 from .folds import Fold, walk_forward_folds

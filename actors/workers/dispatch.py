@@ -19,8 +19,7 @@ from concurrent.futures import CancelledError
 
 import anyio
 
-from backtestkit.bus import BacktestStatistics
-
+from ..reports.backtest_statistics import BacktestStatistics
 from ..walker.durations import expected_seconds, record_duration
 from ..walker.executor import StoredRun, StrategyJob, StrategyRun
 

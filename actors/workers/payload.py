@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from backtestkit.bus import BacktestStatistics, TickResult
+from backtestkit.bus import TickResult
 
 from ..backtest.facade import Backtest
 from ..core.config import GlobalConfig, get_config, set_config
@@ -42,6 +42,7 @@ from ..core.schemas import (
     WalkerSchema,
 )
 from ..market.table_source import TableSource
+from ..reports.backtest_statistics import BacktestStatistics
 from ..walker.sweep import ParameterizedSignal
 
 __all__ = [

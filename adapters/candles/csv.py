@@ -3,45 +3,36 @@ case and order, or mapped with `columns=`), then one candle per line."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+from backtestkit.actors.market.table_source import TableSource
 
-from .column_map import ColumnMap
+from .declared import ReadOptions, TableOptions
 from .fields import table_from_fields
-from .files import FileCandles
-from .time_units import TimeUnit, check_time_unit, iso_hint
+from .files import CandleFile, FileTables, PathOrFiles
+from .time_units import iso_hint
 
 __all__ = ["CsvCandles", "read_csv_table"]
 
 HEADER = ",".join(COLUMNS)
 
 
-def read_csv_table(
-    path: str | Path,
-    *,
-    step_ms: int = 60_000,
-    columns: Mapping[str, str] | None = None,
-    ignore: Collection[str] | str = (),
-    time_unit: TimeUnit | None = None,
-) -> CandleTable:
-    """Load and validate one CSV; errors name the file, the row (file line) and the field."""
-    check_time_unit(time_unit)
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"candle file not found: {path}")
+def read_csv_table(path: str | Path, **options: Unpack[TableOptions]) -> CandleTable:
+    """Load and validate one CSV (options as for CsvCandles, and `step_ms=`); errors name the
+    file, the row (file line) and the field."""
+    file = CandleFile.of(path, options, "read_csv_table")
+    path, time_unit = file.path, file.time_unit
     raw = path.read_bytes()
     header = _decode(raw[: raw.find(b"\n") if b"\n" in raw else len(raw)], raw, path)
     names = header.rstrip("\r").split(",")
     where = f"{path}: row 1: header must be {HEADER!r}, got {header.strip()!r}"
-    fields = ColumnMap(dict(columns or {}), ignore).resolve(names, where)
-    csv = _CsvFile(path, raw, names, fields, time_unit)
+    csv = _CsvFile(path, raw, names, file.fields(names, where), time_unit)
     return table_from_fields(
-        csv.parse(), step_ms=step_ms, origin=str(path), first_row=2, time_unit=time_unit
+        csv.parse(), step_ms=file.step_ms, origin=str(path), first_row=2, time_unit=time_unit
     )
 
 
@@ -151,8 +142,14 @@ class _CsvFile:
                     ) from None
 
 
-class CsvCandles(FileCandles):
+class CsvCandles(TableSource):
     """One CSV per symbol (`{symbol: path}`), or one declared with `symbol=`; higher intervals
-    aggregated from 1m. `columns=`, `ignore=` and `time_unit=` say how to read the files."""
+    aggregated from 1m. `columns=`, `ignore=` and `time_unit=` say how to read the files.
+    A TableSource built from `FileTables(read_csv_table, ...)`."""
 
-    reader = staticmethod(read_csv_table)
+    def __init__(
+        self, source: PathOrFiles, *, symbol: str | None = None, **options: Unpack[ReadOptions]
+    ) -> None:
+        owner = type(self).__name__
+        files = FileTables(read_csv_table, source, symbol=symbol, owner=owner, **options)
+        super().__init__(files, symbols=files.symbols())

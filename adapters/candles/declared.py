@@ -1,69 +1,49 @@
-"""The base of the reading sources (files, DataFrames): which source serves which symbol, and
-how its columns and open times are read."""
+"""The options every reader of files and DataFrames takes (`columns=`, `ignore=`,
+`time_unit=`), checked when the source is built."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from collections.abc import Collection, Mapping
+from typing import TypedDict
 
 from backtestkit.actors.market.table_source import TableSource
 
 from .column_map import ColumnMap
-from .symbols import SymbolSources
 from .time_units import TimeUnit, check_time_unit
 
-__all__ = ["DeclaredSource", "no_label"]
+__all__ = ["ReadOptions", "TableOptions", "check_keywords", "read_options"]
 
 
-def no_label(item: Any) -> None:
-    """Items not named in messages (a DataFrame)."""
-    return None
+class ReadOptions(TypedDict, total=False):
+    """How a source's items are read: column names, columns to skip, the open times' unit."""
+
+    columns: Mapping[str, str] | None
+    ignore: Collection[str] | str
+    time_unit: TimeUnit | None
 
 
-class DeclaredSource(TableSource):
-    """`Source(item, symbol=...)`, or `Source({symbol: item, ...})`, with `columns=`,
-    `ignore=` and `time_unit=`; subclasses say how an item is checked, shown and read."""
+class TableOptions(ReadOptions, total=False):
+    """A reader's options: a source's, and the step of the table's rows (ms)."""
 
-    def __init__(
-        self,
-        source: Any,
-        *,
-        symbol: str | None = None,
-        columns: Mapping[str, str] | None = None,
-        ignore: Collection[str] | str = (),
-        time_unit: TimeUnit | None = None,
-    ) -> None:
-        super().__init__()
-        check_time_unit(time_unit)
-        self._layout = ColumnMap(dict(columns or {}), ignore)
-        self._time_unit = time_unit
-        self._sources: SymbolSources[Any] = SymbolSources.of(
-            source,
-            symbol=symbol,
-            owner=type(self).__name__,
-            convert=self._item,
-            describe=type(self).label,  # a plain function: the source pickles to stable bytes
-        )
+    step_ms: int
 
-    def _item(self, item: Any) -> Any:
-        """The item as kept (a Path, a DataFrame); TypeError when it is none."""
-        return item
 
-    label: Callable[[Any], str | None] = staticmethod(no_label)  # how messages name an item
+def check_keywords(options: Mapping[str, object], known: Collection[str], owner: str) -> None:
+    """A misspelt option is a TypeError, as for any keyword a function does not take."""
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"{owner}() got an unexpected keyword argument {unknown[0]!r}")
 
-    @property
-    def declared_symbol(self) -> str | None:
-        """The one symbol a single source serves (None: a mapping, or undeclared)."""
-        return self._sources.declared_symbol
 
-    def symbols(self) -> list[str]:
-        return self._sources.symbols()
-
-    def _read_options(self) -> dict[str, Any]:
-        """The keyword arguments every reader takes besides the item itself."""
-        return {
-            "step_ms": self.base_step_ms,
-            "columns": self._layout.columns,
-            "ignore": self._layout.ignore,
-            "time_unit": self._time_unit,
-        }
+def read_options(owner: str, options: ReadOptions) -> TableOptions:
+    """The keyword arguments every reader takes besides the item itself."""
+    check_keywords(options, ReadOptions.__optional_keys__, owner)
+    time_unit = options.get("time_unit")
+    check_time_unit(time_unit)
+    layout = ColumnMap(dict(options.get("columns") or {}), options.get("ignore", ()))
+    return {
+        "step_ms": TableSource.base_step_ms,
+        "columns": layout.columns,
+        "ignore": layout.ignore,
+        "time_unit": time_unit,
+    }

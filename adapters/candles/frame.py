@@ -8,17 +8,19 @@ from 0 by position. Needs pandas (the `pandas` extra) only to read the frames gi
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import numpy.typing as npt
 
 from backtestkit.actors.market.candle_checks import plain
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+from backtestkit.actors.market.table_source import TableSource
 
 from .column_map import TIMESTAMP_NAMES, ColumnMap
-from .declared import DeclaredSource
+from .declared import ReadOptions, read_options
 from .fields import table_from_fields
+from .symbols import SymbolSources
 from .time_units import TimeUnit
 
 __all__ = ["DataFrameCandles", "read_frame_table"]
@@ -26,36 +28,59 @@ __all__ = ["DataFrameCandles", "read_frame_table"]
 INDEX = "<index>"
 
 
-class DataFrameCandles(DeclaredSource):
+class FrameTables:
+    """The loader of a DataFrameCandles: the DataFrame serving a symbol, read by
+    `read_frame_table`."""
+
+    def __init__(
+        self, frame: Any, *, symbol: str | None, owner: str, **options: Unpack[ReadOptions]
+    ) -> None:
+        self._options = read_options(owner, options)
+        self._frames: SymbolSources[Any] = SymbolSources.of(
+            frame, symbol=symbol, owner=owner, convert=_frame, describe=no_label
+        )
+
+    def symbols(self) -> list[str]:
+        return self._frames.symbols()
+
+    def __call__(self, symbol: str) -> CandleTable:
+        frame = self._frames.get(symbol)
+        return read_frame_table(frame, origin=f"DataFrameCandles[{symbol}]", **self._options)
+
+    def __repr__(self) -> str:
+        return f"symbols={self.symbols()!r}"
+
+
+class DataFrameCandles(TableSource):
     """`DataFrameCandles(df, symbol="BTCUSDT")` or `DataFrameCandles({"BTCUSDT": df, ...})`.
 
     A single DataFrame must be declared for its symbol: asking for another symbol is a
     KeyError naming the ones it has. `columns=`, `ignore=` and `time_unit=` work as for
-    CsvCandles; higher intervals are aggregated from the 1-minute rows.
+    CsvCandles; higher intervals are aggregated from the 1-minute rows. A TableSource built
+    from `FrameTables`.
     """
 
-    def __init__(self, frame: Any, *, symbol: str | None = None, **options: Any) -> None:
+    def __init__(
+        self, frame: Any, *, symbol: str | None = None, **options: Unpack[ReadOptions]
+    ) -> None:
         if symbol is None and not isinstance(frame, Mapping):
             raise TypeError(
                 "DataFrameCandles: say which symbol the DataFrame holds: "
                 "DataFrameCandles(df, symbol='BTCUSDT') or DataFrameCandles({'BTCUSDT': df})"
             )
-        super().__init__(frame, symbol=symbol, **options)
+        frames = FrameTables(frame, symbol=symbol, owner=type(self).__name__, **options)
+        super().__init__(frames, symbols=frames.symbols())
 
-    def _item(self, item: Any) -> Any:
-        if not (hasattr(item, "columns") and hasattr(item, "index") and hasattr(item, "iloc")):
-            raise TypeError(
-                f"DataFrameCandles: expected a pandas DataFrame, got {type(item).__name__}"
-            )
-        return item
 
-    def _load(self, symbol: str) -> CandleTable:
-        frame = self._sources.get(symbol)
-        origin = f"DataFrameCandles[{symbol}]"
-        return read_frame_table(frame, origin=origin, **self._read_options())
+def no_label(item: Any) -> None:
+    """A DataFrame is not named in messages."""
+    return None
 
-    def __repr__(self) -> str:
-        return f"DataFrameCandles(symbols={self.symbols()!r})"
+
+def _frame(item: Any) -> Any:
+    if not (hasattr(item, "columns") and hasattr(item, "index") and hasattr(item, "iloc")):
+        raise TypeError(f"DataFrameCandles: expected a pandas DataFrame, got {type(item).__name__}")
+    return item
 
 
 def read_frame_table(

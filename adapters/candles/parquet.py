@@ -3,31 +3,24 @@ Open times may be integers (`time_unit=`) or a timestamp column, whose type says
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+from backtestkit.actors.market.table_source import TableSource
 
-from .column_map import ColumnMap
+from .declared import ReadOptions, TableOptions
 from .fields import table_from_fields
-from .files import FileCandles
-from .time_units import TimeUnit, check_time_unit
+from .files import CandleFile, FileTables, PathOrFiles
 
 __all__ = ["ParquetCandles", "read_parquet_table"]
 
 
-def read_parquet_table(
-    path: str | Path,
-    *,
-    step_ms: int = 60_000,
-    columns: Mapping[str, str] | None = None,
-    ignore: Collection[str] | str = (),
-    time_unit: TimeUnit | None = None,
-) -> CandleTable:
-    """Load and validate one Parquet file; errors name the file, the row (from 0), the field."""
+def read_parquet_table(path: str | Path, **options: Unpack[TableOptions]) -> CandleTable:
+    """Load and validate one Parquet file (options as for ParquetCandles, and `step_ms=`);
+    errors name the file, the row (from 0), the field."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -35,15 +28,13 @@ def read_parquet_table(
         raise ImportError(
             "ParquetCandles needs pyarrow: pip install 'backtestkit[parquet]'"
         ) from exc
-    check_time_unit(time_unit)
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"candle file not found: {path}")
+    file = CandleFile.of(path, options, "read_parquet_table")
+    path = file.path
     try:
         table = pq.read_table(path)
     except pa.ArrowException as exc:
         raise CandleDataError(f"{path}: not a readable Parquet file ({exc})") from None
-    fields = ColumnMap(dict(columns or {}), ignore).resolve(table.column_names, str(path))
+    fields = file.fields(table.column_names, str(path))
     raw: dict[str, Any] = {}
     for name in COLUMNS:
         column = table.column(fields[name])
@@ -55,11 +46,17 @@ def read_parquet_table(
         text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
         raw[name] = values.astype(str) if text else values
     return table_from_fields(
-        raw, step_ms=step_ms, origin=str(path), first_row=0, time_unit=time_unit
+        raw, step_ms=file.step_ms, origin=str(path), first_row=0, time_unit=file.time_unit
     )
 
 
-class ParquetCandles(FileCandles):
-    """One Parquet file per symbol (`{symbol: path}`), or one declared with `symbol=`."""
+class ParquetCandles(TableSource):
+    """One Parquet file per symbol (`{symbol: path}`), or one declared with `symbol=`.
+    A TableSource built from `FileTables(read_parquet_table, ...)`."""
 
-    reader = staticmethod(read_parquet_table)
+    def __init__(
+        self, source: PathOrFiles, *, symbol: str | None = None, **options: Unpack[ReadOptions]
+    ) -> None:
+        owner = type(self).__name__
+        files = FileTables(read_parquet_table, source, symbol=symbol, owner=owner, **options)
+        super().__init__(files, symbols=files.symbols())

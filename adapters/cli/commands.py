@@ -13,16 +13,11 @@ from typing import Any
 from rich.console import Console
 
 from backtestkit.actors import Backtest, Live, Portfolio, Walker
-from backtestkit.actors.core import registry
+from backtestkit.actors.core import registry, run_blocking
 from backtestkit.actors.live import DEFAULT_STATE_DIR, LiveDataStopped
 from backtestkit.actors.market import CandleDataError, TableSource
 from backtestkit.actors.signal import SignalRejections
-from backtestkit.bus import (
-    WalkerCompleteEvent,
-    listen_signal_live,
-    listen_walker_complete,
-    run_blocking,
-)
+from backtestkit.bus import WalkerCompleteEvent, listen_signal_live, listen_walker_complete
 
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary

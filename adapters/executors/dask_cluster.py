@@ -23,6 +23,7 @@ from typing import Any
 import anyio
 
 from backtestkit.actors.core.schemas import WalkerSchema
+from backtestkit.actors.reports import BacktestStatistics
 from backtestkit.actors.walker.executor import StrategyJob, StrategyRun
 from backtestkit.actors.workers.dispatch import Dispatcher
 from backtestkit.actors.workers.payload import (
@@ -30,7 +31,6 @@ from backtestkit.actors.workers.payload import (
     build_worker_payload,
     run_strategy_job,
 )
-from backtestkit.bus import BacktestStatistics
 
 __all__ = ["DaskWalkerExecutor", "close_dask_clients"]
 

@@ -25,6 +25,7 @@ import anyio
 import structlog
 
 from backtestkit.actors.core.schemas import WalkerSchema
+from backtestkit.actors.reports import BacktestStatistics
 from backtestkit.actors.walker.executor import StrategyJob, StrategyRun
 from backtestkit.actors.workers.dispatch import Dispatcher
 from backtestkit.actors.workers.payload import (
@@ -32,7 +33,6 @@ from backtestkit.actors.workers.payload import (
     build_worker_payload,
     run_pooled_job,
 )
-from backtestkit.bus import BacktestStatistics
 
 from .worker_pool import SharedPool, SoloPool, acquire_pool, discard_pool
 

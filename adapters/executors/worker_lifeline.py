@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 
+from backtestkit.actors.core.processes import process_alive
 from backtestkit.actors.workers.payload import install_payload_file
 
 __all__ = ["start_worker"]
@@ -35,22 +36,12 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _watch(pid: int) -> None:
     """Block until process `pid` has ended, then end this worker without cleanup."""
     try:
         fd = os.pidfd_open(pid)
     except (AttributeError, OSError):
-        while _alive(pid):
+        while process_alive(pid):
             time.sleep(_POLL_SECONDS)
     else:
         select.select([fd], [], [])  # readable once the process has exited
@@ -63,7 +54,7 @@ def start_worker(payload_path: str, walk_pid: int) -> None:
         # a forkserver child; a worker spawned by the walk itself is not given the signal,
         # which would fire when the *thread* that started it ends, not the process
         _die_with_parent()
-    if not _alive(walk_pid):
+    if not process_alive(walk_pid):
         os._exit(1)
     threading.Thread(target=_watch, args=(walk_pid,), name="walk-watchdog", daemon=True).start()
     install_payload_file(payload_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backtestkit.bus import BacktestStatistics
+from backtestkit.actors.reports import BacktestStatistics
 
 __all__ = ["EquityCurve", "equity_curve"]
 

@@ -24,8 +24,8 @@ from backtestkit.actors import (
     set_config,
 )
 from backtestkit.actors.backtest import replayer as replayer_module
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import PartialEvent, topics
 
 from .scalar_fast_forward import scalar_fast_forward

@@ -3,7 +3,7 @@ is exactly `price`; one-minute candles from T0 - 10 minutes."""
 
 from __future__ import annotations
 
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 
 MIN = 60_000
 T0 = 1_704_067_200_000  # 2024-01-01T00:00Z

@@ -20,7 +20,7 @@ from backtestkit.actors import (
     add_strategy,
     get_average_price,
 )
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 sys.path.insert(0, str(GOLDEN))

@@ -19,8 +19,8 @@ import optuna
 import walker_strategies as ws
 
 from backtestkit.actors import add_exchange, add_frame, configure_logging
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.walker import optimize
+from backtestkit.adapters.candles import MemoryCandles
 
 SYMBOL = "BTCUSDT"
 DAY = 86_400_000

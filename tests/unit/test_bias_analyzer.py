@@ -23,9 +23,9 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.analysis import BiasReport, Decision, TruncatedCandles, first_difference
 from backtestkit.actors.analysis.idle_sample import idle_instants
-from backtestkit.actors.market import CandleTable, MemoryCandles, vwap
+from backtestkit.actors.market import CandleTable, vwap
 from backtestkit.actors.market.candles import COLUMNS
-from backtestkit.adapters.candles import CsvCandles
+from backtestkit.adapters.candles import CsvCandles, MemoryCandles
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 if str(FIXTURES) not in sys.path:

@@ -12,8 +12,8 @@ import pytest
 from reactivex import operators as ops
 
 from backtestkit import bus
+from backtestkit.actors.reports import BacktestStatistics
 from backtestkit.bus import (
-    BacktestStatistics,
     Bus,
     Closed,
     DoneEvent,

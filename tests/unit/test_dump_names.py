@@ -28,7 +28,7 @@ from backtestkit.actors import (
     add_walker,
 )
 from backtestkit.actors.core.path_names import file_name
-from backtestkit.actors.testing import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.adapters.reports import write_html, write_png
 
 T = 1786924800000  # 2026-08-17T00:00Z

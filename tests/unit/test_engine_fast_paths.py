@@ -27,7 +27,7 @@ from backtestkit.actors.core.context import execution_context
 from backtestkit.actors.exchange import ExchangeActor
 from backtestkit.actors.live.live_exchange import LiveExchange
 from backtestkit.actors.live.recorded_exchange import RecordedExchange
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import listen_signal
 
 INTERVAL_MINUTES = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "1h": 60}

@@ -31,7 +31,8 @@ from backtestkit.actors.core import ExecutionContext
 from backtestkit.actors.core.context import execution_context
 from backtestkit.actors.exchange import CandleAnomalyError, ExchangeActor
 from backtestkit.actors.exchange import exchange as exchange_module
-from backtestkit.actors.market import Candle, MemoryCandles
+from backtestkit.actors.market import Candle
+from backtestkit.adapters.candles import MemoryCandles
 
 SYMBOL = "BTCUSDT"
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z

@@ -26,10 +26,9 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.live import RecordingWriter, read_recording
 from backtestkit.actors.live.recording_reader import CandleRevision
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.market.candles import Candles
 from backtestkit.actors.testing import reset_engine
-from backtestkit.adapters.candles import ReplayCandles
+from backtestkit.adapters.candles import MemoryCandles, ReplayCandles
 
 MIN = 60_000
 TTL = 60_001

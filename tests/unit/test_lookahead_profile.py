@@ -32,8 +32,7 @@ from backtestkit.actors import (
 from backtestkit.actors.core import ExecutionContext
 from backtestkit.actors.core.context import execution_context
 from backtestkit.actors.exchange import ExchangeActor
-from backtestkit.actors.market import MemoryCandles
-from backtestkit.adapters.candles import CsvCandles
+from backtestkit.adapters.candles import CsvCandles, MemoryCandles
 
 SYMBOL = "BTCUSDT"
 T0 = 1_704_099_600_000  # 2024-01-01T09:00:00Z

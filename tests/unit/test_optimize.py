@@ -13,10 +13,10 @@ import pytest
 import walker_strategies as ws
 
 from backtestkit.actors import Walker, add_exchange, add_frame, add_sweep, add_walker
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker import Optimization, optimize
 from backtestkit.actors.walker.optimize import MISSING_OPTUNA
+from backtestkit.adapters.candles import MemoryCandles
 
 optuna = pytest.importorskip("optuna")
 DAY = 86_400_000

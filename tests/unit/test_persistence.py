@@ -27,7 +27,7 @@ from backtestkit.actors import (
     add_risk,
     add_strategy,
 )
-from backtestkit.actors.live import CorruptStateError, JsonStateStore
+from backtestkit.actors.live import CorruptStateError, JsonStateStore, SignalStore
 from backtestkit.actors.live import persistence as persistence_module
 from backtestkit.actors.live.persistence import MISSING
 from backtestkit.actors.live.state_json import row_to_json
@@ -112,7 +112,7 @@ def refusal(strategy: str = "q") -> str | None:
 
 
 async def run(
-    state_dir: Path | JsonStateStore, strategy: str = "q", *, clock: VirtualClock | None = None
+    state_dir: Path | SignalStore, strategy: str = "q", *, clock: VirtualClock | None = None
 ) -> list[Any]:
     with anyio.fail_after(10):
         return [
@@ -550,3 +550,57 @@ async def test_active_ticks_write_nothing(tmp_path: Path) -> None:
     assert counts[1:501] == [1] * 500  # after the open's write-ahead: nothing while active
     assert writes.paths == [slot(tmp_path), slot(tmp_path)]  # the row, then null at the close
     assert [r.action for r in results] == ["opened", "closed"]
+
+
+# -- a SignalStore of one's own -------------------------------------------------------------------
+
+
+class DictStore:
+    """A SignalStore keeping its documents in a dict (not a JsonStateStore): the seam a user
+    plugs a database into."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.docs: dict[Path, Any] = {}
+        self.writes: list[tuple[str, Any]] = []
+
+    def path(self, *parts: str) -> Path:
+        return self.base_dir.joinpath(*parts)
+
+    def write(self, path: Path, value: Any) -> None:
+        self.writes.append((path.relative_to(self.base_dir).as_posix(), value))
+        self.docs[path] = orjson.loads(orjson.dumps(value))
+
+    def read(self, path: Path, validate: Callable[[Any], Any] | None = None) -> Any:
+        if path not in self.docs:
+            return MISSING
+        return validate(self.docs[path]) if validate is not None else self.docs[path]
+
+    def quarantine(self, path: Path) -> Path:
+        raise AssertionError(f"nothing here is corrupt: {path}")
+
+    def sweep_temporaries(self, directory: Path) -> None:
+        pass
+
+
+def test_signal_store_protocol_matches_the_json_store_and_not_a_path(tmp_path: Path) -> None:
+    assert isinstance(JsonStateStore(tmp_path), SignalStore)
+    assert isinstance(DictStore(tmp_path), SignalStore)
+    assert not isinstance(tmp_path, SignalStore) and not isinstance(str(tmp_path), SignalStore)
+
+
+@pytest.mark.anyio
+async def test_live_restores_from_and_saves_to_a_signal_store_of_ones_own(tmp_path: Path) -> None:
+    """The open position comes back from the store given as state_dir, its close is written
+    there (the slot emptied), and no state file is written on disk."""
+    active: list[Any] = []
+    setup(callbacks={"on_active": lambda *a: active.append(a[1])})
+    store = DictStore(tmp_path)
+    store.docs[slot(tmp_path)] = row_to_json(pending_row())
+    on_tick(lambda i, r: Live.stop(SYMBOL, "q") if i == 0 else None)
+    results = await run(store)
+    assert active == [pending_row()]
+    assert [r.action for r in results] == ["closed"]
+    assert ("signal/BTCUSDT_q/BTCUSDT.json", None) in store.writes
+    assert store.docs[slot(tmp_path)] is None
+    assert not (tmp_path / "signal").exists()

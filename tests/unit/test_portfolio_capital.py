@@ -19,8 +19,8 @@ from backtestkit.actors import (
     add_sizing,
     add_strategy,
 )
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.portfolio.report import money_places
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import RiskEvent, listen_risk
 
 MIN = 60_000

@@ -20,7 +20,7 @@ from backtestkit.actors import (
     add_walker,
 )
 from backtestkit.actors.core import ExchangeCallbacks, StrategyCallbacks, registry, reset_registry
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 
 JAN1 = datetime(2024, 1, 1, tzinfo=UTC)
 JAN2 = datetime(2024, 1, 2, tzinfo=UTC)

@@ -22,9 +22,9 @@ from backtestkit.actors import (
     set_config,
     walk_forward,
 )
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker import WalkForwardResult
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import Closed
 
 SYMBOL = "BTCUSDT"

@@ -25,8 +25,8 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core import registry
 from backtestkit.actors.core.risk import risk_books
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import RiskEvent, listen_risk, listen_validation, topics
 
 T0 = 1_704_067_200_000

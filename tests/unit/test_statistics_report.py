@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from backtestkit.actors.core.config import reset_config, set_config
+from backtestkit.actors.reports import BacktestStatistics
 from backtestkit.actors.reports.backtest import backtest_report
 from backtestkit.actors.reports.columns import (
     BACKTEST_COLUMNS,
@@ -32,7 +33,6 @@ from backtestkit.actors.reports.formatting import (
     to_fixed,
 )
 from backtestkit.actors.reports.statistics import backtest_statistics
-from backtestkit.bus import BacktestStatistics
 from backtestkit.bus.results import Closed, Pnl, SignalRow
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"

@@ -16,14 +16,14 @@ from closed_signals import closed_signal
 
 from backtestkit.actors import Walker, add_exchange, add_frame, add_walker
 from backtestkit.actors.core.registry import registry
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.actors.reports import BacktestStatistics
 from backtestkit.actors.reports.walker import walker_report
 from backtestkit.actors.reports.walker_models import WalkerResults, WalkerStrategyResult
 from backtestkit.actors.reports.walker_overfitting import daily_returns, walker_overfitting
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker.resume import function_identity
 from backtestkit.actors.walker.sweep import ParameterizedSignal, add_sweep, grid_points
-from backtestkit.bus import BacktestStatistics
+from backtestkit.adapters.candles import MemoryCandles
 
 SYMBOL = "BTCUSDT"
 DAY = 86_400_000

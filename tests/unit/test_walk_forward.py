@@ -21,9 +21,9 @@ from backtestkit.actors import (
     add_walker,
     walk_forward,
 )
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker import WalkForwardResult, walk_forward_folds
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import Closed
 
 SYMBOL = "BTCUSDT"

@@ -27,12 +27,12 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core import WalkerCallbacks
 from backtestkit.actors.core.schemas import WALKER_METRICS, WalkerSchema
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.reports import WalkerStrategyResult
 from backtestkit.actors.reports.ranking import is_better, metric_value, reference_metric_name
 from backtestkit.actors.reports.walker import walker_report
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker.executor import StoredRun, StrategyJob, StrategyRun
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import DoneEvent, WalkerStopEvent, topics
 
 SYMBOL = "BTCUSDT"

@@ -161,8 +161,8 @@ def test_in_process_walks_time_their_strategies_too() -> None:
     import walker_strategies as ws
 
     from backtestkit.actors import Walker, add_exchange, add_frame, add_strategy, add_walker
-    from backtestkit.actors.market import MemoryCandles
     from backtestkit.actors.walker.durations import expected_seconds
+    from backtestkit.adapters.candles import MemoryCandles
 
     add_exchange("mem", candles=MemoryCandles({"BTCUSDT": ws.make_candles(days=1)}))
     add_frame("day", start=ws.START, end=ws.START + 1440 * ws.MINUTE)

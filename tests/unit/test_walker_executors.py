@@ -25,9 +25,9 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.core import WalkerCallbacks
 from backtestkit.actors.core.schemas import WalkerSchema
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.walker.executor import InProcessExecutor, StrategyJob, StrategyRun
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.bus import topics
 
 SYMBOL = "BTCUSDT"

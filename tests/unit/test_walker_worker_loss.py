@@ -23,7 +23,7 @@ import pytest
 import walker_strategies as ws
 
 from backtestkit.actors import Walker, add_exchange, add_frame, add_strategy, add_sweep, add_walker
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.adapters.executors.process_pool import WorkerLostError
 from backtestkit.bus import listen_error, listen_walker_complete
 
@@ -108,7 +108,7 @@ import sys
 sys.path.insert(0, {unit!r})
 import walker_strategies as ws
 from backtestkit.actors import add_exchange, add_frame, add_strategy, add_sweep, add_walker
-from backtestkit.actors.market import MemoryCandles
+from backtestkit.adapters.candles import MemoryCandles
 
 add_exchange("mem", candles=MemoryCandles({{"BTCUSDT": ws.make_candles(days=1)}}))
 add_frame("day", start=ws.START, end=ws.START + 1440 * ws.MINUTE)

@@ -20,8 +20,8 @@ from backtestkit.actors import (
 )
 from backtestkit.actors.analysis import analyze_bias
 from backtestkit.actors.core.logs import log_level
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
+from backtestkit.adapters.candles import MemoryCandles
 
 SYMBOL = "BTCUSDT"
 DAY = 86_400_000

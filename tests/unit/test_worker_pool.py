@@ -19,9 +19,9 @@ import walker_strategies as ws
 
 from backtestkit.actors import Walker, add_exchange, add_frame, add_strategy, add_walker
 from backtestkit.actors.core.registry import registry
-from backtestkit.actors.market import MemoryCandles
 from backtestkit.actors.testing import reset_engine
 from backtestkit.actors.workers.payload import build_worker_payload
+from backtestkit.adapters.candles import MemoryCandles
 from backtestkit.adapters.executors import shutdown_worker_pools, worker_pool
 from backtestkit.adapters.executors.process_pool import default_context
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .results import Closed
+from backtestkit.bus import Closed
 
 __all__ = ["LedgerRecorder", "TradeLedger"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .results import Closed
-from .serialize import Serializable
+from backtestkit.bus import Closed, Serializable
+
 from .tabular import CLOSED_COLUMNS, closed_rows, rows_frame, series
 from .trade_ledger import TradeLedger
 

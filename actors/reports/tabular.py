@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .results import Closed
+from backtestkit.bus import Closed
 
 __all__ = [
     "CLOSED_COLUMNS",
