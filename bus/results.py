@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .serialize import Serializable
+from .slot_init import slot_init
 
 __all__ = [
     "Active",
@@ -26,6 +27,7 @@ Position = Literal["long", "short"]
 CloseReason = Literal["take_profit", "stop_loss", "time_expired", "order_rejected"]
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignalRow(Serializable):
     """A validated signal as the engine carries it (SPEC 1.1.1 'signal row')."""
@@ -45,6 +47,7 @@ class SignalRow(Serializable):
     is_scheduled: bool
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pnl(Serializable):
     pnl_percentage: float
@@ -52,6 +55,7 @@ class Pnl(Serializable):
     price_close: float
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _TickResultFields(Serializable):
     """The fields every tick result carries, in the order it serializes them; each result
@@ -66,24 +70,28 @@ class _TickResultFields(Serializable):
     signal: SignalRow | None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Idle(_TickResultFields):
     action: Literal["idle"] = "idle"
     signal: None = None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Scheduled(_TickResultFields):
     action: Literal["scheduled"] = "scheduled"
     signal: SignalRow
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Opened(_TickResultFields):
     action: Literal["opened"] = "opened"
     signal: SignalRow
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Active(_TickResultFields):
     action: Literal["active"] = "active"
@@ -92,6 +100,7 @@ class Active(_TickResultFields):
     percent_sl: float = 0.0
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Closed(_TickResultFields):
     action: Literal["closed"] = "closed"
@@ -101,6 +110,7 @@ class Closed(_TickResultFields):
     pnl: Pnl
 
 
+@slot_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cancelled(_TickResultFields):
     action: Literal["cancelled"] = "cancelled"

@@ -101,7 +101,7 @@ class _Subscription(Generic[T]):
 class Topic(Generic[T]):
     """One typed event stream of the bus."""
 
-    __slots__ = ("_error_sink", "_subject", "_subscriptions", "has_listeners", "name")
+    __slots__ = ("_error_sink", "_subject", "_subscriptions", "has_listeners", "name", "waits")
 
     def __init__(self, name: str, error_sink: ErrorSink | None = None) -> None:
         self.name = name
@@ -110,9 +110,12 @@ class Topic(Generic[T]):
         self._error_sink = error_sink
         # True when publishing would reach anyone: publishers check it before building events
         self.has_listeners = False
+        # True when an async listener is subscribed: only then does emit differ from publish
+        self.waits = False
 
     def _recount(self) -> None:
         self.has_listeners = bool(self._subscriptions) or self._subject is not None
+        self.waits = any(subscription.is_async for subscription in self._subscriptions)
 
     @property
     def observable(self) -> Observable[T]:

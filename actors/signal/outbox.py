@@ -114,14 +114,26 @@ class SignalOutbox:
 
     async def publish(self, result: TickResult) -> TickResult:
         """on_tick, then the mode topic, then the signal topic (SPEC 13 ordering)."""
-        self.callback("on_tick", self.symbol, result, self.backtest)
-        if self.mode_topic.has_listeners:
-            await self.mode_topic.emit(result)
-        bus = self.bus
+        if self.callbacks is not None:
+            self.callback("on_tick", self.symbol, result, self.backtest)
+        mode_topic, bus = self.mode_topic, self.bus
+        # with no async listener, emit would run exactly what publish runs, minus a coroutine
+        if mode_topic.has_listeners:
+            if mode_topic.waits:
+                await mode_topic.emit(result)
+            else:
+                mode_topic.publish(result)
         if bus.signal.has_listeners:
-            await bus.signal.emit(result)
-        if bus.transition.has_listeners and result.action != "idle":
-            await bus.transition.emit(result)
+            if bus.signal.waits:
+                await bus.signal.emit(result)
+            else:
+                bus.signal.publish(result)
+        transition = bus.transition
+        if transition.has_listeners and result.action != "idle":
+            if transition.waits:
+                await transition.emit(result)
+            else:
+                transition.publish(result)
         return result
 
     async def report_error(self, exc: BaseException) -> None:

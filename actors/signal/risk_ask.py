@@ -8,7 +8,7 @@ from ..core.risk import RiskGate
 from ..core.warning_tally import WarningTally
 from .ports import RiskPort
 
-__all__ = ["RiskAsk", "risk_port"]
+__all__ = ["RiskAsk", "gates", "risk_port"]
 
 
 class RiskAsk:
@@ -64,3 +64,8 @@ def risk_port(
 ) -> RiskPort:
     """The machine's risk port: `identity` is (symbol, strategy_name, exchange_name)."""
     return _NoRisk() if gate is None else RiskAsk(gate, identity, warnings)
+
+
+def gates(port: RiskPort) -> bool:
+    """False for the no-risk port, whose `allows` is always True: it need not be asked."""
+    return type(port) is not _NoRisk

@@ -159,7 +159,7 @@ class SignalStateMachine:
             self.callback("on_schedule", self.symbol, row, price, self.backtest)
             return await self.publish(self.outbox.scheduled(row, price))
         self._set_pending(row)
-        if not await self.risk_port.allows(row, row.price_open, when):
+        if self.intake.risk_gates and not await self.risk_port.allows(row, row.price_open, when):
             self._set_pending(None)
             return await self._idle(when)
         return await self.publish(self._open(row))
@@ -237,7 +237,7 @@ class SignalStateMachine:
             assert pending is not None
             for price, when in outcome.marks:
                 await self.partial.update(pending, price, when)
-            closed = await self.close(pending, outcome.reason, outcome.price, outcome.at)
+            closed = self.closing(pending, outcome.reason, outcome.price, outcome.at)
             return await self.publish(closed)
         row = self.scheduled
         assert row is not None
@@ -276,6 +276,10 @@ class SignalStateMachine:
         return self.outbox.opened(row)
 
     async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
+        return self.closing(row, reason, price, when)
+
+    def closing(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
+        """`close` without a coroutine: nothing in it waits (fast-forward's path)."""
         return self._release(row, price, self.outbox.closed(row, reason, price, when))
 
     async def abandon(self, row: SignalRow, reason: CloseReason, when: int) -> Closed:
