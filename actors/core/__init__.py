@@ -4,8 +4,8 @@ registration (add_*), risk, sizing, logs and the pieces the mode facades share.
 The modules whose whole `__all__` is public are re-exported with it (one list a name);
 the others give the few names listed here."""
 
-from . import blocking, registration, schemas, sizing
-from .blocking import *  # noqa: F403
+from . import registration, schemas, sizing
+from .blocking import loop_running, run_blocking
 from .config import GlobalConfig, get_config, get_default_config, reset_config, set_config
 from .context import ExecutionContext
 from .engine import Engine, current_engine
@@ -29,10 +29,11 @@ __all__ = [
     "current_engine",
     "get_config",
     "get_default_config",
+    "loop_running",
     "reset_config",
+    "run_blocking",
     "set_config",
 ]
-__all__ += blocking.__all__
 __all__ += registration.__all__
 __all__ += _registry_all
 __all__ += schemas.__all__
