@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from .engine import EngineLocal, engine_bound
 from .schema_checks import problem
@@ -11,6 +11,7 @@ from .schemas import (
     ExchangeSchema,
     FrameSchema,
     RiskSchema,
+    Schema,
     SizingSchema,
     StrategySchema,
     WalkerSchema,
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 S = TypeVar("S")
+SchemaT = TypeVar("SchemaT", bound=Schema[Any])
 
 
 class Registry:
@@ -94,26 +96,21 @@ def reset_registry() -> None:
     _REGISTRY.set(Registry())
 
 
-def list_strategies() -> list[StrategySchema]:
-    """Registered strategy schemas, in registration order."""
-    return list(registry.strategies.values())
+def _listing(plural: str, schema: type[SchemaT]) -> Callable[[], list[SchemaT]]:
+    """`list_<plural>()`: the current engine's schemas of one kind, in registration order."""
+
+    def listing() -> list[SchemaT]:
+        table: Mapping[str, SchemaT] = getattr(registry, plural)
+        return list(table.values())
+
+    listing.__name__ = listing.__qualname__ = f"list_{plural}"
+    listing.__doc__ = f"Registered {schema.kind} schemas, in registration order."
+    return listing
 
 
-def list_exchanges() -> list[ExchangeSchema]:
-    return list(registry.exchanges.values())
-
-
-def list_frames() -> list[FrameSchema]:
-    return list(registry.frames.values())
-
-
-def list_risks() -> list[RiskSchema]:
-    return list(registry.risks.values())
-
-
-def list_sizings() -> list[SizingSchema]:
-    return list(registry.sizings.values())
-
-
-def list_walkers() -> list[WalkerSchema]:
-    return list(registry.walkers.values())
+list_strategies = _listing("strategies", StrategySchema)
+list_exchanges = _listing("exchanges", ExchangeSchema)
+list_frames = _listing("frames", FrameSchema)
+list_risks = _listing("risks", RiskSchema)
+list_sizings = _listing("sizings", SizingSchema)
+list_walkers = _listing("walkers", WalkerSchema)
