@@ -33,6 +33,24 @@ S = TypeVar("S")
 SchemaT = TypeVar("SchemaT", bound=Schema[Any])
 
 
+def _plural(kind: str) -> str:
+    """The Registry table of a schema kind (and the word errors use for it)."""
+    return "strategies" if kind == "strategy" else f"{kind}s"
+
+
+def _lookup(schema: type[SchemaT]) -> Callable[[Registry, str], SchemaT]:
+    """`Registry.<kind>(name)`: the registered schema of that kind; an unknown name raises
+    listing the known ones."""
+    kind = schema.kind
+
+    def lookup(registry: Registry, name: str) -> SchemaT:
+        table: Mapping[str, SchemaT] = getattr(registry, _plural(kind))
+        return Registry._get(table, kind, name)
+
+    lookup.__name__, lookup.__qualname__ = kind, f"Registry.{kind}"
+    return lookup
+
+
 class Registry:
     """Every schema kind by name, in registration order."""
 
@@ -57,27 +75,15 @@ class Registry:
         schema = table.get(name)
         if schema is None:
             known = ", ".join(repr(n) for n in table) or "none"
-            plural = "strategies" if kind == "strategy" else f"{kind}s"
-            raise problem(kind, name, f"not found; registered {plural}: {known}")
+            raise problem(kind, name, f"not found; registered {_plural(kind)}: {known}")
         return schema
 
-    def strategy(self, name: str) -> StrategySchema:
-        return self._get(self.strategies, "strategy", name)
-
-    def exchange(self, name: str) -> ExchangeSchema:
-        return self._get(self.exchanges, "exchange", name)
-
-    def frame(self, name: str) -> FrameSchema:
-        return self._get(self.frames, "frame", name)
-
-    def risk(self, name: str) -> RiskSchema:
-        return self._get(self.risks, "risk", name)
-
-    def sizing(self, name: str) -> SizingSchema:
-        return self._get(self.sizings, "sizing", name)
-
-    def walker(self, name: str) -> WalkerSchema:
-        return self._get(self.walkers, "walker", name)
+    strategy = _lookup(StrategySchema)
+    exchange = _lookup(ExchangeSchema)
+    frame = _lookup(FrameSchema)
+    risk = _lookup(RiskSchema)
+    sizing = _lookup(SizingSchema)
+    walker = _lookup(WalkerSchema)
 
     def strategy_risks(self, strategy: StrategySchema) -> list[RiskSchema]:
         """The strategy's risk profiles; unknown names raise naming the strategy too."""
@@ -96,8 +102,9 @@ def reset_registry() -> None:
     _REGISTRY.set(Registry())
 
 
-def _listing(plural: str, schema: type[SchemaT]) -> Callable[[], list[SchemaT]]:
-    """`list_<plural>()`: the current engine's schemas of one kind, in registration order."""
+def _listing(schema: type[SchemaT]) -> Callable[[], list[SchemaT]]:
+    """`list_<kinds>()`: the current engine's schemas of one kind, in registration order."""
+    plural = _plural(schema.kind)
 
     def listing() -> list[SchemaT]:
         table: Mapping[str, SchemaT] = getattr(registry, plural)
@@ -108,9 +115,9 @@ def _listing(plural: str, schema: type[SchemaT]) -> Callable[[], list[SchemaT]]:
     return listing
 
 
-list_strategies = _listing("strategies", StrategySchema)
-list_exchanges = _listing("exchanges", ExchangeSchema)
-list_frames = _listing("frames", FrameSchema)
-list_risks = _listing("risks", RiskSchema)
-list_sizings = _listing("sizings", SizingSchema)
-list_walkers = _listing("walkers", WalkerSchema)
+list_strategies = _listing(StrategySchema)
+list_exchanges = _listing(ExchangeSchema)
+list_frames = _listing(FrameSchema)
+list_risks = _listing(RiskSchema)
+list_sizings = _listing(SizingSchema)
+list_walkers = _listing(WalkerSchema)
