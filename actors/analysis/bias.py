@@ -160,7 +160,9 @@ def analyze_bias(
     warmups = tuple(warmups)
     check_bias_request(names, exchange, frame, profile, warmups, workers)
     if isinstance(idle_sample, bool) or not isinstance(idle_sample, int) or idle_sample < 0:
-        raise ValueError(f"analyze_bias: idle_sample must be an integer >= 0, got {idle_sample!r}")
+        raise ValueError(
+            f"analyze_bias: idle_sample must be an integer >= 0, got {idle_sample!r}"
+        )
     config = dataclasses.replace(get_config(), CC_LOOKAHEAD_PROFILE=profile)
     payload = schemas_payload(symbol, names, exchange, frame, owner="analyze_bias", config=config)
     with (

@@ -65,7 +65,9 @@ def reference_metric_name(metric: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def research_best(names: Sequence[str], values: Sequence[float | None], metric: str) -> str | None:
+def research_best(
+    names: Sequence[str], values: Sequence[float | None], metric: str
+) -> str | None:
     """The best strategy by `metric`; a tie goes to the smallest name, whatever the order."""
     sign = 1.0 if metric in LOWER_IS_BETTER else -1.0
     scored = [(sign * v, n) for n, v in zip(names, values, strict=True) if v is not None]
