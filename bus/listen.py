@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from .events import (
-    BacktestProgress,
-    DoneEvent,
-    PartialEvent,
-    PerformanceEvent,
-    RiskEvent,
-    WalkerCompleteEvent,
-    WalkerProgressEvent,
-)
 from .hub import Bus, current_bus
-from .results import TickResult
 from .topic import Listener, Predicate, Topic, Unsubscribe
 
 T = TypeVar("T")
@@ -45,48 +35,42 @@ class _ListenOnce(Generic[T]):
         return self._pick(current_bus()).subscribe_once(where, fn)
 
 
-listen_signal: _Listen[TickResult] = _Listen(lambda b: b.signal)
-listen_signal_once: _ListenOnce[TickResult] = _ListenOnce(lambda b: b.signal)
-listen_signal_backtest: _Listen[TickResult] = _Listen(lambda b: b.signal_backtest)
-listen_signal_backtest_once: _ListenOnce[TickResult] = _ListenOnce(lambda b: b.signal_backtest)
-listen_signal_live: _Listen[TickResult] = _Listen(lambda b: b.signal_live)
-listen_signal_live_once: _ListenOnce[TickResult] = _ListenOnce(lambda b: b.signal_live)
-listen_error: _Listen[BaseException] = _Listen(lambda b: b.error)
-listen_error_once: _ListenOnce[BaseException] = _ListenOnce(lambda b: b.error)
-listen_exit: _Listen[BaseException] = _Listen(lambda b: b.exit)
-listen_exit_once: _ListenOnce[BaseException] = _ListenOnce(lambda b: b.exit)
-listen_validation: _Listen[BaseException] = _Listen(lambda b: b.validation)
-listen_validation_once: _ListenOnce[BaseException] = _ListenOnce(lambda b: b.validation)
-listen_done_backtest: _Listen[DoneEvent] = _Listen(lambda b: b.done_backtest)
-listen_done_backtest_once: _ListenOnce[DoneEvent] = _ListenOnce(lambda b: b.done_backtest)
-listen_done_live: _Listen[DoneEvent] = _Listen(lambda b: b.done_live)
-listen_done_live_once: _ListenOnce[DoneEvent] = _ListenOnce(lambda b: b.done_live)
-listen_done_walker: _Listen[DoneEvent] = _Listen(lambda b: b.done_walker)
-listen_done_walker_once: _ListenOnce[DoneEvent] = _ListenOnce(lambda b: b.done_walker)
-listen_progress_backtest: _Listen[BacktestProgress] = _Listen(lambda b: b.progress_backtest)
-listen_progress_backtest_once: _ListenOnce[BacktestProgress] = _ListenOnce(
-    lambda b: b.progress_backtest
-)
-listen_progress_walker: _Listen[WalkerProgressEvent] = _Listen(lambda b: b.progress_walker)
-listen_progress_walker_once: _ListenOnce[WalkerProgressEvent] = _ListenOnce(
-    lambda b: b.progress_walker
-)
-listen_walker: _Listen[Any] = _Listen(lambda b: b.walker)
-listen_walker_once: _ListenOnce[Any] = _ListenOnce(lambda b: b.walker)
-listen_walker_complete: _Listen[WalkerCompleteEvent] = _Listen(lambda b: b.walker_complete)
-listen_walker_complete_once: _ListenOnce[WalkerCompleteEvent] = _ListenOnce(
-    lambda b: b.walker_complete
-)
-listen_performance: _Listen[PerformanceEvent] = _Listen(lambda b: b.performance)
-listen_performance_once: _ListenOnce[PerformanceEvent] = _ListenOnce(lambda b: b.performance)
-listen_partial_profit: _Listen[PartialEvent] = _Listen(lambda b: b.partial_profit)
-listen_partial_profit_once: _ListenOnce[PartialEvent] = _ListenOnce(lambda b: b.partial_profit)
-listen_partial_loss: _Listen[PartialEvent] = _Listen(lambda b: b.partial_loss)
-listen_partial_loss_once: _ListenOnce[PartialEvent] = _ListenOnce(lambda b: b.partial_loss)
-listen_transition: _Listen[TickResult] = _Listen(lambda b: b.transition)
-listen_transition_once: _ListenOnce[TickResult] = _ListenOnce(lambda b: b.transition)
-listen_risk: _Listen[RiskEvent] = _Listen(lambda b: b.risk)
-listen_risk_once: _ListenOnce[RiskEvent] = _ListenOnce(lambda b: b.risk)
+listen_signal = _Listen(lambda b: b.signal)
+listen_signal_once = _ListenOnce(lambda b: b.signal)
+listen_signal_backtest = _Listen(lambda b: b.signal_backtest)
+listen_signal_backtest_once = _ListenOnce(lambda b: b.signal_backtest)
+listen_signal_live = _Listen(lambda b: b.signal_live)
+listen_signal_live_once = _ListenOnce(lambda b: b.signal_live)
+listen_error = _Listen(lambda b: b.error)
+listen_error_once = _ListenOnce(lambda b: b.error)
+listen_exit = _Listen(lambda b: b.exit)
+listen_exit_once = _ListenOnce(lambda b: b.exit)
+listen_validation = _Listen(lambda b: b.validation)
+listen_validation_once = _ListenOnce(lambda b: b.validation)
+listen_done_backtest = _Listen(lambda b: b.done_backtest)
+listen_done_backtest_once = _ListenOnce(lambda b: b.done_backtest)
+listen_done_live = _Listen(lambda b: b.done_live)
+listen_done_live_once = _ListenOnce(lambda b: b.done_live)
+listen_done_walker = _Listen(lambda b: b.done_walker)
+listen_done_walker_once = _ListenOnce(lambda b: b.done_walker)
+listen_progress_backtest = _Listen(lambda b: b.progress_backtest)
+listen_progress_backtest_once = _ListenOnce(lambda b: b.progress_backtest)
+listen_progress_walker = _Listen(lambda b: b.progress_walker)
+listen_progress_walker_once = _ListenOnce(lambda b: b.progress_walker)
+listen_walker = _Listen(lambda b: b.walker)
+listen_walker_once = _ListenOnce(lambda b: b.walker)
+listen_walker_complete = _Listen(lambda b: b.walker_complete)
+listen_walker_complete_once = _ListenOnce(lambda b: b.walker_complete)
+listen_performance = _Listen(lambda b: b.performance)
+listen_performance_once = _ListenOnce(lambda b: b.performance)
+listen_partial_profit = _Listen(lambda b: b.partial_profit)
+listen_partial_profit_once = _ListenOnce(lambda b: b.partial_profit)
+listen_partial_loss = _Listen(lambda b: b.partial_loss)
+listen_partial_loss_once = _ListenOnce(lambda b: b.partial_loss)
+listen_transition = _Listen(lambda b: b.transition)
+listen_transition_once = _ListenOnce(lambda b: b.transition)
+listen_risk = _Listen(lambda b: b.risk)
+listen_risk_once = _ListenOnce(lambda b: b.risk)
 
 __all__ = [
     "listen_done_backtest",

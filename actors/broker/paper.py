@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from ..core.config import get_config
 from ..core.registry import registry
@@ -13,11 +13,19 @@ from ..exchange.exchange import exchange_actor
 from ..market.candles import Candle, Candles
 from .orders import MarketRules, OrderReport, OrderRequest
 
-__all__ = ["NextCandle", "PaperBroker"]
+__all__ = ["NextCandle", "PaperBroker", "PaperFill"]
 
 MINUTE_MS = 60_000
 # the first one-minute candle stamped at or after `since` (ms), None while it has not closed
 NextCandle = Callable[[str, int], Awaitable[Candle | None]]
+
+
+class PaperFill(TypedDict, total=False):
+    """How a PaperBroker fills: the keywords `for_exchange` passes on (defaults: `__init__`'s)."""
+
+    fill: Literal["open", "vwap"]
+    fee_percent: float | None
+    slippage_percent: float | None
 
 
 class PaperBroker:
@@ -45,14 +53,7 @@ class PaperBroker:
         self.notional_balance = notional_balance  # what a sizing schema sizes against
 
     @classmethod
-    def for_exchange(
-        cls,
-        exchange: str,
-        *,
-        fill: Literal["open", "vwap"] = "open",
-        fee_percent: float | None = None,
-        slippage_percent: float | None = None,
-    ) -> PaperBroker:
+    def for_exchange(cls, exchange: str, **fill: Unpack[PaperFill]) -> PaperBroker:
         """Fills from a registered exchange's one-minute candles (as served at the time)."""
         actor = exchange_actor(registry.exchange(exchange))
 
@@ -61,9 +62,7 @@ class PaperBroker:
             candles = served if isinstance(served, Candles) else await served
             return candles[0] if len(candles) else None
 
-        return cls(
-            next_candle, fill=fill, fee_percent=fee_percent, slippage_percent=slippage_percent
-        )
+        return cls(next_candle, **fill)
 
     async def market(self, symbol: str) -> MarketRules:
         return MarketRules(

@@ -7,16 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
+import inspect
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import anyio
 
-__all__ = ["loop_running", "run_blocking"]
+__all__ = ["blocking_of", "loop_running", "run_blocking"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def loop_running() -> bool:
@@ -99,3 +102,18 @@ def run_blocking(job: Callable[[], Awaitable[T]]) -> T:
         raise helper.error
     value: T = helper.value
     return value
+
+
+def blocking_of(job: Callable[P, Awaitable[T]], name: str, doc: str) -> Callable[P, T]:
+    """The synchronous twin of the coroutine function `job` (its parameters, run by
+    `run_blocking`), named `name` and documented by `doc` for help() and inspect."""
+
+    def blocking(*args: P.args, **kwargs: P.kwargs) -> T:
+        return run_blocking(functools.partial(job, *args, **kwargs))
+
+    function: Any = blocking
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = job.__module__
+    function.__doc__ = doc
+    function.__signature__ = inspect.signature(job)
+    return blocking

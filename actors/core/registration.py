@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 from ..market.candle_sources import CandleSource
 from ..market.intervals import FRAME_INTERVALS, STRATEGY_INTERVALS
 from .registry import Registry, registry
-from .schema_checks import as_callbacks, check_name, check_positive, epoch_ms, problem
+from .schema_checks import as_callbacks, check_choice, check_name, check_positive, epoch_ms, problem
 from .schemas import (
+    SIZING_METHODS,
     WALKER_METRICS,
     ExchangeCallbacks,
     ExchangeSchema,
@@ -68,10 +69,7 @@ def add_strategy(
 ) -> StrategySchema:
     kind = "strategy"
     check_name(kind, name)
-    if interval not in STRATEGY_INTERVALS:
-        raise problem(
-            kind, name, f"unknown interval {interval!r}; allowed: {', '.join(STRATEGY_INTERVALS)}"
-        )
+    check_choice(kind, name, "interval", interval, STRATEGY_INTERVALS)
     if not callable(get_signal):
         raise problem(kind, name, f"get_signal must be callable, got {type(get_signal).__name__}")
     risks: tuple[str, ...]
@@ -141,10 +139,7 @@ def add_frame(
 ) -> FrameSchema:
     kind = "frame"
     check_name(kind, name)
-    if interval not in FRAME_INTERVALS:
-        raise problem(
-            kind, name, f"unknown interval {interval!r}; allowed: {', '.join(FRAME_INTERVALS)}"
-        )
+    check_choice(kind, name, "interval", interval, FRAME_INTERVALS)
     start_ms = epoch_ms(kind, name, "start", start)
     end_ms = epoch_ms(kind, name, "end", end)
     if start_ms >= end_ms:
@@ -217,9 +212,7 @@ def add_sizing(
 ) -> SizingSchema:
     kind = "sizing"
     check_name(kind, name)
-    methods = ("fixed_percentage", "kelly_criterion", "atr_based")
-    if method not in methods:
-        raise problem(kind, name, f"unknown method {method!r}; allowed: {', '.join(methods)}")
+    check_choice(kind, name, "method", method, SIZING_METHODS)
     if method in ("fixed_percentage", "atr_based") and risk_percentage is None:
         raise problem(kind, name, f"risk_percentage is required for method {method}")
     check_positive(kind, name, "risk_percentage", risk_percentage)
@@ -265,10 +258,7 @@ def add_walker(
     for field, value in (("exchange", exchange), ("frame", frame)):
         if not isinstance(value, str) or not value:
             raise problem(kind, name, f"{field} must be a name, got {value!r}")
-    if metric not in WALKER_METRICS:
-        raise problem(
-            kind, name, f"unknown metric {metric!r}; allowed: {', '.join(WALKER_METRICS)}"
-        )
+    check_choice(kind, name, "metric", metric, WALKER_METRICS)
     return _stored(
         WalkerSchema,
         registry.walkers,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from .engine import EngineLocal, engine_bound
 from .schema_checks import problem
@@ -11,6 +11,7 @@ from .schemas import (
     ExchangeSchema,
     FrameSchema,
     RiskSchema,
+    Schema,
     SizingSchema,
     StrategySchema,
     WalkerSchema,
@@ -29,6 +30,25 @@ __all__ = [
 ]
 
 S = TypeVar("S")
+SchemaT = TypeVar("SchemaT", bound=Schema[Any])
+
+
+def _plural(kind: str) -> str:
+    """The Registry table of a schema kind (and the word errors use for it)."""
+    return "strategies" if kind == "strategy" else f"{kind}s"
+
+
+def _lookup(schema: type[SchemaT]) -> Callable[[Registry, str], SchemaT]:
+    """`Registry.<kind>(name)`: the registered schema of that kind; an unknown name raises
+    listing the known ones."""
+    kind = schema.kind
+
+    def lookup(registry: Registry, name: str) -> SchemaT:
+        table: Mapping[str, SchemaT] = getattr(registry, _plural(kind))
+        return Registry._get(table, kind, name)
+
+    lookup.__name__, lookup.__qualname__ = kind, f"Registry.{kind}"
+    return lookup
 
 
 class Registry:
@@ -55,27 +75,15 @@ class Registry:
         schema = table.get(name)
         if schema is None:
             known = ", ".join(repr(n) for n in table) or "none"
-            plural = "strategies" if kind == "strategy" else f"{kind}s"
-            raise problem(kind, name, f"not found; registered {plural}: {known}")
+            raise problem(kind, name, f"not found; registered {_plural(kind)}: {known}")
         return schema
 
-    def strategy(self, name: str) -> StrategySchema:
-        return self._get(self.strategies, "strategy", name)
-
-    def exchange(self, name: str) -> ExchangeSchema:
-        return self._get(self.exchanges, "exchange", name)
-
-    def frame(self, name: str) -> FrameSchema:
-        return self._get(self.frames, "frame", name)
-
-    def risk(self, name: str) -> RiskSchema:
-        return self._get(self.risks, "risk", name)
-
-    def sizing(self, name: str) -> SizingSchema:
-        return self._get(self.sizings, "sizing", name)
-
-    def walker(self, name: str) -> WalkerSchema:
-        return self._get(self.walkers, "walker", name)
+    strategy = _lookup(StrategySchema)
+    exchange = _lookup(ExchangeSchema)
+    frame = _lookup(FrameSchema)
+    risk = _lookup(RiskSchema)
+    sizing = _lookup(SizingSchema)
+    walker = _lookup(WalkerSchema)
 
     def strategy_risks(self, strategy: StrategySchema) -> list[RiskSchema]:
         """The strategy's risk profiles; unknown names raise naming the strategy too."""
@@ -94,26 +102,22 @@ def reset_registry() -> None:
     _REGISTRY.set(Registry())
 
 
-def list_strategies() -> list[StrategySchema]:
-    """Registered strategy schemas, in registration order."""
-    return list(registry.strategies.values())
+def _listing(schema: type[SchemaT]) -> Callable[[], list[SchemaT]]:
+    """`list_<kinds>()`: the current engine's schemas of one kind, in registration order."""
+    plural = _plural(schema.kind)
+
+    def listing() -> list[SchemaT]:
+        table: Mapping[str, SchemaT] = getattr(registry, plural)
+        return list(table.values())
+
+    listing.__name__ = listing.__qualname__ = f"list_{plural}"
+    listing.__doc__ = f"Registered {schema.kind} schemas, in registration order."
+    return listing
 
 
-def list_exchanges() -> list[ExchangeSchema]:
-    return list(registry.exchanges.values())
-
-
-def list_frames() -> list[FrameSchema]:
-    return list(registry.frames.values())
-
-
-def list_risks() -> list[RiskSchema]:
-    return list(registry.risks.values())
-
-
-def list_sizings() -> list[SizingSchema]:
-    return list(registry.sizings.values())
-
-
-def list_walkers() -> list[WalkerSchema]:
-    return list(registry.walkers.values())
+list_strategies = _listing(StrategySchema)
+list_exchanges = _listing(ExchangeSchema)
+list_frames = _listing(FrameSchema)
+list_risks = _listing(RiskSchema)
+list_sizings = _listing(SizingSchema)
+list_walkers = _listing(WalkerSchema)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-__all__ = ["as_callbacks", "check_name", "check_positive", "epoch_ms", "problem"]
+__all__ = ["as_callbacks", "check_choice", "check_name", "check_positive", "epoch_ms", "problem"]
 
 C = TypeVar("C")
 
@@ -21,6 +21,12 @@ def check_name(kind: str, name: object) -> str:
     if not isinstance(name, str) or not name:
         raise problem(kind, name, "name must be a non-empty string")
     return name
+
+
+def check_choice(kind: str, name: str, field: str, value: object, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise problem(kind, name, f"unknown {field} {value!r}; allowed: {', '.join(allowed)}")
 
 
 def as_callbacks(cls: type[C], value: Any, kind: str, name: str) -> C | None:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from ..market.candle_sources import CandleSource
 
 __all__ = [
+    "SIZING_METHODS",
     "WALKER_METRICS",
     "ExchangeCallbacks",
     "ExchangeSchema",
@@ -43,6 +44,7 @@ WalkerMetric = Literal[
 ]
 WALKER_METRICS: tuple[str, ...] = WalkerMetric.__args__  # type: ignore[attr-defined]
 SizingMethod = Literal["fixed_percentage", "kelly_criterion", "atr_based"]
+SIZING_METHODS: tuple[str, ...] = SizingMethod.__args__  # type: ignore[attr-defined]
 C = TypeVar("C")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.blocking import run_blocking
+from ..core.blocking import blocking_of
 from ..core.path_names import file_name
 from ..core.registry import registry
 from ..market.candle_sources import CandleSource
@@ -105,27 +105,12 @@ async def parity_async(
     )
 
 
-def parity(
-    state_dir: str | Path | SignalStore,
-    *,
-    symbol: str | None = None,
-    strategy: str | None = None,
-    candles: CandleSource | None = None,
-    timeline: Timeline = "recorded",
-) -> ParityResult:
+parity = blocking_of(
+    parity_async,
+    "parity",
     """Replay the live recording under `state_dir` as a backtest of the same (registered)
     strategy and compare every signal. `candles` replays another history (e.g. the exchange's
     candles downloaded later) instead of the recorded ones; `timeline="regular"` ticks the
     nominal live schedule (every 60 001 ms from each run's first tick) instead of the recorded
-    minutes, which shows what late or skipped ticks changed."""
-    holder: list[ParityResult] = []
-
-    async def run() -> None:
-        holder.append(
-            await parity_async(
-                state_dir, symbol=symbol, strategy=strategy, candles=candles, timeline=timeline
-            )
-        )
-
-    run_blocking(run)
-    return holder[0]
+    minutes, which shows what late or skipped ticks changed.""",
+)
