@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from .backtest_statistics import BacktestStatistics
 from .column_config import configured_columns
 from .columns import Column, markdown_table
 from .formatting import signed, to_fixed
+from .live_statistics import LiveStatistics
 
 __all__ = ["backtest_report", "cap_note", "statistics_report"]
 
@@ -59,32 +59,7 @@ def cap_note(stats: BacktestStatistics) -> list[str]:
     ]
 
 
-class _Metrics(Protocol):
-    """What the metric lines read (BacktestStatistics and LiveStatistics both have it)."""
-
-    @property
-    def win_count(self) -> int: ...
-    @property
-    def loss_count(self) -> int: ...
-    @property
-    def win_rate(self) -> float | None: ...
-    @property
-    def avg_pnl(self) -> float | None: ...
-    @property
-    def total_pnl(self) -> float | None: ...
-    @property
-    def std_dev(self) -> float | None: ...
-    @property
-    def sharpe_ratio(self) -> float | None: ...
-    @property
-    def annualized_sharpe_ratio(self) -> float | None: ...
-    @property
-    def certainty_ratio(self) -> float | None: ...
-    @property
-    def expected_yearly_returns(self) -> float | None: ...
-
-
-def metric_lines(stats: _Metrics) -> list[str]:
+def metric_lines(stats: BacktestStatistics | LiveStatistics) -> list[str]:
     """The eight metric lines shared by the backtest and live reports; None prints N/A."""
     win_rate = stats.win_rate
     avg_pnl = stats.avg_pnl
