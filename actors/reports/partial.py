@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from backtestkit.bus import Bus, PartialEvent, current_bus
 
 from ..core.engine import EngineLocal, engine_bound
-from .column_config import configured_columns
-from .columns import Column, markdown_table
+from .columns import Column
 from .feed import BusFeed, OptInReports, RowBook
 from .models import PartialRow, PartialStatistics
+from .report_text import table_report
 
 __all__ = ["Partial", "PartialReports", "partial_report", "partial_statistics"]
 
@@ -42,21 +42,18 @@ def partial_report(
     columns: Sequence[Column] | None = None,
 ) -> str:
     """The partial text (SPEC 10): title, table, three totals; no final newline."""
-    title = f"# Partial Profit/Loss Report: {symbol}:{strategy_name}"
-    if stats.total_events == 0:
-        return "\n".join([title, "", "No partial profit/loss events recorded yet."])
-    if columns is None:
-        columns = configured_columns("partial_columns")
-    return "\n".join(
+    return table_report(
+        f"# Partial Profit/Loss Report: {symbol}:{strategy_name}",
+        "partial_columns",
+        stats.event_list,
+        columns,
         [
-            title,
-            "",
-            *markdown_table(stats.event_list, columns),
-            "",
             f"**Total events:** {stats.total_events}",
             f"**Profit events:** {stats.total_profit}",
             f"**Loss events:** {stats.total_loss}",
-        ]
+        ],
+        total=stats.total_events,
+        empty="No partial profit/loss events recorded yet.",
     )
 
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from backtestkit.bus import Bus, RiskEvent, current_bus
 
 from ..core.engine import Engine, EngineLocal, engine_bound
-from .column_config import configured_columns
-from .columns import Column, markdown_table
+from .columns import Column
 from .feed import AlwaysOnReports, BusFeed, RowBook
 from .models import RiskStatistics
+from .report_text import table_report
 
 __all__ = ["RiskRejections", "RiskReports", "risk_report", "risk_statistics"]
 
@@ -44,17 +44,12 @@ def risk_report(
     columns: Sequence[Column] | None = None,
 ) -> str:
     """The risk text (SPEC 10): title, table, total, counts by symbol and by strategy."""
-    title = f"# Risk Rejection Report: {symbol}:{strategy_name}"
-    if stats.total_rejections == 0:
-        return "\n".join([title, "", "No risk rejections recorded yet."])
-    if columns is None:
-        columns = configured_columns("risk_columns")
-    return "\n".join(
+    return table_report(
+        f"# Risk Rejection Report: {symbol}:{strategy_name}",
+        "risk_columns",
+        stats.event_list,
+        columns,
         [
-            title,
-            "",
-            *markdown_table(stats.event_list, columns),
-            "",
             f"**Total rejections:** {stats.total_rejections}",
             "",
             "## Rejections by Symbol",
@@ -62,7 +57,9 @@ def risk_report(
             "",
             "## Rejections by Strategy",
             *(f"- {name}: {count}" for name, count in stats.by_strategy.items()),
-        ]
+        ],
+        total=stats.total_rejections,
+        empty="No risk rejections recorded yet.",
     )
 
 

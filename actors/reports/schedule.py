@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, current_bus
 
 from ..core.engine import Engine, EngineLocal, engine_bound
-from .column_config import configured_columns
-from .columns import Column, markdown_table
+from .columns import Column
 from .feed import AlwaysOnReports, BusFeed, RowBook
 from .formatting import js_round, to_fixed
 from .models import ScheduleEvent, ScheduleStatistics
+from .report_text import table_report
 
 __all__ = ["Schedule", "ScheduleReports", "schedule_report", "schedule_statistics"]
 
@@ -80,11 +80,6 @@ def schedule_report(
     strategy_name: str, stats: ScheduleStatistics, columns: Sequence[Column] | None = None
 ) -> str:
     """The schedule report text (SPEC 10): title, table, eight summary lines; no final newline."""
-    title = f"# Scheduled Signals Report: {strategy_name}"
-    if stats.total_events == 0:
-        return "\n".join([title, "", "No scheduled signals recorded yet."])
-    if columns is None:
-        columns = configured_columns("schedule_columns")
 
     def rate(value: float | None, suffix: str) -> str:
         return _NA if value is None else f"{to_fixed(value, 2)}% ({suffix})"
@@ -102,7 +97,15 @@ def schedule_report(
         f"**Average activation time:** {minutes(stats.avg_activation_time)}",
         f"**Average wait time (cancelled):** {minutes(stats.avg_wait_time)}",
     ]
-    return "\n".join([title, "", *markdown_table(stats.event_list, columns), "", *summary])
+    return table_report(
+        f"# Scheduled Signals Report: {strategy_name}",
+        "schedule_columns",
+        stats.event_list,
+        columns,
+        summary,
+        total=stats.total_events,
+        empty="No scheduled signals recorded yet.",
+    )
 
 
 class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
