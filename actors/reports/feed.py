@@ -6,12 +6,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from backtestkit.bus import Bus, Topic
+from backtestkit.bus import Bus, Topic, current_bus
 
 from ..core.registry import registry
 from .symbol_reports import SymbolReports
 
-__all__ = ["AlwaysOnReports", "BusFeed", "KeyedReports", "OptInReports", "RowBook"]
+__all__ = ["AlwaysOnReports", "BusFeed", "Handler", "KeyedReports", "OptInReports", "RowBook"]
 
 R = TypeVar("R")
 Handler = tuple[Callable[[Bus], Topic[Any]], Callable[[Any], None]]
@@ -78,11 +78,18 @@ S = TypeVar("S")
 
 class KeyedReports(SymbolReports[S], Generic[R, S]):
     """A report facade over rows kept per "<symbol>:<strategy>": get_data / get_report / dump /
-    clear. Subclasses say how rows become statistics and text, and where dumps go."""
+    clear. Subclasses say which topics feed the rows, how rows become statistics and text, and
+    where dumps go."""
 
-    def __init__(self, book: RowBook[R], feed: BusFeed) -> None:
-        self._book = book
-        self._feed = feed
+    stored_rows = 250  # rows kept per "<symbol>:<strategy>", newest first
+
+    def __init__(self, bus: Bus | None = None) -> None:
+        self._book: RowBook[R] = RowBook(self.stored_rows)
+        self._feed = BusFeed(bus or current_bus(), self._handlers())
+
+    def _handlers(self) -> list[Handler]:
+        """The topics this storage listens to, each with the method recording its events."""
+        raise NotImplementedError
 
     def _statistics(self, strategy: str, rows: tuple[R, ...]) -> S:
         raise NotImplementedError

@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, PerformanceEvent, current_bus
+from backtestkit.bus import PerformanceEvent
 
 from ..core.engine import EngineLocal, engine_bound
 from .columns import Column
-from .feed import BusFeed, OptInReports, RowBook
+from .feed import Handler, OptInReports
 from .formatting import to_fixed
 from .models import MetricStats, PerformanceStatistics
 from .report_text import configured_table, statistics_report
@@ -132,11 +132,10 @@ class PerformanceReports(OptInReports[PerformanceEvent, PerformanceStatistics]):
 
     folder = "performance"
 
-    def __init__(self, bus: Bus | None = None) -> None:
-        super().__init__(
-            RowBook(STORED_EVENTS),
-            BusFeed(bus or current_bus(), [(lambda b: b.performance, self._on_event)]),
-        )
+    stored_rows = STORED_EVENTS
+
+    def _handlers(self) -> list[Handler]:
+        return [(lambda b: b.performance, self._on_event)]
 
     def _on_event(self, event: PerformanceEvent) -> None:
         symbol = event.symbol or "global"

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, RiskEvent, current_bus
+from backtestkit.bus import RiskEvent
 
 from ..core.engine import Engine, EngineLocal, engine_bound
 from .columns import Column
-from .feed import AlwaysOnReports, BusFeed, RowBook
+from .feed import AlwaysOnReports, Handler
 from .models import RiskStatistics
 from .report_text import table_report
 
 __all__ = ["RiskRejections", "RiskReports", "risk_report", "risk_statistics"]
-
-STORED_EVENTS = 250
 
 
 def risk_statistics(events: Sequence[RiskEvent]) -> RiskStatistics:
@@ -69,11 +67,8 @@ class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
     folder = "risk"
     file_per_symbol = True
 
-    def __init__(self, bus: Bus | None = None) -> None:
-        super().__init__(
-            RowBook(STORED_EVENTS),
-            BusFeed(bus or current_bus(), [(lambda b: b.risk, self._on_rejection)]),
-        )
+    def _handlers(self) -> list[Handler]:
+        return [(lambda b: b.risk, self._on_rejection)]
 
     def _on_rejection(self, event: RiskEvent) -> None:
         self._book.add(f"{event.symbol}:{event.strategy_name}", event)
@@ -81,10 +76,7 @@ class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
     def _statistics(self, strategy: str, rows: tuple[RiskEvent, ...]) -> RiskStatistics:
         return risk_statistics(rows)
 
-    def _render(
-        self, symbol: str, strategy: str, stats: RiskStatistics, columns: Sequence[Column] | None
-    ) -> str:
-        return risk_report(symbol, strategy, stats, columns)
+    _render = staticmethod(risk_report)
 
 
 def _risk_reports(engine: Engine) -> RiskReports:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, current_bus
+from backtestkit.bus import Cancelled, Opened, Scheduled, TickResult
 
 from ..core.engine import Engine, EngineLocal, engine_bound
 from .columns import Column
-from .feed import AlwaysOnReports, BusFeed, RowBook
+from .feed import AlwaysOnReports, Handler
 from .formatting import js_round, to_fixed
 from .models import ScheduleEvent, ScheduleStatistics
 from .report_text import table_report
 
 __all__ = ["Schedule", "ScheduleReports", "schedule_report", "schedule_statistics"]
 
-STORED_EVENTS = 250
 _NA = "N/A"
 
 
@@ -113,11 +112,8 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
 
     folder = "schedule"
 
-    def __init__(self, bus: Bus | None = None) -> None:
-        super().__init__(
-            RowBook(STORED_EVENTS),
-            BusFeed(bus or current_bus(), [(lambda b: b.transition, self._on_result)]),
-        )
+    def _handlers(self) -> list[Handler]:
+        return [(lambda b: b.transition, self._on_result)]
 
     def _on_result(self, result: TickResult) -> None:
         if isinstance(result, Scheduled):
