@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from backtestkit.bus import Bus, Topic, current_bus
 
+from ..core.engine import Engine
 from ..core.registry import registry
 from .symbol_reports import SymbolReports
 
-__all__ = ["AlwaysOnReports", "BusFeed", "Handler", "KeyedReports", "OptInReports", "RowBook"]
+__all__ = [
+    "AlwaysOnReports",
+    "BusFeed",
+    "Handler",
+    "KeyedReports",
+    "OptInReports",
+    "RowBook",
+    "subscribed",
+]
 
 R = TypeVar("R")
 Handler = tuple[Callable[[Bus], Topic[Any]], Callable[[Any], None]]
@@ -91,8 +100,10 @@ class KeyedReports(SymbolReports[S], Generic[R, S]):
         """The topics this storage listens to, each with the method recording its events."""
         raise NotImplementedError
 
+    _summary: Callable[[Sequence[R]], S]  # the rows' statistics, e.g. `risk_statistics`
+
     def _statistics(self, strategy: str, rows: tuple[R, ...]) -> S:
-        raise NotImplementedError
+        return self._summary(rows)
 
     def get_data(self, symbol: str, strategy: str) -> S:
         registry.strategy(strategy)
@@ -135,3 +146,21 @@ class OptInReports(KeyedReports[R, S]):
         """Forget everything and stop recording (test isolation)."""
         self._book.clear()
         self._feed.detach()
+
+
+class _Subscribing(Protocol):
+    def attach(self) -> None: ...
+
+
+A = TypeVar("A", bound=_Subscribing)
+
+
+def subscribed(make: Callable[[Bus], A]) -> Callable[[Engine], A]:
+    """An `EngineLocal` factory for an always-on storage: made on the engine's bus, attached."""
+
+    def factory(engine: Engine) -> A:
+        reports = make(engine.bus)
+        reports.attach()
+        return reports
+
+    return factory

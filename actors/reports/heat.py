@@ -14,11 +14,11 @@ from pathlib import Path
 
 from backtestkit.bus import Bus, Closed, TickResult, current_bus
 
-from ..core.engine import Engine, EngineLocal, engine_bound
+from ..core.engine import EngineLocal, engine_bound
 from ..core.facade_support import write_report
 from ..core.registry import registry
 from .columns import Column
-from .feed import BusFeed, RowBook
+from .feed import BusFeed, RowBook, subscribed
 from .formatting import to_fixed
 from .models import HeatmapRow, HeatmapStatistics
 from .report_text import configured_table, statistics_report
@@ -193,10 +193,4 @@ class HeatReports:
         self._feed.attach()
 
 
-def _heat_reports(engine: Engine) -> HeatReports:
-    reports = HeatReports(engine.bus)
-    reports.attach()
-    return reports
-
-
-Heat = engine_bound(EngineLocal("Heat", _heat_reports, always_on=True))
+Heat = engine_bound(EngineLocal("Heat", subscribed(HeatReports), always_on=True))

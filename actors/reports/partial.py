@@ -87,9 +87,7 @@ class PartialReports(OptInReports[PartialRow, PartialStatistics]):
     def _on_loss(self, event: PartialEvent) -> None:
         self._record(event, False)
 
-    def _statistics(self, strategy: str, rows: tuple[PartialRow, ...]) -> PartialStatistics:
-        return partial_statistics(rows)
-
+    _summary = staticmethod(partial_statistics)
     _render = staticmethod(partial_report)
 
 

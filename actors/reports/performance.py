@@ -131,7 +131,6 @@ class PerformanceReports(OptInReports[PerformanceEvent, PerformanceStatistics]):
     """`Performance`: enable / disable; get_data / get_report / dump per (symbol, strategy)."""
 
     folder = "performance"
-
     stored_rows = STORED_EVENTS
 
     def _handlers(self) -> list[Handler]:

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from backtestkit.bus import RiskEvent
 
-from ..core.engine import Engine, EngineLocal, engine_bound
+from ..core.engine import EngineLocal, engine_bound
 from .columns import Column
-from .feed import AlwaysOnReports, Handler
+from .feed import AlwaysOnReports, Handler, subscribed
 from .models import RiskStatistics
 from .report_text import table_report
 
@@ -73,16 +73,10 @@ class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
     def _on_rejection(self, event: RiskEvent) -> None:
         self._book.add(f"{event.symbol}:{event.strategy_name}", event)
 
-    def _statistics(self, strategy: str, rows: tuple[RiskEvent, ...]) -> RiskStatistics:
-        return risk_statistics(rows)
-
+    _summary = staticmethod(risk_statistics)
     _render = staticmethod(risk_report)
 
 
-def _risk_reports(engine: Engine) -> RiskReports:
-    reports = RiskReports(engine.bus)
-    reports.attach()
-    return reports
-
-
-RiskRejections = engine_bound(EngineLocal("RiskRejections", _risk_reports, always_on=True))
+RiskRejections = engine_bound(
+    EngineLocal("RiskRejections", subscribed(RiskReports), always_on=True)
+)

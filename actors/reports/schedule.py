@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from backtestkit.bus import Cancelled, Opened, Scheduled, TickResult
 
-from ..core.engine import Engine, EngineLocal, engine_bound
+from ..core.engine import EngineLocal, engine_bound
 from .columns import Column
-from .feed import AlwaysOnReports, Handler
+from .feed import AlwaysOnReports, Handler, subscribed
 from .formatting import js_round, to_fixed
 from .models import ScheduleEvent, ScheduleStatistics
 from .report_text import table_report
@@ -131,16 +131,8 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
             return
         self._book.add(f"{result.symbol}:{result.strategy_name}", row)
 
-    def _statistics(self, strategy: str, rows: tuple[ScheduleEvent, ...]) -> ScheduleStatistics:
-        return schedule_statistics(rows)
-
+    _summary = staticmethod(schedule_statistics)
     _report = staticmethod(schedule_report)
 
 
-def _schedule_reports(engine: Engine) -> ScheduleReports:
-    reports = ScheduleReports(engine.bus)
-    reports.attach()
-    return reports
-
-
-Schedule = engine_bound(EngineLocal("Schedule", _schedule_reports, always_on=True))
+Schedule = engine_bound(EngineLocal("Schedule", subscribed(ScheduleReports), always_on=True))
