@@ -28,6 +28,8 @@ def backtest_report(
     """
     return table_report(
         f"# Backtest Report: {strategy_name}",
+        stats.total_signals,
+        "No signals closed yet.",
         "backtest_columns",
         stats.signal_list,
         columns,
@@ -37,8 +39,6 @@ def backtest_report(
             *metric_lines(stats),
             *cap_note(stats),
         ],
-        total=stats.total_signals,
-        empty="No signals closed yet.",
     )
 
 

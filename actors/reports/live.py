@@ -30,6 +30,8 @@ def live_report(
     """
     return table_report(
         f"# Live Trading Report: {strategy_name}",
+        stats.total_events,
+        "No events recorded yet.",
         "live_columns",
         stats.event_list,
         columns,
@@ -38,6 +40,4 @@ def live_report(
             f"**Closed signals:** {stats.total_closed}",
             *metric_lines(stats),
         ],
-        total=stats.total_events,
-        empty="No events recorded yet.",
     )

@@ -42,6 +42,8 @@ def partial_report(
     """The partial text (SPEC 10): title, table, three totals; no final newline."""
     return table_report(
         f"# Partial Profit/Loss Report: {symbol}:{strategy_name}",
+        stats.total_events,
+        "No partial profit/loss events recorded yet.",
         "partial_columns",
         stats.event_list,
         columns,
@@ -50,8 +52,6 @@ def partial_report(
             f"**Profit events:** {stats.total_profit}",
             f"**Loss events:** {stats.total_loss}",
         ],
-        total=stats.total_events,
-        empty="No partial profit/loss events recorded yet.",
     )
 
 

@@ -25,16 +25,15 @@ def configured_table(
 
 def table_report(
     title: str,
+    total: int,
+    empty: str,
     table: str,
     rows: Sequence[Any],
     columns: Sequence[Column] | None,
     summary: Sequence[str],
-    *,
-    total: int,
-    empty: str,
 ) -> str:
-    """Title, empty line, the table over `rows`, empty line, `summary`; `empty` alone when the
-    statistics count nothing (`total` is 0)."""
+    """Title, empty line, then `empty` when the statistics count nothing (`total` is 0), else
+    the table over `rows` (`columns`, else the configured `table` ones), empty line, `summary`."""
     if total == 0:
         return statistics_report(title, empty)
     return statistics_report(title, *configured_table(table, rows, columns), "", *summary)

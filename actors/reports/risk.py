@@ -44,6 +44,8 @@ def risk_report(
     """The risk text (SPEC 10): title, table, total, counts by symbol and by strategy."""
     return table_report(
         f"# Risk Rejection Report: {symbol}:{strategy_name}",
+        stats.total_rejections,
+        "No risk rejections recorded yet.",
         "risk_columns",
         stats.event_list,
         columns,
@@ -56,8 +58,6 @@ def risk_report(
             "## Rejections by Strategy",
             *(f"- {name}: {count}" for name, count in stats.by_strategy.items()),
         ],
-        total=stats.total_rejections,
-        empty="No risk rejections recorded yet.",
     )
 
 

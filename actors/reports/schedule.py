@@ -98,12 +98,12 @@ def schedule_report(
     ]
     return table_report(
         f"# Scheduled Signals Report: {strategy_name}",
+        stats.total_events,
+        "No scheduled signals recorded yet.",
         "schedule_columns",
         stats.event_list,
         columns,
         summary,
-        total=stats.total_events,
-        empty="No scheduled signals recorded yet.",
     )
 
 
