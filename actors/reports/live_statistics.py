@@ -107,18 +107,17 @@ def _signal_event(
     signal: SignalRow, action: LiveAction, timestamp: int, current_price: float, **extra: Any
 ) -> LiveEvent:
     """An opened, active or closed row: the fields it takes from its signal, then `extra`."""
+    fields: dict[str, Any] = {
+        "symbol": signal.symbol,
+        "signal_id": signal.id,
+        "position": signal.position,
+        "note": signal.note,
+        "open_price": signal.price_open,
+        "take_profit": signal.price_take_profit,
+        "stop_loss": signal.price_stop_loss,
+    }
     return LiveEvent(
-        timestamp=timestamp,
-        action=action,
-        symbol=signal.symbol,
-        signal_id=signal.id,
-        position=signal.position,
-        note=signal.note,
-        current_price=current_price,
-        open_price=signal.price_open,
-        take_profit=signal.price_take_profit,
-        stop_loss=signal.price_stop_loss,
-        **extra,
+        timestamp=timestamp, action=action, current_price=current_price, **fields, **extra
     )
 
 
