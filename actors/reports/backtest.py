@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
 
 from .backtest_statistics import BacktestStatistics
-from .column_config import configured_columns
-from .columns import Column, markdown_table
+from .columns import Column
 from .formatting import signed, to_fixed
+from .live_statistics import LiveStatistics
+from .report_text import table_report
 
-__all__ = ["backtest_report", "cap_note", "statistics_report"]
+__all__ = ["backtest_report", "cap_note"]
 
 _NA = "N/A"
 
@@ -26,24 +26,20 @@ def backtest_report(
     `BACKTEST_COLUMNS`); only visible columns are rendered. A `None`
     metric prints `N/A` in place of the whole value (including `%`, W/L part and suffix).
     """
-    if stats.total_signals == 0:
-        return statistics_report(f"# Backtest Report: {strategy_name}", "No signals closed yet.")
-    summary = [
-        f"**Total signals:** {stats.total_signals}",
-        f"**Closed signals:** {stats.total_signals}",
-        *metric_lines(stats),
-        *cap_note(stats),
-    ]
-    table = markdown_table(
+    return table_report(
+        f"# Backtest Report: {strategy_name}",
+        stats.total_signals,
+        "No signals closed yet.",
+        "backtest_columns",
         stats.signal_list,
-        columns if columns is not None else configured_columns("backtest_columns"),
+        columns,
+        [
+            f"**Total signals:** {stats.total_signals}",
+            f"**Closed signals:** {stats.total_signals}",
+            *metric_lines(stats),
+            *cap_note(stats),
+        ],
     )
-    return statistics_report(f"# Backtest Report: {strategy_name}", *table, "", *summary)
-
-
-def statistics_report(title: str, *lines: str) -> str:
-    """A report's text: its title, an empty line, then `lines` (SPEC 10, no final newline)."""
-    return "\n".join([title, "", *lines])
 
 
 def cap_note(stats: BacktestStatistics) -> list[str]:
@@ -59,61 +55,32 @@ def cap_note(stats: BacktestStatistics) -> list[str]:
     ]
 
 
-class _Metrics(Protocol):
-    """What the metric lines read (BacktestStatistics and LiveStatistics both have it)."""
-
-    @property
-    def win_count(self) -> int: ...
-    @property
-    def loss_count(self) -> int: ...
-    @property
-    def win_rate(self) -> float | None: ...
-    @property
-    def avg_pnl(self) -> float | None: ...
-    @property
-    def total_pnl(self) -> float | None: ...
-    @property
-    def std_dev(self) -> float | None: ...
-    @property
-    def sharpe_ratio(self) -> float | None: ...
-    @property
-    def annualized_sharpe_ratio(self) -> float | None: ...
-    @property
-    def certainty_ratio(self) -> float | None: ...
-    @property
-    def expected_yearly_returns(self) -> float | None: ...
+_METRICS: tuple[tuple[str, str, Callable[[float, int], str], int, str, str], ...] = (
+    ("Average PNL", "avg_pnl", signed, 2, "%", "higher"),
+    ("Total PNL", "total_pnl", signed, 2, "%", "higher"),
+    ("Standard Deviation", "std_dev", to_fixed, 3, "%", "lower"),
+    ("Sharpe Ratio", "sharpe_ratio", to_fixed, 3, "", "higher"),
+    ("Annualized Sharpe Ratio", "annualized_sharpe_ratio", to_fixed, 3, "", "higher"),
+    ("Certainty Ratio", "certainty_ratio", to_fixed, 3, "", "higher"),
+    ("Expected Yearly Returns", "expected_yearly_returns", signed, 2, "%", "higher"),
+)
+"""The metric lines after the win rate: label, field, number format, digits, unit, direction."""
 
 
-def metric_lines(stats: _Metrics) -> list[str]:
+def metric_lines(stats: BacktestStatistics | LiveStatistics) -> list[str]:
     """The eight metric lines shared by the backtest and live reports; None prints N/A."""
     win_rate = stats.win_rate
-    avg_pnl = stats.avg_pnl
-    total_pnl = stats.total_pnl
-    std_dev = stats.std_dev
-    sharpe = stats.sharpe_ratio
-    annualized = stats.annualized_sharpe_ratio
-    certainty = stats.certainty_ratio
-    yearly = stats.expected_yearly_returns
-    return [
+    lines = [
         "**Win rate:** "
         + (
             _NA
             if win_rate is None
             else f"{to_fixed(win_rate, 2)}% ({stats.win_count}W / {stats.loss_count}L)"
             " (higher is better)"
-        ),
-        "**Average PNL:** "
-        + (_NA if avg_pnl is None else f"{signed(avg_pnl, 2)}% (higher is better)"),
-        "**Total PNL:** "
-        + (_NA if total_pnl is None else f"{signed(total_pnl, 2)}% (higher is better)"),
-        "**Standard Deviation:** "
-        + (_NA if std_dev is None else f"{to_fixed(std_dev, 3)}% (lower is better)"),
-        "**Sharpe Ratio:** "
-        + (_NA if sharpe is None else f"{to_fixed(sharpe, 3)} (higher is better)"),
-        "**Annualized Sharpe Ratio:** "
-        + (_NA if annualized is None else f"{to_fixed(annualized, 3)} (higher is better)"),
-        "**Certainty Ratio:** "
-        + (_NA if certainty is None else f"{to_fixed(certainty, 3)} (higher is better)"),
-        "**Expected Yearly Returns:** "
-        + (_NA if yearly is None else f"{signed(yearly, 2)}% (higher is better)"),
+        )
     ]
+    for label, name, number, digits, unit, better in _METRICS:
+        value: float | None = getattr(stats, name)
+        shown = _NA if value is None else f"{number(value, digits)}{unit} ({better} is better)"
+        lines.append(f"**{label}:** {shown}")
+    return lines

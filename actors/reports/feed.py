@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from backtestkit.bus import Bus, Topic
+from backtestkit.bus import Bus, Topic, current_bus
 
+from ..core.engine import Engine
 from ..core.registry import registry
 from .symbol_reports import SymbolReports
 
-__all__ = ["AlwaysOnReports", "BusFeed", "KeyedReports", "OptInReports", "RowBook"]
+__all__ = [
+    "AlwaysOnReports",
+    "BusFeed",
+    "Handler",
+    "KeyedReports",
+    "OptInReports",
+    "RowBook",
+    "subscribed",
+]
 
 R = TypeVar("R")
 Handler = tuple[Callable[[Bus], Topic[Any]], Callable[[Any], None]]
@@ -78,14 +87,23 @@ S = TypeVar("S")
 
 class KeyedReports(SymbolReports[S], Generic[R, S]):
     """A report facade over rows kept per "<symbol>:<strategy>": get_data / get_report / dump /
-    clear. Subclasses say how rows become statistics and text, and where dumps go."""
+    clear. Subclasses say which topics feed the rows, how rows become statistics and text, and
+    where dumps go."""
 
-    def __init__(self, book: RowBook[R], feed: BusFeed) -> None:
-        self._book = book
-        self._feed = feed
+    stored_rows = 250  # rows kept per "<symbol>:<strategy>", newest first
+
+    def __init__(self, bus: Bus | None = None) -> None:
+        self._book: RowBook[R] = RowBook(self.stored_rows)
+        self._feed = BusFeed(bus or current_bus(), self._handlers())
+
+    def _handlers(self) -> list[Handler]:
+        """The topics this storage listens to, each with the method recording its events."""
+        raise NotImplementedError
+
+    _summary: Callable[[Sequence[R]], S]  # the rows' statistics, e.g. `risk_statistics`
 
     def _statistics(self, strategy: str, rows: tuple[R, ...]) -> S:
-        raise NotImplementedError
+        return self._summary(rows)
 
     def get_data(self, symbol: str, strategy: str) -> S:
         registry.strategy(strategy)
@@ -128,3 +146,21 @@ class OptInReports(KeyedReports[R, S]):
         """Forget everything and stop recording (test isolation)."""
         self._book.clear()
         self._feed.detach()
+
+
+class _Subscribing(Protocol):
+    def attach(self) -> None: ...
+
+
+A = TypeVar("A", bound=_Subscribing)
+
+
+def subscribed(make: Callable[[Bus], A]) -> Callable[[Engine], A]:
+    """An `EngineLocal` factory for an always-on storage: made on the engine's bus, attached."""
+
+    def factory(engine: Engine) -> A:
+        reports = make(engine.bus)
+        reports.attach()
+        return reports
+
+    return factory

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from backtestkit.bus import Bus, Closed, TickResult, current_bus
 
-from ..core.engine import Engine, EngineLocal, engine_bound
+from ..core.engine import EngineLocal, engine_bound
 from ..core.facade_support import write_report
 from ..core.registry import registry
-from .column_config import configured_columns
-from .columns import Column, markdown_table
-from .feed import BusFeed, RowBook
+from .columns import Column
+from .feed import BusFeed, RowBook, subscribed
 from .formatting import to_fixed
 from .models import HeatmapRow, HeatmapStatistics
+from .report_text import configured_table, statistics_report
 from .tables import sprintf_plus
 
 __all__ = ["Heat", "HeatReports", "heat_report", "heat_row", "heat_statistics"]
@@ -128,9 +128,7 @@ def heat_report(
     """The heatmap text (SPEC 10): title, one portfolio line, the table; no final newline."""
     title = f"# Portfolio Heatmap: {strategy_name}"
     if not stats.symbols:
-        return "\n".join([title, "", "*No data available*"])
-    if columns is None:
-        columns = configured_columns("heat_columns")
+        return statistics_report(title, "*No data available*")
     pnl = stats.portfolio_total_pnl
     sharpe = stats.portfolio_sharpe_ratio
     line = (
@@ -139,7 +137,9 @@ def heat_report(
         f"**Portfolio Sharpe:** {'N/A' if sharpe is None else to_fixed(sharpe, 2)} | "
         f"**Total Trades:** {stats.portfolio_total_trades}"
     )
-    return "\n".join([title, "", line, "", *markdown_table(stats.symbols, columns)])
+    return statistics_report(
+        title, line, "", *configured_table("heat_columns", stats.symbols, columns)
+    )
 
 
 class HeatReports:
@@ -193,10 +193,4 @@ class HeatReports:
         self._feed.attach()
 
 
-def _heat_reports(engine: Engine) -> HeatReports:
-    reports = HeatReports(engine.bus)
-    reports.attach()
-    return reports
-
-
-Heat = engine_bound(EngineLocal("Heat", _heat_reports, always_on=True))
+Heat = engine_bound(EngineLocal("Heat", subscribed(HeatReports), always_on=True))

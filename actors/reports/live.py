@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .backtest import metric_lines, statistics_report
-from .column_config import configured_columns
-from .columns import Column, markdown_table
+from .backtest import metric_lines
+from .columns import Column
 from .live_statistics import LiveStatistics
+from .report_text import table_report
 
 __all__ = ["live_report"]
 
@@ -28,15 +28,16 @@ def live_report(
     `columns` defaults to the configured live columns (`set_columns`, initially
     `LIVE_COLUMNS`); only visible columns are rendered.
     """
-    title = f"# Live Trading Report: {strategy_name}"
-    if stats.total_events == 0:
-        return statistics_report(title, "No events recorded yet.")
-    table = markdown_table(
-        stats.event_list, columns if columns is not None else configured_columns("live_columns")
+    return table_report(
+        f"# Live Trading Report: {strategy_name}",
+        stats.total_events,
+        "No events recorded yet.",
+        "live_columns",
+        stats.event_list,
+        columns,
+        [
+            f"**Total events:** {stats.total_events}",
+            f"**Closed signals:** {stats.total_closed}",
+            *metric_lines(stats),
+        ],
     )
-    summary = [
-        f"**Total events:** {stats.total_events}",
-        f"**Closed signals:** {stats.total_closed}",
-        *metric_lines(stats),
-    ]
-    return statistics_report(title, *table, "", *summary)

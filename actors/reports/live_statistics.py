@@ -103,9 +103,11 @@ def _idle_event(result: Idle, now_ms: int) -> LiveEvent:
     return LiveEvent(timestamp=now_ms, action="idle", current_price=result.current_price)
 
 
-def _signal_fields(signal: SignalRow) -> dict[str, Any]:
-    """The row fields every opened, active and closed event takes from its signal."""
-    return {
+def _signal_event(
+    signal: SignalRow, action: LiveAction, timestamp: int, current_price: float, **extra: Any
+) -> LiveEvent:
+    """An opened, active or closed row: the fields it takes from its signal, then `extra`."""
+    fields: dict[str, Any] = {
         "symbol": signal.symbol,
         "signal_id": signal.id,
         "position": signal.position,
@@ -114,40 +116,37 @@ def _signal_fields(signal: SignalRow) -> dict[str, Any]:
         "take_profit": signal.price_take_profit,
         "stop_loss": signal.price_stop_loss,
     }
+    return LiveEvent(
+        timestamp=timestamp, action=action, current_price=current_price, **fields, **extra
+    )
 
 
 def _opened_event(result: Opened) -> LiveEvent:
     signal = result.signal
-    return LiveEvent(
-        timestamp=signal.pending_at,
-        action="opened",
-        current_price=signal.price_open,
-        **_signal_fields(signal),
-    )
+    return _signal_event(signal, "opened", signal.pending_at, signal.price_open)
 
 
 def _active_event(result: Active, now_ms: int) -> LiveEvent:
-    signal = result.signal
-    return LiveEvent(
-        timestamp=now_ms,
-        action="active",
-        current_price=result.current_price,
-        **_signal_fields(signal),
+    return _signal_event(
+        result.signal,
+        "active",
+        now_ms,
+        result.current_price,
         percent_tp=result.percent_tp,
         percent_sl=result.percent_sl,
     )
 
 
 def _closed_event(result: Closed) -> LiveEvent:
-    signal = result.signal
-    return LiveEvent(
-        timestamp=result.close_timestamp,
-        action="closed",
-        current_price=result.current_price,
-        **_signal_fields(signal),
+    signal, closed_at = result.signal, result.close_timestamp
+    return _signal_event(
+        signal,
+        "closed",
+        closed_at,
+        result.current_price,
         pnl=result.pnl.pnl_percentage,
         close_reason=result.close_reason,
-        duration=js_round((result.close_timestamp - signal.pending_at) / 60000),
+        duration=js_round((closed_at - signal.pending_at) / 60000),
     )
 
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, PartialEvent, current_bus
+from backtestkit.bus import PartialEvent
 
 from ..core.engine import EngineLocal, engine_bound
-from .column_config import configured_columns
-from .columns import Column, markdown_table
-from .feed import BusFeed, OptInReports, RowBook
+from .columns import Column
+from .feed import Handler, OptInReports
 from .models import PartialRow, PartialStatistics
+from .report_text import table_report
 
 __all__ = ["Partial", "PartialReports", "partial_report", "partial_statistics"]
-
-STORED_EVENTS = 250
 
 
 def partial_statistics(rows: Sequence[PartialRow]) -> PartialStatistics:
@@ -42,21 +40,18 @@ def partial_report(
     columns: Sequence[Column] | None = None,
 ) -> str:
     """The partial text (SPEC 10): title, table, three totals; no final newline."""
-    title = f"# Partial Profit/Loss Report: {symbol}:{strategy_name}"
-    if stats.total_events == 0:
-        return "\n".join([title, "", "No partial profit/loss events recorded yet."])
-    if columns is None:
-        columns = configured_columns("partial_columns")
-    return "\n".join(
+    return table_report(
+        f"# Partial Profit/Loss Report: {symbol}:{strategy_name}",
+        stats.total_events,
+        "No partial profit/loss events recorded yet.",
+        "partial_columns",
+        stats.event_list,
+        columns,
         [
-            title,
-            "",
-            *markdown_table(stats.event_list, columns),
-            "",
             f"**Total events:** {stats.total_events}",
             f"**Profit events:** {stats.total_profit}",
             f"**Loss events:** {stats.total_loss}",
-        ]
+        ],
     )
 
 
@@ -66,17 +61,11 @@ class PartialReports(OptInReports[PartialRow, PartialStatistics]):
     folder = "partial"
     file_per_symbol = True
 
-    def __init__(self, bus: Bus | None = None) -> None:
-        super().__init__(
-            RowBook(STORED_EVENTS),
-            BusFeed(
-                bus or current_bus(),
-                [
-                    (lambda b: b.partial_profit, self._on_profit),
-                    (lambda b: b.partial_loss, self._on_loss),
-                ],
-            ),
-        )
+    def _handlers(self) -> list[Handler]:
+        return [
+            (lambda b: b.partial_profit, self._on_profit),
+            (lambda b: b.partial_loss, self._on_loss),
+        ]
 
     def _record(self, event: PartialEvent, profit: bool) -> None:
         row = PartialRow(
@@ -98,13 +87,8 @@ class PartialReports(OptInReports[PartialRow, PartialStatistics]):
     def _on_loss(self, event: PartialEvent) -> None:
         self._record(event, False)
 
-    def _statistics(self, strategy: str, rows: tuple[PartialRow, ...]) -> PartialStatistics:
-        return partial_statistics(rows)
-
-    def _render(
-        self, symbol: str, strategy: str, stats: PartialStatistics, columns: Sequence[Column] | None
-    ) -> str:
-        return partial_report(symbol, strategy, stats, columns)
+    _summary = staticmethod(partial_statistics)
+    _render = staticmethod(partial_report)
 
 
 Partial = engine_bound(EngineLocal("Partial", lambda engine: PartialReports(engine.bus)))

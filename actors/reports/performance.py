@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, PerformanceEvent, current_bus
+from backtestkit.bus import PerformanceEvent
 
 from ..core.engine import EngineLocal, engine_bound
-from .column_config import configured_columns
-from .columns import Column, markdown_table
-from .feed import BusFeed, OptInReports, RowBook
+from .columns import Column
+from .feed import Handler, OptInReports
 from .formatting import to_fixed
 from .models import MetricStats, PerformanceStatistics
+from .report_text import configured_table, statistics_report
 
 __all__ = [
     "Performance",
@@ -100,9 +100,7 @@ def performance_report(
     """The performance text (SPEC 10): totals, time distribution, metrics table, note."""
     title = f"# Performance Report: {strategy_name}"
     if stats.total_events == 0:
-        return "\n".join([title, "", "No performance metrics recorded yet."])
-    if columns is None:
-        columns = configured_columns("performance_columns")
+        return statistics_report(title, "No performance metrics recorded yet.")
     metrics = sorted(stats.metric_stats.values(), key=lambda m: m.total_duration, reverse=True)
     shares = []
     for metric in metrics:
@@ -111,24 +109,21 @@ def performance_report(
             f"- **{metric.metric_type}**: {to_fixed(share if math.isfinite(share) else 0.0, 1)}% "
             f"({to_fixed(metric.total_duration, 2)}ms total)"
         )
-    return "\n".join(
-        [
-            title,
-            "",
-            f"**Total events:** {stats.total_events}",
-            f"**Total execution time:** {to_fixed(stats.total_duration, 2)}ms",
-            f"**Number of metric types:** {len(stats.metric_stats)}",
-            "",
-            "## Time Distribution",
-            "",
-            *shares,
-            "",
-            "## Detailed Metrics",
-            "",
-            *markdown_table(metrics, columns),
-            "",
-            _NOTE,
-        ]
+    return statistics_report(
+        title,
+        f"**Total events:** {stats.total_events}",
+        f"**Total execution time:** {to_fixed(stats.total_duration, 2)}ms",
+        f"**Number of metric types:** {len(stats.metric_stats)}",
+        "",
+        "## Time Distribution",
+        "",
+        *shares,
+        "",
+        "## Detailed Metrics",
+        "",
+        *configured_table("performance_columns", metrics, columns),
+        "",
+        _NOTE,
     )
 
 
@@ -136,12 +131,10 @@ class PerformanceReports(OptInReports[PerformanceEvent, PerformanceStatistics]):
     """`Performance`: enable / disable; get_data / get_report / dump per (symbol, strategy)."""
 
     folder = "performance"
+    stored_rows = STORED_EVENTS
 
-    def __init__(self, bus: Bus | None = None) -> None:
-        super().__init__(
-            RowBook(STORED_EVENTS),
-            BusFeed(bus or current_bus(), [(lambda b: b.performance, self._on_event)]),
-        )
+    def _handlers(self) -> list[Handler]:
+        return [(lambda b: b.performance, self._on_event)]
 
     def _on_event(self, event: PerformanceEvent) -> None:
         symbol = event.symbol or "global"

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, RiskEvent, current_bus
+from backtestkit.bus import RiskEvent
 
-from ..core.engine import Engine, EngineLocal, engine_bound
-from .column_config import configured_columns
-from .columns import Column, markdown_table
-from .feed import AlwaysOnReports, BusFeed, RowBook
+from ..core.engine import EngineLocal, engine_bound
+from .columns import Column
+from .feed import AlwaysOnReports, Handler, subscribed
 from .models import RiskStatistics
+from .report_text import table_report
 
 __all__ = ["RiskRejections", "RiskReports", "risk_report", "risk_statistics"]
-
-STORED_EVENTS = 250
 
 
 def risk_statistics(events: Sequence[RiskEvent]) -> RiskStatistics:
@@ -44,17 +42,14 @@ def risk_report(
     columns: Sequence[Column] | None = None,
 ) -> str:
     """The risk text (SPEC 10): title, table, total, counts by symbol and by strategy."""
-    title = f"# Risk Rejection Report: {symbol}:{strategy_name}"
-    if stats.total_rejections == 0:
-        return "\n".join([title, "", "No risk rejections recorded yet."])
-    if columns is None:
-        columns = configured_columns("risk_columns")
-    return "\n".join(
+    return table_report(
+        f"# Risk Rejection Report: {symbol}:{strategy_name}",
+        stats.total_rejections,
+        "No risk rejections recorded yet.",
+        "risk_columns",
+        stats.event_list,
+        columns,
         [
-            title,
-            "",
-            *markdown_table(stats.event_list, columns),
-            "",
             f"**Total rejections:** {stats.total_rejections}",
             "",
             "## Rejections by Symbol",
@@ -62,7 +57,7 @@ def risk_report(
             "",
             "## Rejections by Strategy",
             *(f"- {name}: {count}" for name, count in stats.by_strategy.items()),
-        ]
+        ],
     )
 
 
@@ -72,28 +67,16 @@ class RiskReports(AlwaysOnReports[RiskEvent, RiskStatistics]):
     folder = "risk"
     file_per_symbol = True
 
-    def __init__(self, bus: Bus | None = None) -> None:
-        super().__init__(
-            RowBook(STORED_EVENTS),
-            BusFeed(bus or current_bus(), [(lambda b: b.risk, self._on_rejection)]),
-        )
+    def _handlers(self) -> list[Handler]:
+        return [(lambda b: b.risk, self._on_rejection)]
 
     def _on_rejection(self, event: RiskEvent) -> None:
         self._book.add(f"{event.symbol}:{event.strategy_name}", event)
 
-    def _statistics(self, strategy: str, rows: tuple[RiskEvent, ...]) -> RiskStatistics:
-        return risk_statistics(rows)
-
-    def _render(
-        self, symbol: str, strategy: str, stats: RiskStatistics, columns: Sequence[Column] | None
-    ) -> str:
-        return risk_report(symbol, strategy, stats, columns)
+    _summary = staticmethod(risk_statistics)
+    _render = staticmethod(risk_report)
 
 
-def _risk_reports(engine: Engine) -> RiskReports:
-    reports = RiskReports(engine.bus)
-    reports.attach()
-    return reports
-
-
-RiskRejections = engine_bound(EngineLocal("RiskRejections", _risk_reports, always_on=True))
+RiskRejections = engine_bound(
+    EngineLocal("RiskRejections", subscribed(RiskReports), always_on=True)
+)

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Bus, Cancelled, Opened, Scheduled, TickResult, current_bus
+from backtestkit.bus import Cancelled, Opened, Scheduled, TickResult
 
-from ..core.engine import Engine, EngineLocal, engine_bound
-from .column_config import configured_columns
-from .columns import Column, markdown_table
-from .feed import AlwaysOnReports, BusFeed, RowBook
+from ..core.engine import EngineLocal, engine_bound
+from .columns import Column
+from .feed import AlwaysOnReports, Handler, subscribed
 from .formatting import js_round, to_fixed
 from .models import ScheduleEvent, ScheduleStatistics
+from .report_text import table_report
 
 __all__ = ["Schedule", "ScheduleReports", "schedule_report", "schedule_statistics"]
 
-STORED_EVENTS = 250
 _NA = "N/A"
 
 
@@ -80,11 +79,6 @@ def schedule_report(
     strategy_name: str, stats: ScheduleStatistics, columns: Sequence[Column] | None = None
 ) -> str:
     """The schedule report text (SPEC 10): title, table, eight summary lines; no final newline."""
-    title = f"# Scheduled Signals Report: {strategy_name}"
-    if stats.total_events == 0:
-        return "\n".join([title, "", "No scheduled signals recorded yet."])
-    if columns is None:
-        columns = configured_columns("schedule_columns")
 
     def rate(value: float | None, suffix: str) -> str:
         return _NA if value is None else f"{to_fixed(value, 2)}% ({suffix})"
@@ -102,7 +96,15 @@ def schedule_report(
         f"**Average activation time:** {minutes(stats.avg_activation_time)}",
         f"**Average wait time (cancelled):** {minutes(stats.avg_wait_time)}",
     ]
-    return "\n".join([title, "", *markdown_table(stats.event_list, columns), "", *summary])
+    return table_report(
+        f"# Scheduled Signals Report: {strategy_name}",
+        stats.total_events,
+        "No scheduled signals recorded yet.",
+        "schedule_columns",
+        stats.event_list,
+        columns,
+        summary,
+    )
 
 
 class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
@@ -110,11 +112,8 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
 
     folder = "schedule"
 
-    def __init__(self, bus: Bus | None = None) -> None:
-        super().__init__(
-            RowBook(STORED_EVENTS),
-            BusFeed(bus or current_bus(), [(lambda b: b.transition, self._on_result)]),
-        )
+    def _handlers(self) -> list[Handler]:
+        return [(lambda b: b.transition, self._on_result)]
 
     def _on_result(self, result: TickResult) -> None:
         if isinstance(result, Scheduled):
@@ -132,16 +131,8 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
             return
         self._book.add(f"{result.symbol}:{result.strategy_name}", row)
 
-    def _statistics(self, strategy: str, rows: tuple[ScheduleEvent, ...]) -> ScheduleStatistics:
-        return schedule_statistics(rows)
-
+    _summary = staticmethod(schedule_statistics)
     _report = staticmethod(schedule_report)
 
 
-def _schedule_reports(engine: Engine) -> ScheduleReports:
-    reports = ScheduleReports(engine.bus)
-    reports.attach()
-    return reports
-
-
-Schedule = engine_bound(EngineLocal("Schedule", _schedule_reports, always_on=True))
+Schedule = engine_bound(EngineLocal("Schedule", subscribed(ScheduleReports), always_on=True))

@@ -17,8 +17,8 @@ S = TypeVar("S")
 
 class SymbolReports(Generic[S]):
     """A subclass makes the statistics (`get_data`), names the function that writes their
-    text (`_report`, e.g. `backtest_report`; or overrides `_render` when the text names the
-    symbol too) and the folder its dumps go to (./dump/<folder>/)."""
+    text (`_report`, e.g. `backtest_report`; or `_render`, e.g. `risk_report`, when the text
+    names the symbol too) and the folder its dumps go to (./dump/<folder>/)."""
 
     folder: str
     file_per_symbol = False  # dump file "<symbol>_<strategy>.md" rather than "<strategy>.md"
@@ -28,7 +28,7 @@ class SymbolReports(Generic[S]):
         raise NotImplementedError
 
     def _render(
-        self, symbol: str, strategy: str, stats: S, columns: Sequence[Column] | None
+        self, symbol: str, strategy: str, stats: S, columns: Sequence[Column] | None, /
     ) -> str:
         return self._report(strategy, stats, columns)
 

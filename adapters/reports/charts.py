@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .equity import EquityCurve
+from .extras import installed
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -25,19 +26,13 @@ _DRAWDOWN = "#d1242f"
 
 
 def matplotlib_installed() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return installed("matplotlib")
 
 
 def require_matplotlib() -> None:
     """Raise ImportError with an install hint when matplotlib is missing."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ImportError(MISSING_MATPLOTLIB) from None
+    if not matplotlib_installed():
+        raise ImportError(MISSING_MATPLOTLIB)
 
 
 def _figure(curve: EquityCurve, title: str) -> Figure:

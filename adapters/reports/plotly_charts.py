@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .equity import EquityCurve
+from .extras import installed
 from .price_data import PriceBars, TradeMark
 
 __all__ = [
@@ -30,11 +31,7 @@ _FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "si
 
 
 def plotly_installed() -> bool:
-    try:
-        import plotly  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return installed("plotly")
 
 
 def plotly_head() -> str:
