@@ -30,6 +30,7 @@ from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.ranking import is_better, metric_value
 from ..reports.walker_models import WalkerProgress
 from .executor import Executor, StoredRun, StrategyJob, StrategyRun
+from .identity import walker_header, walker_names
 from .resume import (
     ResumeStore,
     candle_fingerprint,
@@ -150,6 +151,8 @@ class WalkerSupervisor:
         schema, symbol, bus = self.schema, self.symbol, self.bus
         names = schema.strategies
         total = len(names)
+        identity = walker_names(symbol, schema.name, schema.exchange, schema.frame)
+        header = walker_header(symbol, schema.name, schema.exchange, schema.frame, schema.metric)
         best_strategy: str | None = None
         best_metric: float | None = None
         best_stats: BacktestStatistics | None = None
@@ -177,11 +180,7 @@ class WalkerSupervisor:
                     best_strategy, best_metric, best_stats = name, value, stats
                 tested += 1
                 contract = WalkerProgress(
-                    symbol=symbol,
-                    walker_name=schema.name,
-                    exchange_name=schema.exchange,
-                    frame_name=schema.frame,
-                    metric=schema.metric,
+                    **header,
                     total_strategies=total,
                     strategies_tested=tested,
                     best_strategy=best_strategy,
@@ -192,10 +191,7 @@ class WalkerSupervisor:
                 )
                 await bus.progress_walker.emit(
                     WalkerProgressEvent(
-                        walker_name=schema.name,
-                        exchange_name=schema.exchange,
-                        frame_name=schema.frame,
-                        symbol=symbol,
+                        **identity,
                         total_strategies=total,
                         processed_strategies=tested,
                         progress=tested / total,
@@ -212,11 +208,7 @@ class WalkerSupervisor:
             self._runs.clear()
             self.executor.close()
         final = WalkerCompleteEvent(
-            walker_name=schema.name,
-            symbol=symbol,
-            exchange_name=schema.exchange,
-            frame_name=schema.frame,
-            metric=schema.metric,
+            **header,
             total_strategies=total,
             best_strategy=best_strategy,
             best_metric=best_metric,
