@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import CancelledError
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -51,33 +52,24 @@ async def _call(fn: Callable[..., Any] | None, *args: Any) -> None:
         await outcome
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
 class WalkerSupervisor:
     """Runs one walker for one symbol; `run()` is the async iterator of contracts."""
 
-    def __init__(
-        self,
-        *,
-        symbol: str,
-        schema: WalkerSchema,
-        executor: Executor,
-        bus: Bus,
-        record: Callable[[WalkerProgress], None],
-        resume: ResumeStore | None = None,
-        record_failure: Callable[[str, int], None] | None = None,
-    ) -> None:
-        self.symbol = symbol
-        self.schema = schema
-        self.executor = executor
-        self.bus = bus
-        self.record = record
-        self.record_failure = record_failure
-        self.failed: list[str] = []
-        self.resume = resume
-        self.stopped: set[str] = set()
-        self._runs: dict[int, StrategyRun] = {}
-        self._dropped: set[int] = set()
-        self._fresh: dict[int, str] = {}  # index -> fingerprint of runs to store when done
-        self._candles: str | None = None
+    symbol: str
+    schema: WalkerSchema
+    executor: Executor
+    bus: Bus
+    record: Callable[[WalkerProgress], None]
+    resume: ResumeStore | None = None
+    record_failure: Callable[[str, int], None] | None = None
+    failed: list[str] = field(init=False, default_factory=list)
+    stopped: set[str] = field(init=False, default_factory=set)
+    _runs: dict[int, StrategyRun] = field(init=False, default_factory=dict)
+    _dropped: set[int] = field(init=False, default_factory=set)
+    # index -> fingerprint of runs to store when done
+    _fresh: dict[int, str] = field(init=False, default_factory=dict)
+    _candles: str | None = field(init=False, default=None)
 
     def _on_stop(self, event: WalkerStopEvent) -> None:
         self.stopped.add(event.strategy_name)
