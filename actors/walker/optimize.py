@@ -40,6 +40,7 @@ from ..reports.walker_overfitting import (
     trials_overfitting,
 )
 from . import search_storage
+from .identity import walker_header
 from .sweep import ParameterizedSignal, sweep_name
 
 __all__ = ["MISSING_OPTUNA", "Optimization", "SearchWalker", "run_search"]
@@ -115,11 +116,7 @@ def _merged(
     )
     best = next((r for r in tried if r.strategy_name == chosen), None)
     return WalkerResults(
-        walker_name=name,
-        symbol=symbol,
-        exchange_name=exchange,
-        frame_name=frame,
-        metric=metric,
+        **walker_header(symbol, name, exchange, frame, metric),
         total_strategies=len(tried),
         best_strategy=None if best is None else best.strategy_name,
         best_metric=None if best is None else best.metric_value,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..core.schemas import WalkerSchema
 from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.walker_models import WalkerProgress, WalkerResults, WalkerStrategyResult
+from .identity import walker_header
 
 __all__ = ["NO_WALKER_DATA", "WalkerStorage"]
 
@@ -58,11 +59,7 @@ class WalkerStorage:
         if not self.results:
             raise ValueError(NO_WALKER_DATA)
         return WalkerResults(
-            walker_name=walker.name,
-            symbol=symbol,
-            exchange_name=walker.exchange,
-            frame_name=walker.frame,
-            metric=walker.metric,
+            **walker_header(symbol, walker.name, walker.exchange, walker.frame, walker.metric),
             total_strategies=self.total_strategies,
             best_strategy=self.best_strategy,
             best_metric=self.best_metric,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import CancelledError
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -30,6 +31,7 @@ from ..reports.backtest_statistics import BacktestStatistics
 from ..reports.ranking import is_better, metric_value
 from ..reports.walker_models import WalkerProgress
 from .executor import Executor, StoredRun, StrategyJob, StrategyRun
+from .identity import walker_header, walker_names
 from .resume import (
     ResumeStore,
     candle_fingerprint,
@@ -50,33 +52,24 @@ async def _call(fn: Callable[..., Any] | None, *args: Any) -> None:
         await outcome
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
 class WalkerSupervisor:
     """Runs one walker for one symbol; `run()` is the async iterator of contracts."""
 
-    def __init__(
-        self,
-        *,
-        symbol: str,
-        schema: WalkerSchema,
-        executor: Executor,
-        bus: Bus,
-        record: Callable[[WalkerProgress], None],
-        resume: ResumeStore | None = None,
-        record_failure: Callable[[str, int], None] | None = None,
-    ) -> None:
-        self.symbol = symbol
-        self.schema = schema
-        self.executor = executor
-        self.bus = bus
-        self.record = record
-        self.record_failure = record_failure
-        self.failed: list[str] = []
-        self.resume = resume
-        self.stopped: set[str] = set()
-        self._runs: dict[int, StrategyRun] = {}
-        self._dropped: set[int] = set()
-        self._fresh: dict[int, str] = {}  # index -> fingerprint of runs to store when done
-        self._candles: str | None = None
+    symbol: str
+    schema: WalkerSchema
+    executor: Executor
+    bus: Bus
+    record: Callable[[WalkerProgress], None]
+    resume: ResumeStore | None = None
+    record_failure: Callable[[str, int], None] | None = None
+    failed: list[str] = field(init=False, default_factory=list)
+    stopped: set[str] = field(init=False, default_factory=set)
+    _runs: dict[int, StrategyRun] = field(init=False, default_factory=dict)
+    _dropped: set[int] = field(init=False, default_factory=set)
+    # index -> fingerprint of runs to store when done
+    _fresh: dict[int, str] = field(init=False, default_factory=dict)
+    _candles: str | None = field(init=False, default=None)
 
     def _on_stop(self, event: WalkerStopEvent) -> None:
         self.stopped.add(event.strategy_name)
@@ -150,6 +143,8 @@ class WalkerSupervisor:
         schema, symbol, bus = self.schema, self.symbol, self.bus
         names = schema.strategies
         total = len(names)
+        identity = walker_names(symbol, schema.name, schema.exchange, schema.frame)
+        header = walker_header(symbol, schema.name, schema.exchange, schema.frame, schema.metric)
         best_strategy: str | None = None
         best_metric: float | None = None
         best_stats: BacktestStatistics | None = None
@@ -177,11 +172,7 @@ class WalkerSupervisor:
                     best_strategy, best_metric, best_stats = name, value, stats
                 tested += 1
                 contract = WalkerProgress(
-                    symbol=symbol,
-                    walker_name=schema.name,
-                    exchange_name=schema.exchange,
-                    frame_name=schema.frame,
-                    metric=schema.metric,
+                    **header,
                     total_strategies=total,
                     strategies_tested=tested,
                     best_strategy=best_strategy,
@@ -192,10 +183,7 @@ class WalkerSupervisor:
                 )
                 await bus.progress_walker.emit(
                     WalkerProgressEvent(
-                        walker_name=schema.name,
-                        exchange_name=schema.exchange,
-                        frame_name=schema.frame,
-                        symbol=symbol,
+                        **identity,
                         total_strategies=total,
                         processed_strategies=tested,
                         progress=tested / total,
@@ -212,11 +200,7 @@ class WalkerSupervisor:
             self._runs.clear()
             self.executor.close()
         final = WalkerCompleteEvent(
-            walker_name=schema.name,
-            symbol=symbol,
-            exchange_name=schema.exchange,
-            frame_name=schema.frame,
-            metric=schema.metric,
+            **header,
             total_strategies=total,
             best_strategy=best_strategy,
             best_metric=best_metric,

@@ -9,11 +9,10 @@ from typing import Any, Unpack
 import numpy as np
 
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
-from backtestkit.actors.market.table_source import TableSource
 
-from .declared import ReadOptions, TableOptions
+from .declared import TableOptions
 from .fields import table_from_fields
-from .files import CandleFile, FileTables, PathOrFiles
+from .files import CandleFile, FileCandles
 from .time_units import iso_hint
 
 __all__ = ["CsvCandles", "read_csv_table"]
@@ -142,14 +141,9 @@ class _CsvFile:
                     ) from None
 
 
-class CsvCandles(TableSource):
+class CsvCandles(FileCandles):
     """One CSV per symbol (`{symbol: path}`), or one declared with `symbol=`; higher intervals
     aggregated from 1m. `columns=`, `ignore=` and `time_unit=` say how to read the files.
-    A TableSource built from `FileTables(read_csv_table, ...)`."""
+    A FileCandles whose reader is `read_csv_table`."""
 
-    def __init__(
-        self, source: PathOrFiles, *, symbol: str | None = None, **options: Unpack[ReadOptions]
-    ) -> None:
-        owner = type(self).__name__
-        files = FileTables(read_csv_table, source, symbol=symbol, owner=owner, **options)
-        super().__init__(files, symbols=files.symbols())
+    reader = staticmethod(read_csv_table)

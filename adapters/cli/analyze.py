@@ -10,6 +10,7 @@ from backtestkit.actors.analysis import DEFAULT_WARMUPS, check_bias_request
 from backtestkit.actors.core import registry
 from backtestkit.actors.market import CandleDataError, TableSource
 
+from .arg_groups import passed_on
 from .errors import plain_message
 from .jsonl import JsonlWriter
 from .parser import UsageError
@@ -35,13 +36,8 @@ def analyze(args: argparse.Namespace) -> int:
         report = analyze_bias(
             args.symbol,
             strategies=names,
-            exchange=args.exchange,
-            frame=args.frame,
             warmups=warmups,
-            workers=args.workers,
-            profile=args.profile,
-            idle_sample=args.idle_sample,
-            seed=args.seed,
+            **passed_on(args, "exchange frame workers profile idle_sample seed"),
         )
         for item in report.strategies:
             jsonl.write(item)

@@ -15,7 +15,14 @@ __all__ = [
     "add_reports",
     "add_script",
     "add_symbol",
+    "passed_on",
 ]
+
+
+def passed_on(args: argparse.Namespace, names: str) -> dict[str, Any]:
+    """The parsed values of the space-separated `names`, keyed by the same names: the keyword
+    arguments a command hands on to the engine as given."""
+    return {name: getattr(args, name) for name in names.split()}
 
 
 class Subcommands(Protocol):

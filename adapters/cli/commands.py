@@ -22,6 +22,7 @@ from backtestkit.bus import WalkerCompleteEvent, listen_signal_live, listen_walk
 from ..progress import ProgressBars, progress_wanted
 from ..summary import backtest_summary, walker_summary
 from .analyze import analyze
+from .arg_groups import passed_on
 from .broker_choice import chosen_broker
 from .errors import plain_message
 from .exchange_sim import exchange_sim_command
@@ -146,11 +147,7 @@ def portfolio(args: argparse.Namespace) -> int:
     symbols, strategy = list(args.symbol), args.strategy
     results = _configured(
         lambda: Portfolio.run(
-            symbols,
-            strategy=strategy,
-            exchange=args.exchange,
-            frame=args.frame,
-            capital=args.capital,
+            symbols, strategy=strategy, **passed_on(args, "exchange frame capital")
         )
     )
     for symbol in symbols:
@@ -215,12 +212,10 @@ def live(args: argparse.Namespace) -> int:
         lambda: Live.run(
             symbol,
             strategy=strategy,
-            exchange=args.exchange,
-            state_dir=args.state_dir,
             clock=clock,
             stop_at=None if session is None else session.stop_ms,
-            adopt=args.adopt,
             broker=broker,
+            **passed_on(args, "exchange state_dir adopt"),
         )
     )
     _preflight(args.exchange, symbol)

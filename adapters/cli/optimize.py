@@ -13,10 +13,14 @@ from backtestkit.actors import Walker
 from backtestkit.actors.core import registry
 from backtestkit.actors.market import CandleDataError, TableSource
 
+from .arg_groups import passed_on
 from .errors import plain_message
 from .parser import UsageError
 
 __all__ = ["optimize_command"]
+
+# the flags handed on to `Walker.optimize` under their own names
+_SEARCH_OPTIONS = "name trials exchange frame interval metric batch workers dask storage study_name"
 
 
 def _function(args: argparse.Namespace, option: str, name: str) -> Callable[..., Any]:
@@ -45,19 +49,9 @@ def optimize_command(args: argparse.Namespace) -> int:
     async def search() -> Any:
         return await Walker.optimize(
             args.symbol,
-            name=args.name,
             get_signal=get_signal,
             space=space,
-            trials=args.trials,
-            exchange=args.exchange,
-            frame=args.frame,
-            interval=args.interval,
-            metric=args.metric,
-            batch=args.batch,
-            workers=args.workers,
-            dask=args.dask,
-            storage=args.storage,
-            study_name=args.study_name,
+            **passed_on(args, _SEARCH_OPTIONS),
         )
 
     found = anyio.run(search)
