@@ -9,10 +9,11 @@ from typing import Any, Unpack
 import numpy as np
 
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+from backtestkit.actors.market.table_source import TableSource
 
-from .declared import TableOptions
+from .declared import ReadOptions, TableOptions
 from .fields import table_from_fields
-from .files import CandleFile, FileCandles
+from .files import CandleFile, FileTables, PathOrFiles
 from .time_units import iso_hint
 
 __all__ = ["CsvCandles", "read_csv_table"]
@@ -141,9 +142,14 @@ class _CsvFile:
                     ) from None
 
 
-class CsvCandles(FileCandles):
+class CsvCandles(TableSource):
     """One CSV per symbol (`{symbol: path}`), or one declared with `symbol=`; higher intervals
     aggregated from 1m. `columns=`, `ignore=` and `time_unit=` say how to read the files.
-    A FileCandles whose reader is `read_csv_table`."""
+    A TableSource built from `FileTables(read_csv_table, ...)`."""
 
-    reader = staticmethod(read_csv_table)
+    def __init__(
+        self, source: PathOrFiles, *, symbol: str | None = None, **options: Unpack[ReadOptions]
+    ) -> None:
+        owner = type(self).__name__
+        files = FileTables(read_csv_table, source, symbol=symbol, owner=owner, **options)
+        super().__init__(files, symbols=files.symbols())

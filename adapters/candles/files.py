@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, Unpack
+from typing import Any, Protocol, Unpack
 
 from backtestkit.actors.market.candles import CandleTable
 from backtestkit.actors.market.table_source import TableSource
@@ -16,7 +16,7 @@ from .declared import ReadOptions, TableOptions, check_keywords, read_options
 from .symbols import SymbolSources
 from .time_units import TimeUnit, check_time_unit
 
-__all__ = ["CandleFile", "FileCandles", "FileReader", "FileTables", "PathOrFiles"]
+__all__ = ["CandleFile", "FileReader", "FileTables", "PathOrFiles"]
 
 PathOrFiles = str | Path | Mapping[str, str | Path]
 
@@ -92,17 +92,3 @@ class FileTables:
 
     def __repr__(self) -> str:
         return repr(self._files)
-
-
-class FileCandles(TableSource):
-    """A TableSource built from `FileTables(reader, ...)`, the reader named by the subclass
-    (CsvCandles, ParquetCandles), whose name errors carry."""
-
-    reader: ClassVar[FileReader]
-
-    def __init__(
-        self, source: PathOrFiles, *, symbol: str | None = None, **options: Unpack[ReadOptions]
-    ) -> None:
-        owner = type(self).__name__
-        files = FileTables(self.reader, source, symbol=symbol, owner=owner, **options)
-        super().__init__(files, symbols=files.symbols())

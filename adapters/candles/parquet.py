@@ -9,10 +9,11 @@ from typing import Any, Unpack
 import numpy as np
 
 from backtestkit.actors.market.candles import COLUMNS, CandleDataError, CandleTable
+from backtestkit.actors.market.table_source import TableSource
 
-from .declared import TableOptions
+from .declared import ReadOptions, TableOptions
 from .fields import table_from_fields
-from .files import CandleFile, FileCandles
+from .files import CandleFile, FileTables, PathOrFiles
 
 __all__ = ["ParquetCandles", "read_parquet_table"]
 
@@ -49,8 +50,13 @@ def read_parquet_table(path: str | Path, **options: Unpack[TableOptions]) -> Can
     )
 
 
-class ParquetCandles(FileCandles):
+class ParquetCandles(TableSource):
     """One Parquet file per symbol (`{symbol: path}`), or one declared with `symbol=`.
-    A FileCandles whose reader is `read_parquet_table`."""
+    A TableSource built from `FileTables(read_parquet_table, ...)`."""
 
-    reader = staticmethod(read_parquet_table)
+    def __init__(
+        self, source: PathOrFiles, *, symbol: str | None = None, **options: Unpack[ReadOptions]
+    ) -> None:
+        owner = type(self).__name__
+        files = FileTables(read_parquet_table, source, symbol=symbol, owner=owner, **options)
+        super().__init__(files, symbols=files.symbols())
