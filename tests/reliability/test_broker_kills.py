@@ -17,10 +17,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import signal
-import sys
 import tempfile
-import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,8 +29,8 @@ from backtestkit.actors.broker import client_order_id
 from backtestkit.adapters.candles.ccxt import import_ccxt
 
 from . import broker_worker
+from .children import run_child
 from .exchange_server import START_MS, ExchangeServer, exchange_server
-from .test_crash_injection import _wait
 
 PER_STEP = int(os.environ.get("BACKTESTKIT_BROKER_KILLS", "50"))
 RANDOM_KILLS = int(os.environ.get("BACKTESTKIT_BROKER_RANDOM_KILLS", "60"))
@@ -60,26 +57,16 @@ class Bot:
         """One child; True when it reached `end_ms` on the server's clock."""
         before = self.results.stat().st_size if self.results.exists() else 0
         self.incarnations += 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            code = 0
-            try:
-                broker_worker.run(
-                    url=self.server.url,
-                    state_dir=self.state_dir,
-                    results=self.results,
-                    end_ms=end_ms,
-                    crash_at=crash_at,
-                )
-            except BaseException:
-                traceback.print_exc()
-                code = 3
-            os._exit(code)
-        status = _wait(pid, kill_after_s)
-        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-        assert killed or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0), status
+        killed = run_child(
+            lambda: broker_worker.run(
+                url=self.server.url,
+                state_dir=self.state_dir,
+                results=self.results,
+                end_ms=end_ms,
+                crash_at=crash_at,
+            ),
+            kill_after_s,
+        )
         self.kills += killed
         with self.results.open("rb") as handle:
             handle.seek(before)

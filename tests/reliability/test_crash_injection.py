@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ import pytest
 from backtestkit.adapters.candles import CsvCandles
 
 from . import crash_worker
+from .children import run_child
 
 TTL = 60_001
 START = 1_521_810_000_000  # 2018-03-23T13:00Z, inside tests/data/kaggle_BTCUSD_1m.csv
@@ -58,29 +56,19 @@ class Trader:
         progress = self.root / f"progress-{self.incarnations}.txt"
         journal_before = self.journal.stat().st_size if self.journal.exists() else 0
         self.incarnations += 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            code = 0
-            try:
-                crash_worker.run(
-                    candles=self.candles,
-                    start_ms=start_ms,
-                    end_ms=END,
-                    state_dir=self.state_dir,
-                    journal=self.journal,
-                    progress=progress,
-                    crash_at=crash_at,
-                    seed=SEED,
-                )
-            except BaseException:
-                traceback.print_exc()
-                code = 3
-            os._exit(code)
-        status = _wait(pid, kill_after_s)
-        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-        assert killed or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0), status
+        killed = run_child(
+            lambda: crash_worker.run(
+                candles=self.candles,
+                start_ms=start_ms,
+                end_ms=END,
+                state_dir=self.state_dir,
+                journal=self.journal,
+                progress=progress,
+                crash_at=crash_at,
+                seed=SEED,
+            ),
+            kill_after_s,
+        )
         text = progress.read_text() if progress.exists() else ""
         entries = []
         if self.journal.exists():  # a kill in the child's first instant leaves none
@@ -160,19 +148,6 @@ class Trader:
         leftovers = [p.name for p in self.state_dir.rglob("*") if p.name.startswith(".tmp-")]
         state["temporaries"] = leftovers
         return state
-
-
-def _wait(pid: int, kill_after_s: float | None) -> int:
-    """The child's exit status; SIGKILL it first if it outlives `kill_after_s`."""
-    if kill_after_s is not None:
-        deadline = time.monotonic() + kill_after_s
-        while time.monotonic() < deadline:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return status
-            time.sleep(0.001)
-        os.kill(pid, signal.SIGKILL)
-    return os.waitpid(pid, 0)[1]
 
 
 @pytest.fixture(scope="module")
