@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, overload
 
 import numpy as np
 import structlog
@@ -27,7 +27,6 @@ __all__ = [
 ]
 
 _log = structlog.get_logger("backtestkit.candles")
-ArrayT = TypeVar("ArrayT", IntArray, FloatArray)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,25 +215,6 @@ class CandleTable:
         )
 
 
-class _Column(Generic[ArrayT]):
-    """A column of a Candles window: the table's column viewed over [lo, hi)."""
-
-    __slots__ = ("_name",)
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self._name = name
-
-    @overload
-    def __get__(self, window: None, owner: type[Any]) -> _Column[ArrayT]: ...
-    @overload
-    def __get__(self, window: Candles, owner: type[Any]) -> ArrayT: ...
-    def __get__(self, window: Candles | None, owner: type[Any]) -> _Column[ArrayT] | ArrayT:
-        if window is None:
-            return self
-        column: ArrayT = getattr(window._table, self._name)[window._lo : window._hi]
-        return column
-
-
 class Candles(Sequence[Candle]):
     """A zero-copy window [lo, hi) of a CandleTable; columns are numpy views."""
 
@@ -270,12 +250,29 @@ class Candles(Sequence[Candle]):
     def bounds(self) -> tuple[int, int]:
         return self._lo, self._hi
 
-    timestamp: _Column[IntArray] = _Column()
-    open: _Column[FloatArray] = _Column()
-    high: _Column[FloatArray] = _Column()
-    low: _Column[FloatArray] = _Column()
-    close: _Column[FloatArray] = _Column()
-    volume: _Column[FloatArray] = _Column()
+    @property
+    def timestamp(self) -> IntArray:
+        return self._table.timestamp[self._lo : self._hi]
+
+    @property
+    def open(self) -> FloatArray:
+        return self._table.open[self._lo : self._hi]
+
+    @property
+    def high(self) -> FloatArray:
+        return self._table.high[self._lo : self._hi]
+
+    @property
+    def low(self) -> FloatArray:
+        return self._table.low[self._lo : self._hi]
+
+    @property
+    def close(self) -> FloatArray:
+        return self._table.close[self._lo : self._hi]
+
+    @property
+    def volume(self) -> FloatArray:
+        return self._table.volume[self._lo : self._hi]
 
     def __len__(self) -> int:
         return self._hi - self._lo
