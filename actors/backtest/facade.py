@@ -123,7 +123,7 @@ class BacktestMode(ModeFacade[BacktestInstance], SymbolReports[BacktestStatistic
         instance.machine = machine
         instance.run = BacktestRun(symbol, strategy, exchange, frame)
         replayer = FrameReplayer(machine, timeline(frame_schema))
-        results = sharing_books(replayer.run(), risks)
+        results = sharing_books(replayer.run(), risks) if risks else replayer.run()
         return in_context(results, context, recorder=(self.bus.transition, instance.record))
 
     background = background_of(run)

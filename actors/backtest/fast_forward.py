@@ -25,6 +25,7 @@ __all__ = [
     "fast_forward",
     "outcome_of",
     "pending_outcome",
+    "resolve",
     "scheduled_outcome",
 ]
 
@@ -54,7 +55,12 @@ async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickRes
     signal that enters is opened by the machine, and its close resolved here)."""
     if not machine.backtest:
         raise FastForwardError("ClientStrategy backtest: running in live context")
-    outcome = outcome_of(machine, candles)
+    return await resolve(machine, outcome_of(machine, candles))
+
+
+async def resolve(machine: SignalStateMachine, outcome: Outcome) -> TickResult:
+    """Let the machine apply `outcome` (an entry first opens the signal, whose close is then
+    resolved over the rest of the window) and publish the result."""
     if isinstance(outcome, Entry):
         entered = await machine.enter(outcome)
         if not isinstance(entered, SignalRow):

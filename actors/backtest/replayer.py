@@ -14,7 +14,8 @@ import structlog
 from backtestkit.bus import BacktestProgress, MetricType, PerformanceEvent, TickResult
 
 from ..signal.strategy import SignalStateMachine
-from .fast_forward import fast_forward
+from ..market.candles import Candles
+from .fast_forward import outcome_of, resolve
 from .frames import FrameTimeline
 
 __all__ = ["PROGRESS_EVENTS", "FrameReplayer", "publish_progress"]
@@ -70,7 +71,7 @@ class FrameReplayer:
         self._last_perf = now
 
     def run(self) -> AsyncIterator[TickResult]:
-        return self.machine.warnings.flushed_after(self._replay())
+        return self._replay()
 
     async def _replay(self) -> AsyncGenerator[TickResult, None]:
         machine = self.machine
@@ -81,65 +82,74 @@ class FrameReplayer:
         next_progress = 0
         run_started = time.perf_counter()
         i = 0
-        while i < total:
-            if i >= next_progress:
-                self._progress(i)
-                next_progress = (i // every + 1) * every
-            if machine.stopped and machine.pending is None:
-                break
-            quiet_until = machine.scan_quiet(start, step, i, min(next_progress, total))
-            if quiet_until != i:
-                i = quiet_until
-                continue
-            when = start + i * step
-            frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
-            try:
-                result = await machine.tick(when)
-            except Exception as exc:
-                await machine.report_failure(_log, "tick_failed", when, exc)
-                i += 1
-                continue
-            if result is None or result.action == "idle":
+        try:
+            while i < total:
+                if i >= next_progress:
+                    self._progress(i)
+                    next_progress = (i // every + 1) * every
+                if machine.stopped and machine.pending is None:
+                    break
+                quiet_until = machine.scan_quiet(start, step, i, min(next_progress, total))
+                if quiet_until != i:
+                    i = quiet_until
+                    continue
+                when = start + i * step
+                frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
+                try:
+                    result = machine.tick_now(when)
+                    if result is None:
+                        result = await machine.tick(when)
+                except Exception as exc:
+                    await machine.report_failure(_log, "tick_failed", when, exc)
+                    i += 1
+                    continue
+                if result is None or result.action == "idle":
+                    if machine.stopped and machine.pending is None:
+                        break
+                    self._performance("backtest_timeframe", frame_started)
+                    i += 1
+                    continue
+                if result.action not in ("scheduled", "opened"):
+                    self._performance("backtest_timeframe", frame_started)
+                    i += 1
+                    if result.action in ("closed", "cancelled"):
+                        # a signal whose fast-forward failed is closed by a later tick: it is a
+                        # result like any other (what the bus published, the run yields)
+                        yield result
+                        if machine.stopped and machine.pending is None:
+                            break
+                    continue
+                try:
+                    window = machine.forward_window(when)
+                    candles = window if isinstance(window, Candles) else await window
+                except Exception as exc:
+                    await machine.report_failure(_log, "forward_fetch_failed", when, exc)
+                    i += 1
+                    continue
+                if len(candles) == 0:
+                    i += 1
+                    continue
+                try:
+                    decided = outcome_of(machine, candles)
+                    outcome = machine.settle_now(decided)
+                    if outcome is None:
+                        outcome = await resolve(machine, decided)
+                except Exception as exc:
+                    await machine.report_failure(_log, "fast_forward_failed", when, exc)
+                    i += 1
+                    continue
+                self._performance("backtest_signal", frame_started)
+                close_timestamp = getattr(outcome, "close_timestamp", None)
+                if close_timestamp is not None:
+                    i = max(i, frames.index_at_or_after(close_timestamp))
+                yield outcome
+                machine.context.when = when
                 if machine.stopped and machine.pending is None:
                     break
                 self._performance("backtest_timeframe", frame_started)
                 i += 1
-                continue
-            if result.action not in ("scheduled", "opened"):
-                self._performance("backtest_timeframe", frame_started)
-                i += 1
-                if result.action in ("closed", "cancelled"):
-                    # a signal whose fast-forward failed is closed by a later tick: it is a
-                    # result like any other (what the bus published, the run yields)
-                    yield result
-                    if machine.stopped and machine.pending is None:
-                        break
-                continue
-            try:
-                candles = await machine.forward_window(when)
-            except Exception as exc:
-                await machine.report_failure(_log, "forward_fetch_failed", when, exc)
-                i += 1
-                continue
-            if len(candles) == 0:
-                i += 1
-                continue
-            try:
-                outcome = await fast_forward(machine, candles)
-            except Exception as exc:
-                await machine.report_failure(_log, "fast_forward_failed", when, exc)
-                i += 1
-                continue
-            self._performance("backtest_signal", frame_started)
-            close_timestamp = getattr(outcome, "close_timestamp", None)
-            if close_timestamp is not None:
-                i = max(i, frames.index_at_or_after(close_timestamp))
-            yield outcome
-            machine.context.when = when
-            if machine.stopped and machine.pending is None:
-                break
-            self._performance("backtest_timeframe", frame_started)
-            i += 1
-            next_progress = min(next_progress, (i // every + 1) * every)
-        self._progress(total)
-        self._performance("backtest_total", run_started)
+                next_progress = min(next_progress, (i // every + 1) * every)
+            self._progress(total)
+            self._performance("backtest_total", run_started)
+        finally:
+            machine.warnings.flush()  # one line per repeated warning, however it ends

@@ -112,8 +112,31 @@ class SignalOutbox:
         if callback is not None:
             settle_callback(callback(*args), self.report_error)
 
+    @property
+    def waits(self) -> bool:
+        """Whether publishing must await a listener (an async one on a result topic)."""
+        bus = self.bus
+        return self.mode_topic.waits or bus.signal.waits or bus.transition.waits
+
+    def publish_now(self, result: TickResult) -> TickResult:
+        """`publish` when no listener is awaited (`waits` is False): the same deliveries, in
+        the same order, without a coroutine."""
+        if self.callbacks is not None:
+            self.callback("on_tick", self.symbol, result, self.backtest)
+        mode_topic, bus = self.mode_topic, self.bus
+        if mode_topic.has_listeners:
+            mode_topic.publish(result)
+        if bus.signal.has_listeners:
+            bus.signal.publish(result)
+        transition = bus.transition
+        if transition.has_listeners and result.action != "idle":
+            transition.publish(result)
+        return result
+
     async def publish(self, result: TickResult) -> TickResult:
         """on_tick, then the mode topic, then the signal topic (SPEC 13 ordering)."""
+        if not self.waits:
+            return self.publish_now(result)
         if self.callbacks is not None:
             self.callback("on_tick", self.symbol, result, self.backtest)
         mode_topic, bus = self.mode_topic, self.bus

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable
 
 import structlog
 
@@ -164,6 +165,24 @@ class SignalStateMachine:
             return await self._idle(when)
         return await self.publish(self._open(row))
 
+    def tick_now(self, when: int) -> TickResult | None:
+        """`tick` at the minute whose signal a quiet scan kept, when nothing in it waits (no
+        risk gate, the VWAP in a table, no async listener): the same result, without a
+        coroutine. None (nothing done) sends the minute through `tick`."""
+        if self.pending is not None or self.scheduled is not None or self.outbox.waits:
+            return None
+        taken = self.intake.asked_row(when)
+        if taken is None:
+            return None
+        row, price = taken
+        self.context.when = when
+        if row.is_scheduled:
+            self._set_scheduled(row)
+            self.callback("on_schedule", self.symbol, row, price, self.backtest)
+            return self.outbox.publish_now(self.outbox.scheduled(row, price))
+        self._set_pending(row)
+        return self.outbox.publish_now(self._open(row))
+
     async def _idle(self, when: int) -> Idle | None:
         if not self.wants_idle:
             if self.pricing.known(when):
@@ -216,9 +235,10 @@ class SignalStateMachine:
 
     # -- transitions shared with fast-forward --------------------------------------------------
 
-    async def forward_window(self, when: int) -> Candles:
+    def forward_window(self, when: int) -> Candles | Awaitable[Candles]:
         """The 1-minute candles a fast-forward from `when` reads (SPEC 6.4): `buf` minutes
-        before it, then the signal's lifetime (and a scheduled signal's wait for its entry)."""
+        before it, then the signal's lifetime (and a scheduled signal's wait for its entry);
+        an async source's are awaited."""
         row = self.pending or self.scheduled
         assert row is not None
         config = get_config()
@@ -226,8 +246,17 @@ class SignalStateMachine:
         limit = row.minute_estimated_time + buf
         if self.pending is None:
             limit += config.CC_SCHEDULE_AWAIT_MINUTES + 1
-        window = self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
-        return window if isinstance(window, Candles) else await window
+        return self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
+
+    def settle_now(self, outcome: Waiting | Cancel | Close) -> TickResult | None:
+        """`settle` of a close that passes no partial levels, when no listener is awaited: the
+        same result, without a coroutine. None (nothing done) for anything else."""
+        if type(outcome) is not Close or outcome.marks or self.outbox.waits:
+            return None
+        pending = self.pending
+        assert pending is not None
+        closed = self.closing(pending, outcome.reason, outcome.price, outcome.at)
+        return self.outbox.publish_now(closed)
 
     async def settle(self, outcome: Waiting | Cancel | Close) -> TickResult:
         """Apply what a fast-forward decided (SPEC 6.4) and publish the result; an `Entry` goes
