@@ -143,12 +143,16 @@ def pending_outcome(
     i_expiry = _first_time(table, lo, expiry, start, size)
     # a hit at or after the expiry (then after the take-profit) loses the tie: not scanned
     tp, sl = row.price_take_profit, row.price_stop_loss
+    # _first, inlined: this runs once per signal
     if row.position == "long":
-        i_tp = _first(table.high[lo + start : lo + i_expiry] >= tp, start, i_expiry)
-        i_sl = _first(table.low[lo + start : lo + i_tp] <= sl, start, i_tp)
+        k = (table.high[lo + start : lo + i_expiry] >= tp).tobytes().find(1)
+        i_tp = start + k if k >= 0 else i_expiry
+        k = (table.low[lo + start : lo + i_tp] <= sl).tobytes().find(1)
     else:
-        i_tp = _first(table.low[lo + start : lo + i_expiry] <= tp, start, i_expiry)
-        i_sl = _first(table.high[lo + start : lo + i_tp] >= sl, start, i_tp)
+        k = (table.low[lo + start : lo + i_expiry] <= tp).tobytes().find(1)
+        i_tp = start + k if k >= 0 else i_expiry
+        k = (table.high[lo + start : lo + i_tp] >= sl).tobytes().find(1)
+    i_sl = start + k if k >= 0 else i_tp
     i = i_sl
     timestamp = table.timestamp
     passed: tuple[tuple[float, int], ...] = ()

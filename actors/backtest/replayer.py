@@ -13,8 +13,8 @@ import structlog
 
 from backtestkit.bus import BacktestProgress, MetricType, PerformanceEvent, TickResult
 
-from ..signal.strategy import SignalStateMachine
 from ..market.candles import Candles
+from ..signal.strategy import SignalStateMachine
 from .fast_forward import outcome_of, resolve
 from .frames import FrameTimeline
 
@@ -91,8 +91,9 @@ class FrameReplayer:
                     break
                 quiet_until = machine.scan_quiet(start, step, i, min(next_progress, total))
                 if quiet_until != i:
-                    i = quiet_until
-                    continue
+                    i = quiet_until  # before `next_progress`: a kept answer's tick comes now
+                    if machine.stopped or not machine.has_answer(start + i * step):
+                        continue
                 when = start + i * step
                 frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
                 try:
@@ -140,8 +141,8 @@ class FrameReplayer:
                     continue
                 self._performance("backtest_signal", frame_started)
                 close_timestamp = getattr(outcome, "close_timestamp", None)
-                if close_timestamp is not None:
-                    i = max(i, frames.index_at_or_after(close_timestamp))
+                if close_timestamp is not None:  # on to the first frame at or after the close
+                    i = max(i, min(total, -((start - close_timestamp) // step)))
                 yield outcome
                 machine.context.when = when
                 if machine.stopped and machine.pending is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from contextvars import ContextVar, Token
+from contextvars import Token
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,7 +13,7 @@ import structlog
 from backtestkit.bus import Topic
 
 from .context import ExecutionContext, execution_context
-from .engine import current_engine, entered_engine
+from .engine import Engine, current_engine, entered_engine
 from .path_names import file_name
 
 __all__ = ["in_context", "in_engine", "write_report"]
@@ -22,8 +22,8 @@ T = TypeVar("T")
 _log = structlog.get_logger("backtestkit.reports")
 
 
-Bindings = tuple[tuple[ContextVar[Any], Any], ...]
-Recorder = tuple[Topic[Any], Callable[[Any], None]]
+# (topic, listener, the result types it records: None for all)
+Recorder = tuple[Topic[Any], Callable[[Any], None], tuple[type, ...] | None]
 
 
 def in_context(
@@ -31,28 +31,41 @@ def in_context(
 ) -> AsyncIterator[T]:
     """Iterate `results` with `context` and the engine current at this call current, and the
     consumer's own while it holds a result (it may run other backtests, or engines, between).
-    `recorder` (topic, listener) listens while the run lasts: how a mode records its results."""
-    bindings = ((execution_context, context), (entered_engine, current_engine()))
-    return _iterate(results, bindings, recorder)
+    `recorder` (topic, listener, kinds) listens while the run lasts: how a mode records its
+    results."""
+    return _iterate(results, context, current_engine(), recorder)
 
 
 def in_engine(results: AsyncIterator[T]) -> AsyncIterator[T]:
     """Iterate `results` on the engine current at this call, whoever iterates it."""
-    return _iterate(results, ((entered_engine, current_engine()),), None)
+    return _iterate(results, None, current_engine(), None)
 
 
 async def _iterate(
-    results: AsyncIterator[T], bindings: Bindings, recorder: Recorder | None
+    results: AsyncIterator[T],
+    context: ExecutionContext | None,
+    engine: Engine,
+    recorder: Recorder | None,
 ) -> AsyncIterator[T]:
-    unsubscribe = None if recorder is None else recorder[0].subscribe(recorder[1])
-    tokens: list[Token[Any]] | None = [var.set(value) for var, value in bindings]
+    unsubscribe = None
+    if recorder is not None:
+        topic, listener, kinds = recorder
+        unsubscribe = topic.subscribe(listener, kinds=kinds)
+    # set and reset by hand, not in a loop: this runs twice per result
+    tokens: tuple[Token[Any] | None, Token[Any]] | None = (
+        None if context is None else execution_context.set(context),
+        entered_engine.set(engine),
+    )
     try:
         async for result in results:
             assert tokens is not None
-            _reset(bindings, tokens)
+            _reset(tokens)
             tokens = None
             yield result
-            tokens = [var.set(value) for var, value in bindings]
+            tokens = (
+                None if context is None else execution_context.set(context),
+                entered_engine.set(engine),
+            )
     finally:
         closing = getattr(results, "aclose", None)
         if closing is not None:  # the clock's own cleanup (e.g. live slot writes) runs now
@@ -61,12 +74,14 @@ async def _iterate(
             unsubscribe()
         if tokens is not None:
             with contextlib.suppress(ValueError):  # finalised from another context
-                _reset(bindings, tokens)
+                _reset(tokens)
 
 
-def _reset(bindings: Bindings, tokens: list[Token[Any]]) -> None:
-    for (var, _value), token in zip(bindings, tokens, strict=True):
-        var.reset(token)
+def _reset(tokens: tuple[Token[Any] | None, Token[Any]]) -> None:
+    context_token, engine_token = tokens
+    if context_token is not None:
+        execution_context.reset(context_token)
+    entered_engine.reset(engine_token)
 
 
 def write_report(

@@ -113,7 +113,7 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
     folder = "schedule"
 
     def _handlers(self) -> list[Handler]:
-        return [(lambda b: b.transition, self._on_result)]
+        return [(lambda b: b.transition, self._on_result, (Scheduled, Opened, Cancelled))]
 
     def _on_result(self, result: TickResult) -> None:
         if isinstance(result, Scheduled):

@@ -101,6 +101,11 @@ class SignalStateMachine:
             or self.bus.signal.has_listeners
         )
 
+    def has_answer(self, when: int) -> bool:
+        """Whether a quiet scan kept get_signal's answer for `when` (its tick is due)."""
+        asked = self.intake.request.asked
+        return asked is not None and asked[0] == when
+
     def scan_quiet(self, start: int, step: int, i: int, stop: int) -> int:
         """The backtest clock's path over idle frames (SignalIntake.scan_quiet) while the machine
         holds nothing, may open and nobody wants idle results; returns the frame to tick."""

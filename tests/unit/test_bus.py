@@ -97,6 +97,50 @@ def test_where_filters_events() -> None:
     assert got == [0, 2, 4]
 
 
+def test_kinds_deliver_only_those_result_types_in_subscription_order() -> None:
+    calls: list[tuple[str, str]] = []
+    topics.transition.subscribe(lambda e: calls.append(("closed-only", e.action)), kinds=(Closed,))
+    topics.transition.subscribe(lambda e: calls.append(("all", e.action)))
+    topics.transition.subscribe(lambda e: calls.append(("idle-only", e.action)), kinds=(Idle,))
+    topics.transition.publish(idle())
+    topics.transition.publish(closed())
+    unsubscribe = topics.transition.subscribe(
+        lambda e: calls.append(("late", e.action)), kinds=(Idle, Closed)
+    )
+    topics.transition.publish(idle())
+    unsubscribe()
+    topics.transition.publish(closed())
+    assert calls == [
+        ("all", "idle"),
+        ("idle-only", "idle"),
+        ("closed-only", "closed"),
+        ("all", "closed"),
+        ("all", "idle"),
+        ("idle-only", "idle"),
+        ("late", "idle"),
+        ("closed-only", "closed"),
+        ("all", "closed"),
+    ]
+
+
+@pytest.mark.anyio
+async def test_kinds_apply_to_emit_and_async_listeners() -> None:
+    seen: list[str] = []
+
+    async def closes(event: Closed) -> None:
+        seen.append(event.action)
+
+    topics.transition.subscribe(closes, kinds=(Closed,))
+    await topics.transition.emit(idle())
+    await topics.transition.emit(closed())
+    assert seen == ["closed"]
+
+
+def test_kinds_must_be_classes() -> None:
+    with pytest.raises(TypeError, match="topic transition: kinds must be classes"):
+        topics.transition.subscribe(print, kinds=("closed",))  # type: ignore[arg-type]
+
+
 def test_where_that_raises_goes_to_error_topic_and_skips_listener() -> None:
     errors = collect_errors()
     got: list[int] = []
