@@ -19,6 +19,7 @@ from backtestkit.bus import (
     TickResult,
     Topic,
 )
+from backtestkit.bus.slot_init import builder
 
 from ..core.eager import settle_callback
 from ..core.schemas import StrategySchema
@@ -41,12 +42,21 @@ class SignalOutbox:
         self.callbacks = schema.callbacks
         self.mode_topic = bus.signal_backtest if backtest else bus.signal_live
         self.warnings = WarningTally()  # the run's repeated warnings, logged once and counted
-        self._identity: dict[str, Any] = {  # the fields every result of this machine carries
+        identity: dict[str, Any] = {  # the fields every result of this machine carries
             "symbol": symbol,
             "strategy_name": schema.name,
             "exchange_name": exchange_name,
             "backtest": backtest,
         }
+        price, row = "current_price", "signal"
+        self.idle = builder(Idle, price, **identity)
+        self.scheduled = builder(Scheduled, row, price, **identity)
+        self._opened = builder(Opened, price, row, **identity)
+        self.active = builder(Active, row, price, "percent_tp", "percent_sl", **identity)
+        self._closed = builder(
+            Closed, price, row, "close_reason", "close_timestamp", "pnl", **identity
+        )
+        self._cancelled = builder(Cancelled, price, row, "close_timestamp", **identity)
         callbacks = schema.callbacks
         self.idle_callbacks = callbacks is not None and (
             callbacks.on_idle is not None or callbacks.on_tick is not None
@@ -59,48 +69,24 @@ class SignalOutbox:
 
     # -- results -------------------------------------------------------------------------------
 
-    def idle(self, price: float) -> Idle:
-        return Idle(**self._identity, current_price=price)
-
-    def scheduled(self, row: SignalRow, price: float) -> Scheduled:
-        return Scheduled(**self._identity, current_price=price, signal=row)
+    # idle(price), scheduled(row, price) and active(row, price, percent_tp, percent_sl) are
+    # the builders set in __init__; the others below add what they compute
 
     def opened(self, row: SignalRow) -> Opened:
-        return Opened(**self._identity, current_price=row.price_open, signal=row)
-
-    def active(self, row: SignalRow, price: float, percent_tp: float, percent_sl: float) -> Active:
-        return Active(
-            **self._identity,
-            current_price=price,
-            signal=row,
-            percent_tp=percent_tp,
-            percent_sl=percent_sl,
-        )
+        return self._opened(row.price_open, row)
 
     def closed(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
         """`row` closed at `price`: its PnL with fees and slippage (SPEC 8)."""
-        return self._closed(row, reason, price, when, pnl(row.position, row.price_open, price))
+        return self._closed(price, row, reason, when, pnl(row.position, row.price_open, price))
 
     def abandoned(self, row: SignalRow, reason: CloseReason, when: int) -> Closed:
         """`row` closed without trading (its entry order was refused): PnL 0 at its entry."""
         price = row.price_open
         flat = Pnl(pnl_percentage=0.0, price_open=price, price_close=price)
-        return self._closed(row, reason, price, when, flat)
-
-    def _closed(
-        self, row: SignalRow, reason: CloseReason, price: float, when: int, result_pnl: Pnl
-    ) -> Closed:
-        return Closed(
-            **self._identity,
-            current_price=price,
-            signal=row,
-            close_reason=reason,
-            close_timestamp=when,
-            pnl=result_pnl,
-        )
+        return self._closed(price, row, reason, when, flat)
 
     def cancelled(self, row: SignalRow, price: float, when: int) -> Cancelled:
-        return Cancelled(**self._identity, current_price=price, signal=row, close_timestamp=when)
+        return self._cancelled(price, row, when)
 
     # -- delivery ------------------------------------------------------------------------------
 
