@@ -30,7 +30,7 @@ from .partial import PartialTracker
 from .ports import MarketPort
 from .pricing import Pricing
 from .rejections import RejectionTally
-from .risk_ask import risk_port
+from .risk_ask import gates, risk_port
 from .signal import signal_id
 from .signal_intake import SignalIntake
 
@@ -71,12 +71,14 @@ class SignalStateMachine:
         self.warnings = outbox.warnings
         self.rejections = RejectionTally()  # signals validation refused in this run
         self.callback = outbox.callback
+        self.told = schema.callbacks is not None  # the strategy has callbacks to call
         self.publish = outbox.publish
         self.report_error = outbox.report_error
         self.report_failure = outbox.report_failure
         self.pricing = Pricing(exchange, symbol, context)
         self.price = self.pricing.at  # bound once: the machine prices on every tick
         self.risk_port = risk_port(risk, (symbol, schema.name, exchange.name), self.warnings)
+        self.risk_gates = gates(self.risk_port)  # a risk profile to ask and tell
         self.intake = SignalIntake(
             schema,
             context,
@@ -165,7 +167,7 @@ class SignalStateMachine:
             self.callback("on_schedule", self.symbol, row, price, self.backtest)
             return await self.publish(self.outbox.scheduled(row, price))
         self._set_pending(row)
-        if self.intake.risk_gates and not await self.risk_port.allows(row, row.price_open, when):
+        if self.risk_gates and not await self.risk_port.allows(row, row.price_open, when):
             self._set_pending(None)
             return await self._idle(when)
         return await self.publish(self._open(row))
@@ -305,8 +307,10 @@ class SignalStateMachine:
         return opened
 
     def _open(self, row: SignalRow) -> Opened:
-        self.risk_port.opened()
-        self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
+        if self.risk_gates:
+            self.risk_port.opened()
+        if self.told:
+            self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
         return self.outbox.opened(row)
 
     async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
@@ -323,9 +327,11 @@ class SignalStateMachine:
         return closed
 
     def _release(self, row: SignalRow, price: float, closed: Closed) -> Closed:
-        self.callback("on_close", self.symbol, row, price, self.backtest)
+        if self.told:
+            self.callback("on_close", self.symbol, row, price, self.backtest)
         self.partial.clear(row.id)
-        self.risk_port.closed()
+        if self.risk_gates:
+            self.risk_port.closed()
         self._set_pending(None)
         return closed
 
@@ -336,7 +342,8 @@ class SignalStateMachine:
 
     def _set_pending(self, row: SignalRow | None) -> None:
         self.pending = row
-        self.callback("on_write", self.symbol, row, self.backtest)
+        if self.told:
+            self.callback("on_write", self.symbol, row, self.backtest)
 
     def _set_scheduled(self, row: SignalRow | None) -> None:
         self.scheduled = row
