@@ -140,10 +140,11 @@ def pending_outcome(
     size = hi - lo
     start = min(buf, size)
     expiry = row.pending_at + row.minute_estimated_time * MINUTE_MS
-    i_expiry = _first_time(table, lo, expiry, start, size)
+    i_expiry = table.first_at_or_after(expiry) - lo  # _first_time, inlined (once per signal)
+    i_expiry = start if i_expiry < start else (i_expiry if i_expiry < size else size)
     # a hit at or after the expiry (then after the take-profit) loses the tie: not scanned
     tp, sl = row.price_take_profit, row.price_stop_loss
-    # _first, inlined: this runs once per signal
+    # _first, inlined too
     if row.position == "long":
         k = (table.high[lo + start : lo + i_expiry] >= tp).tobytes().find(1)
         i_tp = start + k if k >= 0 else i_expiry

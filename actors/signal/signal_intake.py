@@ -17,7 +17,7 @@ from .ports import RiskPort
 from .pricing import Pricing
 from .rejections import RejectionTally
 from .risk_ask import gates
-from .signal import as_signal, signal_row
+from .signal import Signal, as_signal, signal_row
 from .signal_request import SignalRequest
 from .validation import SignalValidationError
 
@@ -88,7 +88,7 @@ class SignalIntake:
         if not dto or type(dto) is Suspended or isinstance(dto, Exception):
             return None
         try:
-            signal = as_signal(dto)
+            signal = dto if type(dto) is Signal else as_signal(dto)
             price = self.pricing.now(when)
             if price is None:
                 return None
