@@ -203,13 +203,28 @@ class Topic(Generic[T]):
             unsubscribe = self.subscribe(once)
         return unsubscribe
 
-    def publish(self, event: T) -> None:
-        """Deliver to every listener in subscription order; async listeners are queued."""
+    def reaches(self, kind: type) -> bool:
+        """Whether an event of `kind` would reach a listener or observer (a publisher may then
+        skip building it)."""
+        if self._subject is not None:
+            return True
+        routes = self._routes
+        if routes is None:
+            return bool(self._subscriptions)
+        route = routes.get(kind)
+        return bool(self._route(kind) if route is None else route)
+
+    def publish(self, event: T, kind: type | None = None) -> None:
+        """Deliver to every listener in subscription order; async listeners are queued. `kind`
+        (default: the event's type) is what listeners subscribed to `kinds` are matched on."""
         routes = self._routes
         if routes is None:
             subscriptions = self._subscriptions
-        else:  # some listen to given kinds: the route of this event's type
-            subscriptions = routes.get(type(event)) or self._route(type(event))
+        else:  # some listen to given kinds: the route of this event's kind
+            kind = kind or type(event)
+            subscriptions = routes.get(kind)
+            if subscriptions is None:
+                subscriptions = self._route(kind)
         for subscription in subscriptions:
             if subscription.plain:
                 try:
@@ -221,13 +236,16 @@ class Topic(Generic[T]):
         if self._subject is not None:
             self._notify_observers(event)
 
-    async def emit(self, event: T) -> None:
+    async def emit(self, event: T, kind: type | None = None) -> None:
         """Like publish, but returns only once every listener has handled this event."""
         routes = self._routes
         if routes is None:
             subscriptions = self._subscriptions
-        else:  # some listen to given kinds: the route of this event's type
-            subscriptions = routes.get(type(event)) or self._route(type(event))
+        else:
+            kind = kind or type(event)
+            subscriptions = routes.get(kind)
+            if subscriptions is None:
+                subscriptions = self._route(kind)
         for subscription in subscriptions:
             if subscription.plain:
                 try:

@@ -97,20 +97,21 @@ class FrameReplayer:
                 when = start + i * step
                 frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
                 try:
-                    result = machine.tick_now(when)
-                    if result is None:
-                        result = await machine.tick(when)
+                    held = machine.take_kept(when)
+                    result = await machine.tick(when) if held is None else None
                 except Exception as exc:
                     await machine.report_failure(_log, "tick_failed", when, exc)
                     i += 1
                     continue
-                if result is None or result.action == "idle":
+                if held is not None:
+                    pass  # a kept signal opened or scheduled: fast-forward it
+                elif result is None or result.action == "idle":
                     if machine.stopped and machine.pending is None:
                         break
                     self._performance("backtest_timeframe", frame_started)
                     i += 1
                     continue
-                if result.action not in ("scheduled", "opened"):
+                elif result.action not in ("scheduled", "opened"):
                     self._performance("backtest_timeframe", frame_started)
                     i += 1
                     if result.action in ("closed", "cancelled"):

@@ -104,45 +104,58 @@ class SignalOutbox:
         bus = self.bus
         return self.mode_topic.waits or bus.signal.waits or bus.transition.waits
 
-    def publish_now(self, result: TickResult) -> TickResult:
+    def publish_now(self, result: TickResult, kind: type | None = None) -> TickResult:
         """`publish` when no listener is awaited (`waits` is False): the same deliveries, in
         the same order, without a coroutine."""
         if self.callbacks is not None:
             self.callback("on_tick", self.symbol, result, self.backtest)
         mode_topic, bus = self.mode_topic, self.bus
         if mode_topic.has_listeners:
-            mode_topic.publish(result)
+            mode_topic.publish(result, kind)
         if bus.signal.has_listeners:
-            bus.signal.publish(result)
+            bus.signal.publish(result, kind)
         transition = bus.transition
         if transition.has_listeners and result.action != "idle":
-            transition.publish(result)
+            transition.publish(result, kind)
         return result
 
-    async def publish(self, result: TickResult) -> TickResult:
-        """on_tick, then the mode topic, then the signal topic (SPEC 13 ordering)."""
+    def opened_now(self, row: SignalRow) -> None:
+        """`publish_now` of `row`'s immediate entry (not an `Activation`), whose `Opened` is
+        built only when a callback or a listener receives it."""
+        bus = self.bus
+        if (
+            self.callbacks is not None
+            or self.mode_topic.has_listeners
+            or bus.signal.has_listeners
+            or bus.transition.reaches(Opened)
+        ):
+            self.publish_now(self.opened(row))
+
+    async def publish(self, result: TickResult, kind: type | None = None) -> TickResult:
+        """on_tick, then the mode topic, then the signal topic (SPEC 13 ordering); `kind` is
+        what subscribers to given kinds are matched on (default: the result's type)."""
         if not self.waits:
-            return self.publish_now(result)
+            return self.publish_now(result, kind)
         if self.callbacks is not None:
             self.callback("on_tick", self.symbol, result, self.backtest)
         mode_topic, bus = self.mode_topic, self.bus
         # with no async listener, emit would run exactly what publish runs, minus a coroutine
         if mode_topic.has_listeners:
             if mode_topic.waits:
-                await mode_topic.emit(result)
+                await mode_topic.emit(result, kind)
             else:
-                mode_topic.publish(result)
+                mode_topic.publish(result, kind)
         if bus.signal.has_listeners:
             if bus.signal.waits:
-                await bus.signal.emit(result)
+                await bus.signal.emit(result, kind)
             else:
-                bus.signal.publish(result)
+                bus.signal.publish(result, kind)
         transition = bus.transition
         if transition.has_listeners and result.action != "idle":
             if transition.waits:
-                await transition.emit(result)
+                await transition.emit(result, kind)
             else:
-                transition.publish(result)
+                transition.publish(result, kind)
         return result
 
     async def report_error(self, exc: BaseException) -> None:

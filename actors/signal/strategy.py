@@ -8,6 +8,7 @@ from collections.abc import Awaitable
 import structlog
 
 from backtestkit.bus import (
+    Activation,
     Bus,
     Cancelled,
     Closed,
@@ -172,10 +173,11 @@ class SignalStateMachine:
             return await self._idle(when)
         return await self.publish(self._open(row))
 
-    def tick_now(self, when: int) -> TickResult | None:
+    def take_kept(self, when: int) -> SignalRow | None:
         """`tick` at the minute whose signal a quiet scan kept, when nothing in it waits (no
-        risk gate, the VWAP in a table, no async listener): the same result, without a
-        coroutine. None (nothing done) sends the minute through `tick`."""
+        risk gate, the VWAP in a table, no async listener): the row the machine now holds
+        (opened at once, or scheduled), told to whoever listens, without a coroutine. None
+        (nothing done) sends the minute through `tick`."""
         if self.pending is not None or self.scheduled is not None or self.outbox.waits:
             return None
         taken = self.intake.asked_row(when)
@@ -186,9 +188,12 @@ class SignalStateMachine:
         if row.is_scheduled:
             self._set_scheduled(row)
             self.callback("on_schedule", self.symbol, row, price, self.backtest)
-            return self.outbox.publish_now(self.outbox.scheduled(row, price))
+            self.outbox.publish_now(self.outbox.scheduled(row, price))
+            return row
         self._set_pending(row)
-        return self.outbox.publish_now(self._open(row))
+        self._enter(row)
+        self.outbox.opened_now(row)
+        return row
 
     async def _idle(self, when: int) -> Idle | None:
         if not self.wants_idle:
@@ -222,7 +227,7 @@ class SignalStateMachine:
             return await self._idle(when)
         opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
         self._set_pending(opened)
-        return await self.publish(self._open(opened))
+        return await self.outbox.publish(self._open(opened), Activation)
 
     async def _monitor_pending(self, when: int) -> TickResult | None:
         row = self.pending
@@ -307,11 +312,15 @@ class SignalStateMachine:
         return opened
 
     def _open(self, row: SignalRow) -> Opened:
+        self._enter(row)
+        return self.outbox.opened(row)
+
+    def _enter(self, row: SignalRow) -> None:
+        """The risk profile counts the position; on_open."""
         if self.risk_gates:
             self.risk_port.opened()
         if self.told:
             self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
-        return self.outbox.opened(row)
 
     async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
         return self.closing(row, reason, price, when)
