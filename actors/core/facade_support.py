@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
-from contextvars import Token
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
 
-from backtestkit.bus import Topic
+from backtestkit.bus import Topic, Unsubscribe
 
 from .context import ExecutionContext, execution_context
 from .engine import Engine, current_engine, entered_engine
 from .path_names import file_name
 
-__all__ = ["in_context", "in_engine", "write_report"]
+__all__ = ["collected", "in_context", "in_engine", "write_report"]
 
 T = TypeVar("T")
 _log = structlog.get_logger("backtestkit.reports")
@@ -26,14 +26,57 @@ _log = structlog.get_logger("backtestkit.reports")
 Recorder = tuple[Topic[Any], Callable[[Any], None], tuple[type, ...] | None]
 
 
+# set while a run is made for a consumer that runs nothing between its results (run_sync)
+_collected: ContextVar[bool] = ContextVar("backtestkit_collected", default=False)
+
+
+@contextlib.contextmanager
+def collected() -> Iterator[None]:
+    """Runs made inside are iterated by a collector that runs no code of its own between
+    results: their context stays current for the whole run, not swapped around each result."""
+    token = _collected.set(True)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+
+
 def in_context(
     results: AsyncIterator[T], context: ExecutionContext, *, recorder: Recorder | None = None
 ) -> AsyncIterator[T]:
     """Iterate `results` with `context` and the engine current at this call current, and the
-    consumer's own while it holds a result (it may run other backtests, or engines, between).
-    `recorder` (topic, listener, kinds) listens while the run lasts: how a mode records its
-    results."""
+    consumer's own while it holds a result (it may run other backtests, or engines, between;
+    not when `collected`). `recorder` (topic, listener, kinds) listens while the run lasts:
+    how a mode records its results."""
+    if _collected.get():
+        return _collect(results, context, current_engine(), recorder)
     return _iterate(results, context, current_engine(), recorder)
+
+
+async def _collect(
+    results: AsyncIterator[T], context: ExecutionContext, engine: Engine, recorder: Recorder
+) -> AsyncIterator[T]:
+    unsubscribe = _record(recorder)
+    context_token = execution_context.set(context)
+    engine_token = entered_engine.set(engine)
+    try:
+        async for result in results:
+            yield result
+    finally:
+        closing = getattr(results, "aclose", None)
+        if closing is not None:
+            await closing()
+        if unsubscribe is not None:
+            unsubscribe()
+        with contextlib.suppress(ValueError):  # finalised from another context
+            _reset((context_token, engine_token))
+
+
+def _record(recorder: Recorder | None) -> Unsubscribe | None:
+    if recorder is None:
+        return None
+    topic, listener, kinds = recorder
+    return topic.subscribe(listener, kinds=kinds)
 
 
 def in_engine(results: AsyncIterator[T]) -> AsyncIterator[T]:
@@ -47,10 +90,7 @@ async def _iterate(
     engine: Engine,
     recorder: Recorder | None,
 ) -> AsyncIterator[T]:
-    unsubscribe = None
-    if recorder is not None:
-        topic, listener, kinds = recorder
-        unsubscribe = topic.subscribe(listener, kinds=kinds)
+    unsubscribe = _record(recorder)
     # set and reset by hand, not in a loop: this runs twice per result
     tokens: tuple[Token[Any] | None, Token[Any]] | None = (
         None if context is None else execution_context.set(context),
