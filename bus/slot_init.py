@@ -14,7 +14,7 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from types import CodeType, FunctionType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["builder", "slot_init"]
 
@@ -76,7 +76,7 @@ def builder(cls: type[T], *free: str, **fixed: Any) -> Callable[..., T]:
     order given; the `fixed` fields take the values given here and the others their defaults.
     For a message built many times with the same identity (one machine's results): written
     like `slot_init`'s `__init__`, so values land exactly as the constructor stores them."""
-    code, scope = _build_code(cls, free, tuple(fixed))
+    code, scope = _build_code(cast(type, cls), free, tuple(fixed))
     if code is None:
         return lambda *values: cls(**fixed, **dict(zip(free, values, strict=True)))
     values = {f"_value_{name}": value for name, value in fixed.items()}
@@ -103,17 +103,40 @@ def _build_code(
         raise TypeError(f"{cls.__name__}: each field must be free, fixed or defaulted once")
     if not _speedable(cls, fields):
         return None, {}
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    body = ["    self = _new(_cls)"]
+    draft = _draft(cls, fields)
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_draft": draft}
+    body = ["    self = _new(_cls if _draft is None else _draft)"]
     for f in fields:
-        scope[f"_set_{f.name}"] = _slot(cls, f.name).__set__
-        if f.name in free:
-            body.append(f"    _set_{f.name}(self, {f.name})")
-            continue
-        if f.name not in fixed:
-            scope[f"_value_{f.name}"] = f.default
-        body.append(f"    _set_{f.name}(self, _value_{f.name})")
+        value = f.name if f.name in free else f"_value_{f.name}"
+        if f.name not in free and f.name not in fixed:
+            scope[value] = f.default
+        if draft is not None:
+            body.append(f"    self.{f.name} = {value}")
+        else:
+            scope[f"_set_{f.name}"] = _slot(cls, f.name).__set__
+            body.append(f"    _set_{f.name}(self, {value})")
+    if draft is not None:
+        body.append("    self.__class__ = _cls")
     source = f"def build({', '.join(free)}):\n" + "\n".join([*body, "    return self"])
     compiled: dict[str, Any] = {}
     exec(source, dict(scope), compiled)  # generated from the dataclass's own field names
     return compiled["build"].__code__, scope
+
+
+def _draft(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> type | None:
+    """A mutable twin of `cls` (its bases and slots, without the frozen `__setattr__`) whose
+    instances are filled by plain slot writes, then turned into `cls` by `__class__`
+    assignment, which CPython allows between classes of the same layout; None when `cls`
+    has none (a frozen base, slots inherited)."""
+    slots = vars(cls).get("__slots__", ())
+    if {f.name for f in fields} != set(slots):
+        return None
+    draft = type(f"{cls.__name__}Draft", cls.__bases__, {"__slots__": tuple(slots)})
+    if draft.__setattr__ is not object.__setattr__:  # type: ignore[comparison-overlap]
+        return None
+    probe: Any = object.__new__(draft)
+    try:
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return draft

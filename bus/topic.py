@@ -222,9 +222,8 @@ class Topic(Generic[T]):
             subscriptions = self._subscriptions
         else:  # some listen to given kinds: the route of this event's kind
             kind = kind or type(event)
-            subscriptions = routes.get(kind)
-            if subscriptions is None:
-                subscriptions = self._route(kind)
+            route = routes.get(kind)
+            subscriptions = self._route(kind) if route is None else route
         for subscription in subscriptions:
             if subscription.plain:
                 try:
@@ -243,9 +242,8 @@ class Topic(Generic[T]):
             subscriptions = self._subscriptions
         else:
             kind = kind or type(event)
-            subscriptions = routes.get(kind)
-            if subscriptions is None:
-                subscriptions = self._route(kind)
+            route = routes.get(kind)
+            subscriptions = self._route(kind) if route is None else route
         for subscription in subscriptions:
             if subscription.plain:
                 try:

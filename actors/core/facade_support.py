@@ -54,7 +54,10 @@ def in_context(
 
 
 async def _collect(
-    results: AsyncIterator[T], context: ExecutionContext, engine: Engine, recorder: Recorder
+    results: AsyncIterator[T],
+    context: ExecutionContext,
+    engine: Engine,
+    recorder: Recorder | None,
 ) -> AsyncIterator[T]:
     unsubscribe = _record(recorder)
     context_token = execution_context.set(context)

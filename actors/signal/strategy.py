@@ -26,7 +26,7 @@ from ..core.schemas import StrategySchema
 from ..market.candles import Candles
 from ..market.intervals import MINUTE_MS
 from .outbox import SignalOutbox
-from .outcomes import Cancel, Close, Entry, Waiting
+from .outcomes import Cancel, Close, Entry, Outcome, Waiting
 from .partial import PartialTracker
 from .ports import MarketPort
 from .pricing import Pricing
@@ -260,7 +260,7 @@ class SignalStateMachine:
             limit += config.CC_SCHEDULE_AWAIT_MINUTES + 1
         return self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
 
-    def settle_now(self, outcome: Waiting | Cancel | Close) -> TickResult | None:
+    def settle_now(self, outcome: Outcome) -> TickResult | None:
         """`settle` of a close that passes no partial levels, when no listener is awaited: the
         same result, without a coroutine. None (nothing done) for anything else."""
         if type(outcome) is not Close or outcome.marks or self.outbox.waits:

@@ -92,8 +92,13 @@ def test_builder_takes_free_fields_by_position_and_fixes_the_rest() -> None:
     built = active(row, 1.5, 20.0)
     assert built == Active(**identity, current_price=1.5, signal=row, percent_tp=20.0)
     assert (type(built), built.action, built.percent_sl) == (Active, "active", 0.0)
-    rows = builder(SignalRow, *ROW)
-    assert rows(*ROW.values()) == row
+    rows = builder(SignalRow, *ROW)  # filled as a mutable draft, then turned into a SignalRow
+    drafted = rows(*ROW.values())
+    assert drafted == row and type(drafted) is SignalRow and dataclasses.asdict(drafted) == ROW
+    assert pickle.loads(pickle.dumps(drafted)) == row and hash(drafted) == hash(row)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        drafted.price_open = 1.0  # type: ignore[misc]
+    assert dataclasses.replace(drafted, note="x").note == "x"
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.current_price = 2.0  # type: ignore[misc]
     with pytest.raises(TypeError, match="missing 1 required positional argument: 'percent_tp'"):
