@@ -23,6 +23,7 @@ from ..signal.strategy import SignalStateMachine
 __all__ = [
     "FastForwardError",
     "fast_forward",
+    "fast_forward_now",
     "outcome_of",
     "pending_outcome",
     "resolve",
@@ -56,6 +57,16 @@ async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickRes
     if not machine.backtest:
         raise FastForwardError("ClientStrategy backtest: running in live context")
     return await resolve(machine, outcome_of(machine, candles))
+
+
+def fast_forward_now(machine: SignalStateMachine, candles: Candles) -> TickResult | None:
+    """`fast_forward` without a coroutine where nothing in it waits: a pending signal's close
+    that passes no partial levels, no listener awaited. None (nothing done) otherwise."""
+    if machine.pending is None or machine.partial.wanted or machine.outbox.waits:
+        return None
+    if not machine.backtest:
+        raise FastForwardError("ClientStrategy backtest: running in live context")
+    return machine.settle_now(outcome_of(machine, candles))
 
 
 async def resolve(machine: SignalStateMachine, outcome: Outcome) -> TickResult:

@@ -15,7 +15,7 @@ from backtestkit.bus import BacktestProgress, MetricType, PerformanceEvent, Tick
 
 from ..market.candles import Candles
 from ..signal.strategy import SignalStateMachine
-from .fast_forward import outcome_of, resolve
+from .fast_forward import fast_forward, fast_forward_now
 from .frames import FrameTimeline
 
 __all__ = ["PROGRESS_EVENTS", "FrameReplayer", "publish_progress"]
@@ -132,10 +132,9 @@ class FrameReplayer:
                     i += 1
                     continue
                 try:
-                    decided = outcome_of(machine, candles)
-                    outcome = machine.settle_now(decided)
+                    outcome = fast_forward_now(machine, candles)
                     if outcome is None:
-                        outcome = await resolve(machine, decided)
+                        outcome = await fast_forward(machine, candles)
                 except Exception as exc:
                     await machine.report_failure(_log, "fast_forward_failed", when, exc)
                     i += 1

@@ -110,15 +110,16 @@ def test_empty_forward_window() -> None:
 def test_fast_forward_failed(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast-forward itself raises once (fast_forward_failed); the ticks close the signal."""
     calls: list[int] = []
-    real = replayer.outcome_of
+    real = replayer.fast_forward
 
-    def failing_once(machine: Any, candles: Any) -> Any:
+    async def failing_once(machine: Any, candles: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("fast-forward broke")
-        return real(machine, candles)
+        return await real(machine, candles)
 
-    monkeypatch.setattr(replayer, "outcome_of", failing_once)
+    monkeypatch.setattr(replayer, "fast_forward_now", lambda machine, candles: None)
+    monkeypatch.setattr(replayer, "fast_forward", failing_once)
     source = FlatSource()
     source.forward_requests = 1  # the forward window is served at once
     add_exchange("flat2", candles=source)
