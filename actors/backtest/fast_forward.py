@@ -62,11 +62,14 @@ async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickRes
 def fast_forward_now(machine: SignalStateMachine, candles: Candles) -> TickResult | None:
     """`fast_forward` without a coroutine where nothing in it waits: a pending signal's close
     that passes no partial levels, no listener awaited. None (nothing done) otherwise."""
-    if machine.pending is None or machine.partial.wanted or machine.outbox.waits:
+    pending = machine.pending
+    if pending is None or machine.partial.wanted or machine.outbox.waits:
         return None
     if not machine.backtest:
         raise FastForwardError("ClientStrategy backtest: running in live context")
-    return machine.settle_now(outcome_of(machine, candles))
+    lo, hi = candles.bounds
+    buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
+    return machine.close_now(pending_outcome(pending, candles.table, lo, hi, buf, marks=False))
 
 
 async def resolve(machine: SignalStateMachine, outcome: Outcome) -> TickResult:

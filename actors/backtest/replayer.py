@@ -77,7 +77,7 @@ class FrameReplayer:
         machine = self.machine
         frames = self.frames
         start, step, total = frames.start_ms, frames.step_ms, len(frames)
-        bus = machine.bus
+        timed = machine.bus.performance  # `_performance` is called only while it has listeners
         every = max(1, total // PROGRESS_EVENTS)
         next_progress = 0
         run_started = time.perf_counter()
@@ -95,7 +95,7 @@ class FrameReplayer:
                     if machine.stopped or not machine.has_answer(start + i * step):
                         continue
                 when = start + i * step
-                frame_started = time.perf_counter() if bus.performance.has_listeners else 0.0
+                frame_started = time.perf_counter() if timed.has_listeners else 0.0
                 try:
                     held = machine.take_kept(when)
                     result = await machine.tick(when) if held is None else None
@@ -108,11 +108,13 @@ class FrameReplayer:
                 elif result is None or result.action == "idle":
                     if machine.stopped and machine.pending is None:
                         break
-                    self._performance("backtest_timeframe", frame_started)
+                    if timed.has_listeners:
+                        self._performance("backtest_timeframe", frame_started)
                     i += 1
                     continue
                 elif result.action not in ("scheduled", "opened"):
-                    self._performance("backtest_timeframe", frame_started)
+                    if timed.has_listeners:
+                        self._performance("backtest_timeframe", frame_started)
                     i += 1
                     if result.action in ("closed", "cancelled"):
                         # a signal whose fast-forward failed is closed by a later tick: it is a
@@ -139,7 +141,8 @@ class FrameReplayer:
                     await machine.report_failure(_log, "fast_forward_failed", when, exc)
                     i += 1
                     continue
-                self._performance("backtest_signal", frame_started)
+                if timed.has_listeners:
+                    self._performance("backtest_signal", frame_started)
                 close_timestamp = getattr(outcome, "close_timestamp", None)
                 if close_timestamp is not None:  # on to the first frame at or after the close
                     i = max(i, min(total, -((start - close_timestamp) // step)))
@@ -147,7 +150,8 @@ class FrameReplayer:
                 machine.context.when = when
                 if machine.stopped and machine.pending is None:
                     break
-                self._performance("backtest_timeframe", frame_started)
+                if timed.has_listeners:
+                    self._performance("backtest_timeframe", frame_started)
                 i += 1
                 next_progress = min(next_progress, (i // every + 1) * every)
             self._progress(total)

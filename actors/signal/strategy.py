@@ -265,10 +265,16 @@ class SignalStateMachine:
         same result, without a coroutine. None (nothing done) for anything else."""
         if type(outcome) is not Close or outcome.marks or self.outbox.waits:
             return None
+        return self.close_now(outcome)
+
+    def close_now(self, outcome: Close) -> Closed:
+        """`settle_now` of a close its caller knows passes no partial levels and awaits no
+        listener."""
         pending = self.pending
         assert pending is not None
         closed = self.closing(pending, outcome.reason, outcome.price, outcome.at)
-        return self.outbox.publish_now(closed)
+        self.outbox.publish_now(closed)
+        return closed
 
     async def settle(self, outcome: Waiting | Cancel | Close) -> TickResult:
         """Apply what a fast-forward decided (SPEC 6.4) and publish the result; an `Entry` goes
