@@ -26,7 +26,6 @@ __all__ = [
     "fast_forward_now",
     "outcome_of",
     "pending_outcome",
-    "resolve",
     "scheduled_outcome",
 ]
 
@@ -56,7 +55,14 @@ async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickRes
     signal that enters is opened by the machine, and its close resolved here)."""
     if not machine.backtest:
         raise FastForwardError("ClientStrategy backtest: running in live context")
-    return await resolve(machine, outcome_of(machine, candles))
+    outcome = outcome_of(machine, candles)
+    if isinstance(outcome, Entry):
+        entered = await machine.enter(outcome)
+        if not isinstance(entered, SignalRow):
+            return entered
+        assert outcome.then is not None
+        outcome = outcome.then(entered)
+    return await machine.settle(outcome)
 
 
 def fast_forward_now(machine: SignalStateMachine, candles: Candles) -> TickResult | None:
@@ -70,18 +76,6 @@ def fast_forward_now(machine: SignalStateMachine, candles: Candles) -> TickResul
     lo, hi = candles.bounds
     buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
     return machine.close_now(pending_outcome(pending, candles.table, lo, hi, buf, marks=False))
-
-
-async def resolve(machine: SignalStateMachine, outcome: Outcome) -> TickResult:
-    """Let the machine apply `outcome` (an entry first opens the signal, whose close is then
-    resolved over the rest of the window) and publish the result."""
-    if isinstance(outcome, Entry):
-        entered = await machine.enter(outcome)
-        if not isinstance(entered, SignalRow):
-            return entered
-        assert outcome.then is not None
-        outcome = outcome.then(entered)
-    return await machine.settle(outcome)
 
 
 def outcome_of(machine: SignalStateMachine, candles: Candles) -> Outcome:

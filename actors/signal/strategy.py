@@ -26,7 +26,7 @@ from ..core.schemas import StrategySchema
 from ..market.candles import Candles
 from ..market.intervals import MINUTE_MS
 from .outbox import SignalOutbox
-from .outcomes import Cancel, Close, Entry, Outcome, Waiting
+from .outcomes import Cancel, Close, Entry, Waiting
 from .partial import PartialTracker
 from .ports import MarketPort
 from .pricing import Pricing
@@ -260,16 +260,9 @@ class SignalStateMachine:
             limit += config.CC_SCHEDULE_AWAIT_MINUTES + 1
         return self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
 
-    def settle_now(self, outcome: Outcome) -> TickResult | None:
-        """`settle` of a close that passes no partial levels, when no listener is awaited: the
-        same result, without a coroutine. None (nothing done) for anything else."""
-        if type(outcome) is not Close or outcome.marks or self.outbox.waits:
-            return None
-        return self.close_now(outcome)
-
     def close_now(self, outcome: Close) -> Closed:
-        """`settle_now` of a close its caller knows passes no partial levels and awaits no
-        listener."""
+        """`settle` of a close without a coroutine, for a caller that knows it passes no
+        partial levels (`outcome.marks` is empty) and no listener is awaited."""
         pending = self.pending
         assert pending is not None
         closed = self.closing(pending, outcome.reason, outcome.price, outcome.at)
