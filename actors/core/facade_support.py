@@ -66,13 +66,7 @@ async def _collect(
         async for result in results:
             yield result
     finally:
-        closing = getattr(results, "aclose", None)
-        if closing is not None:
-            await closing()
-        if unsubscribe is not None:
-            unsubscribe()
-        with contextlib.suppress(ValueError):  # finalised from another context
-            _reset((context_token, engine_token))
+        await _close(results, unsubscribe, (context_token, engine_token))
 
 
 def _record(recorder: Recorder | None) -> Unsubscribe | None:
@@ -110,14 +104,24 @@ async def _iterate(
                 entered_engine.set(engine),
             )
     finally:
-        closing = getattr(results, "aclose", None)
-        if closing is not None:  # the clock's own cleanup (e.g. live slot writes) runs now
-            await closing()
-        if unsubscribe is not None:
-            unsubscribe()
-        if tokens is not None:
-            with contextlib.suppress(ValueError):  # finalised from another context
-                _reset(tokens)
+        await _close(results, unsubscribe, tokens)
+
+
+async def _close(
+    results: AsyncIterator[T],
+    unsubscribe: Unsubscribe | None,
+    tokens: tuple[Token[Any] | None, Token[Any]] | None,
+) -> None:
+    """A run's end, or its consumer's leaving: the clock's own cleanup (e.g. live slot
+    writes) runs now, the recorder stops, the context goes back to what it was."""
+    closing = getattr(results, "aclose", None)
+    if closing is not None:
+        await closing()
+    if unsubscribe is not None:
+        unsubscribe()
+    if tokens is not None:
+        with contextlib.suppress(ValueError):  # finalised from another context
+            _reset(tokens)
 
 
 def _reset(tokens: tuple[Token[Any] | None, Token[Any]]) -> None:

@@ -92,14 +92,7 @@ class SignalIntake:
             price = self.pricing.now(when)
             if price is None:
                 return None
-            row = signal_row(
-                signal,
-                price,
-                when,
-                symbol=self.symbol,
-                exchange_name=self.exchange_name,
-                strategy_name=self.strategy_name,
-            )
+            row = self._row(signal, price, when)
         except Exception:
             return None  # next_row runs the same pure steps again and reports the failure
         request.asked = None
@@ -142,14 +135,7 @@ class SignalIntake:
                 price = await self.pricing.at(when)
             if self.risk_gates and not await self.risk.allows(signal, price, when):
                 return None
-            return signal_row(
-                signal,
-                price,
-                when,
-                symbol=self.symbol,
-                exchange_name=self.exchange_name,
-                strategy_name=self.strategy_name,
-            )
+            return self._row(signal, price, when)
         except Exception as exc:
             if isinstance(exc, SignalValidationError):
                 self.rejections.record(exc, when)
@@ -163,3 +149,13 @@ class SignalIntake:
             )
             await self.outbox.report_error(exc)
             return None
+
+    def _row(self, signal: Signal, price: float, when: int) -> SignalRow:
+        return signal_row(
+            signal,
+            price,
+            when,
+            symbol=self.symbol,
+            exchange_name=self.exchange_name,
+            strategy_name=self.strategy_name,
+        )
