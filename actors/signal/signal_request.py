@@ -16,7 +16,7 @@ from backtestkit.bus import Topic
 
 from ..core.config import get_config
 from ..core.context import ExecutionContext
-from ..core.eager import Suspended, in_asyncio_task, run_eagerly
+from ..core.eager import EagerSteps, Suspended, in_asyncio_task, run_eagerly
 from ..core.schemas import StrategySchema
 from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS
 from .signal import Signal
@@ -56,6 +56,7 @@ class SignalRequest:
         self.last_at: int | None = None
         self.asked: tuple[int, Any] | None = None  # what get_signal answered in a quiet scan
         self._eager: bool | None = None  # coroutines run eagerly (asyncio); known at first call
+        self._steps: EagerSteps | None = None  # the quiet scan's coroutine stepper
 
     def due(self, when: int) -> bool:
         """True (and the throttle restarts at `when`) when the interval since the last ask ran."""
@@ -158,6 +159,10 @@ class SignalRequest:
             self.throttle_ms,
         )
         eager = self.is_async
+        steps = self._steps
+        if steps is None or steps.ended:
+            steps = self._steps = EagerSteps()
+        send, ran_to_end = steps.send, steps.ran_to_end
         mode_topic, signal_topic = topics
         at, utc = datetime.fromtimestamp, UTC
         stride = -(-throttle // step)  # frames from one ask to the next one the throttle allows
@@ -172,10 +177,8 @@ class SignalRequest:
             try:
                 dto = get_signal(symbol, at(when / 1000, utc))
                 if eager and type(dto) is CoroutineType:
-                    try:  # run_eagerly, inlined: this runs on every frame of an async strategy
-                        dto = Suspended(dto, dto.send(None))
-                    except StopIteration as done:
-                        dto = done.value
+                    yielded = send(dto)  # run_eagerly, inlined: this runs on every frame
+                    dto = steps.result if yielded is ran_to_end else steps.suspended(yielded)
                 elif dto is not None and type(dto) is not Signal and inspect.isawaitable(dto):
                     dto = run_eagerly(dto)
             except Exception as exc:
