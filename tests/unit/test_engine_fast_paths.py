@@ -105,6 +105,40 @@ def test_a_window_the_strategy_keeps_is_not_changed_by_later_calls() -> None:
     assert latest.close.tolist() == [147.5, 148.5, 149.5, 150.5]  # type: ignore[union-attr]
 
 
+def test_windows_asked_in_turn_each_follow_the_rule() -> None:
+    """get_candles remembers the last window it served: keys asked in turn (two intervals, a
+    second symbol, and an interval string equal to "1m" but built at run time) never get
+    another key's candles. ETH's candles are BTC's shifted by 1000 in price."""
+    other = "ETHUSDT"
+    minutes = list(range(120))
+    eth = linear_columns(minutes)
+    for column in ("open", "high", "low", "close"):
+        eth[column] = [price + 1000 for price in eth[column]]
+    candles = MemoryCandles({SYMBOL: linear_columns(minutes), other: eth})
+    actor = ExchangeActor(add_exchange("turns", candles=candles))
+    context = ExecutionContext(SYMBOL, at(30), True, actor)
+    one_minute = "".join(["1", "m"])  # equal to "1m", another object
+    asks = [(SYMBOL, "1m", 3), (SYMBOL, "5m", 2), (other, "1m", 3), (SYMBOL, one_minute, 4)]
+    token = execution_context.set(context)
+    try:
+        for minute in range(30, 110, 7):
+            context.when = at(minute)
+            for symbol, interval, limit in asks * 2:
+                window = get_candles(symbol, interval, limit)
+                assert isinstance(window, Candles)
+                stamps = expected_stamps(minutes, interval, limit, context.when, False)
+                assert [int(t) for t in window.timestamp] == stamps, (symbol, interval, minute)
+                if interval != "5m":  # a one-minute candle's close: 100.5 + its minute
+                    shift = 1000 if symbol == other else 0
+                    closes = [100.5 + (t - T0) // MIN + shift for t in stamps]
+                    assert window.close.tolist() == closes, (symbol, interval, minute)
+        assert sorted(context.windows) == sorted(
+            [(SYMBOL, "1m"), (SYMBOL, "5m"), (other, "1m")]
+        )
+    finally:
+        execution_context.reset(token)
+
+
 @pytest.mark.parametrize(("interval", "every"), [("1m", 1), ("3m", 3), ("5m", 5), ("15m", 15)])
 def test_the_quiet_scan_asks_at_the_throttled_instants(interval: str, every: int) -> None:
     asked: list[int] = []
