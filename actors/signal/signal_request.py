@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import CoroutineType
 from typing import Any, Protocol
 
@@ -24,6 +24,10 @@ from .signal import Signal
 __all__ = ["ABANDON_GRACE_SECONDS", "QuietWatch", "SignalRequest"]
 
 ABANDON_GRACE_SECONDS = 1.0  # how long a cancelled get_signal may take to end
+# |stamp| (ms) below which datetime.fromtimestamp(ms / 1000) is exact (a double's rounding
+# error stays under half a microsecond), so a scan's dates can be added up instead (years
+# 1697-2242): 30 ns a call instead of 190
+_ADDED_DATES_MS = 2**33 * 1000
 _abandoned: set[asyncio.Future[Any]] = set()  # calls that ignored cancellation, kept alive
 
 
@@ -164,18 +168,20 @@ class SignalRequest:
             steps = self._steps = EagerSteps()
         send, ran_to_end = steps.send, steps.ran_to_end
         mode_topic, signal_topic = topics
-        at, utc = datetime.fromtimestamp, UTC
         stride = -(-throttle // step)  # frames from one ask to the next one the throttle allows
-        last = self.last_at
+        last, first = self.last_at, i
         if last is not None:
             eligible = (last + throttle - start + step - 1) // step
             if eligible > i:
                 i = eligible
         when, end, span = start + i * step, start + stop * step, stride * step
+        if when <= -_ADDED_DATES_MS or end + span > _ADDED_DATES_MS:
+            return first  # dates fromtimestamp would round: full ticks build them
+        date, later = datetime.fromtimestamp(when / 1000, UTC), timedelta(milliseconds=span)
         while when < end:
             context.when = when
             try:
-                dto = get_signal(symbol, at(when / 1000, utc))
+                dto = get_signal(symbol, date)
                 if eager and type(dto) is CoroutineType:
                     yielded = send(dto)  # run_eagerly, inlined: this runs on every frame
                     dto = steps.result if yielded is ran_to_end else steps.suspended(yielded)
@@ -193,6 +199,7 @@ class SignalRequest:
                 self.last_at = when
                 return (when - start) // step + 1  # get_signal stopped the run or subscribed
             when += span  # the frames between are ones the throttle skips
+            date += later
         if when - span >= start + i * step:  # asked at least once
             self.last_at = when - span
         return min((when - start) // step, stop)  # the last jump may overshoot

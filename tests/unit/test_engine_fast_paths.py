@@ -6,7 +6,7 @@ the instants the throttle allows."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -207,3 +207,64 @@ def test_live_exchanges_serve_every_call_their_own_way(recorded: bool) -> None:
     expected = [[at(m - k) for k in range(4, -1, -1)] for m in (10, 11, 12, 20, 30)]
     assert served == expected
     assert recorder.windows == (expected if recorded else [])
+
+
+# 2**33 s (2242-03-16T12:56:32Z): from there on, fromtimestamp(ms / 1000) may round a
+# millisecond stamp to the microsecond below it; candles from 5 hours before it, on the minute
+ROUNDING_FROM = 2**33 * 1000
+LATE_CANDLES = ROUNDING_FROM - ROUNDING_FROM % MIN - 300 * MIN
+
+
+def flat_candles_from(first: int, minutes: int = 640) -> MemoryCandles:
+    same = [100.0] * minutes
+    stamps = [first + k * MIN for k in range(minutes)]
+    columns = {"timestamp": stamps, "open": same, "high": same, "low": same, "close": same}
+    return MemoryCandles({SYMBOL: {**columns, "volume": [1.0] * minutes}})
+
+
+@pytest.mark.parametrize(
+    ("first_candle", "offset_ms"),
+    [(T0 - 10 * MIN, 0), (T0 - 10 * MIN, 123), (LATE_CANDLES, 11 * MIN + 123)],
+    ids=["on-the-minute", "123-ms-past", "123-ms-past-across-2242-03-16"],
+)
+def test_the_quiet_scan_passes_the_dates_a_full_tick_builds(
+    first_candle: int, offset_ms: int
+) -> None:
+    """The quiet scan adds a timedelta to the last date instead of calling fromtimestamp,
+    only where the two agree to the microsecond (|stamp| < 2**33 s); the frames of a run
+    watched by a listener (full ticks, fromtimestamp) get the very same datetimes, also on
+    a frame across 2**33 s where fromtimestamp starts rounding. 600 frames: the backtest
+    hands the scan stretches of several frames."""
+    start, frames = first_candle + offset_ms, 600
+
+    def dates_seen(watched: bool) -> list[datetime]:
+        seen: list[datetime] = []
+
+        def get_signal(symbol: str, when: datetime) -> None:
+            seen.append(when)
+            get_candles(symbol, "1m", 2)
+
+        name = f"watched-{watched}"
+        add_exchange(name, candles=flat_candles_from(first_candle))
+        add_frame(name, start=start, end=start + (frames - 1) * MIN)
+        add_strategy(name, interval="1m", get_signal=get_signal)
+        unsubscribe = listen_signal(lambda result: None) if watched else None
+        Backtest.run_sync(SYMBOL, strategy=name, exchange=name, frame=name)
+        if unsubscribe is not None:
+            unsubscribe()
+        return seen
+
+    quiet, watched = dates_seen(False), dates_seen(True)
+    assert quiet == watched
+    assert len(quiet) == frames
+    assert [d.tzinfo for d in quiet] == [UTC] * frames
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    exact = [epoch + timedelta(milliseconds=start + k * MIN) for k in range(frames)]
+    if first_candle < LATE_CANDLES:  # in range, both are the exact instant
+        assert quiet == exact
+    else:  # exact up to 2**33 s, then fromtimestamp's: 122999 us, one microsecond short
+        # frames from 08:07:00.123; frame 290, 12:57:00.123, is the first past 2**33 s
+        # (inside one of the scan's stretches, which begin every 3 frames here)
+        assert quiet[:290] == exact[:290]
+        assert quiet[290] == datetime(2242, 3, 16, 12, 57, 0, 122999, tzinfo=UTC)
+        assert exact[290] == datetime(2242, 3, 16, 12, 57, 0, 123000, tzinfo=UTC)
