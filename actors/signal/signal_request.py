@@ -155,7 +155,7 @@ class SignalRequest:
         """Asks get_signal on the frames start + k * step, k in [i, stop), that the throttle lets
         through and jumps the others, until one answers a signal (kept in `asked`), raises, stops
         the machine or subscribes a listener to one of `topics`. Returns that frame's index (the
-        one after it for the last two), or `stop`."""
+        one after it for the last two), or `stop`; `i` at once for frames past 2**33 s."""
         get_signal, symbol, context, throttle = (
             self.get_signal,
             self.symbol,
