@@ -31,7 +31,7 @@ class ContextExchange(Protocol):
     def format_quantity(self, symbol: str, quantity: float) -> str: ...
 
 
-_NO_WINDOW: list[Any] = [None] * 7  # matches no (symbol, interval)
+_NO_WINDOW: list[Any] = [None] * 5 + [object(), object()]  # matches no (symbol, interval)
 
 
 class ExecutionContext:

@@ -79,6 +79,22 @@ def test_a_moving_context_serves_every_window_by_the_rule(
         execution_context.reset(token)
 
 
+@pytest.mark.parametrize("first_call", [True, False])
+def test_get_candles_without_a_symbol_or_interval_says_so(first_call: bool) -> None:
+    """None for both, before or after a window was served, is the exchange's clear error,
+    never a window remembered for another key."""
+    actor = exchange(f"nothing-{first_call}", list(range(60)))
+    context = ExecutionContext(SYMBOL, at(30), True, actor)
+    token = execution_context.set(context)
+    try:
+        if not first_call:
+            get_candles(SYMBOL, "1m", 3)
+        with pytest.raises(ValueError, match="unknown interval None"):
+            get_candles(None, None, 5)  # type: ignore[arg-type]
+    finally:
+        execution_context.reset(token)
+
+
 def test_a_window_the_strategy_keeps_is_not_changed_by_later_calls() -> None:
     actor = exchange("kept", list(range(60)))
     context = ExecutionContext(SYMBOL, at(10), True, actor)
@@ -132,9 +148,7 @@ def test_windows_asked_in_turn_each_follow_the_rule() -> None:
                     shift = 1000 if symbol == other else 0
                     closes = [100.5 + (t - T0) // MIN + shift for t in stamps]
                     assert window.close.tolist() == closes, (symbol, interval, minute)
-        assert sorted(context.windows) == sorted(
-            [(SYMBOL, "1m"), (SYMBOL, "5m"), (other, "1m")]
-        )
+        assert sorted(context.windows) == sorted([(SYMBOL, "1m"), (SYMBOL, "5m"), (other, "1m")])
     finally:
         execution_context.reset(token)
 
