@@ -9,6 +9,7 @@ from .serialize import Serializable
 from .slot_init import slot_init
 
 __all__ = [
+    "Activation",
     "Active",
     "Cancelled",
     "CloseReason",
@@ -89,6 +90,14 @@ class Scheduled(_TickResultFields):
 class Opened(_TickResultFields):
     action: Literal["opened"] = "opened"
     signal: SignalRow
+
+
+class Activation(Opened):
+    """The kind under which a scheduled signal's activation is published: its result is an
+    `Opened` (this class is never instantiated), but a listener may take activations alone
+    (`Topic.subscribe(..., kinds=(Activation,))`); `kinds=(Opened,)` takes every open."""
+
+    __slots__ = ()
 
 
 @slot_init

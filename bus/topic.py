@@ -36,12 +36,19 @@ def _is_async(fn: object) -> bool:
 
 
 class _Subscription(Generic[T]):
-    __slots__ = ("draining", "fn", "is_async", "plain", "queue", "topic", "where")
+    __slots__ = ("draining", "fn", "is_async", "kinds", "plain", "queue", "topic", "where")
 
-    def __init__(self, topic: Topic[T], fn: Listener[T], where: Predicate[T] | None) -> None:
+    def __init__(
+        self,
+        topic: Topic[T],
+        fn: Listener[T],
+        where: Predicate[T] | None,
+        kinds: tuple[type, ...] | None = None,
+    ) -> None:
         self.topic = topic
         self.fn = fn
         self.where = where
+        self.kinds = kinds
         self.is_async = _is_async(fn)
         self.plain = where is None and not self.is_async  # called inline by publish / emit
         self.queue: deque[tuple[T, anyio.Event | None]] = deque()
@@ -101,13 +108,23 @@ class _Subscription(Generic[T]):
 class Topic(Generic[T]):
     """One typed event stream of the bus."""
 
-    __slots__ = ("_error_sink", "_subject", "_subscriptions", "has_listeners", "name", "waits")
+    __slots__ = (
+        "_error_sink",
+        "_routes",
+        "_subject",
+        "_subscriptions",
+        "has_listeners",
+        "name",
+        "waits",
+    )
 
     def __init__(self, name: str, error_sink: ErrorSink | None = None) -> None:
         self.name = name
         self._subscriptions: tuple[_Subscription[T], ...] = ()
         self._subject: Subject[T] | None = None
         self._error_sink = error_sink
+        # the subscriptions each event type reaches, when some listen to given kinds only
+        self._routes: dict[type, tuple[_Subscription[T], ...]] | None = None
         # True when publishing would reach anyone: publishers check it before building events
         self.has_listeners = False
         # True when an async listener is subscribed: only then does emit differ from publish
@@ -116,6 +133,16 @@ class Topic(Generic[T]):
     def _recount(self) -> None:
         self.has_listeners = bool(self._subscriptions) or self._subject is not None
         self.waits = any(subscription.is_async for subscription in self._subscriptions)
+        routed = any(subscription.kinds is not None for subscription in self._subscriptions)
+        self._routes = {} if routed else None
+
+    def _route(self, kind: type) -> tuple[_Subscription[T], ...]:
+        """The subscriptions an event of `kind` reaches, in subscription order (kept)."""
+        assert self._routes is not None
+        route = self._routes[kind] = tuple(
+            s for s in self._subscriptions if s.kinds is None or issubclass(kind, s.kinds)
+        )
+        return route
 
     @property
     def observable(self) -> Observable[T]:
@@ -124,11 +151,20 @@ class Topic(Generic[T]):
             self._recount()
         return self._subject
 
-    def subscribe(self, fn: Listener[T], where: Predicate[T] | None = None) -> Unsubscribe:
-        """Call `fn` for every event (matching `where`); returns the unsubscribe function."""
+    def subscribe(
+        self,
+        fn: Listener[T],
+        where: Predicate[T] | None = None,
+        *,
+        kinds: tuple[type, ...] | None = None,
+    ) -> Unsubscribe:
+        """Call `fn` for every event (matching `where`; of `kinds` only, when given: the others
+        skip it without a call); returns the unsubscribe function."""
         if not callable(fn):
             raise TypeError(f"topic {self.name}: listener must be callable, got {fn!r}")
-        subscription = _Subscription(self, fn, where)
+        if kinds is not None and not all(isinstance(kind, type) for kind in kinds):
+            raise TypeError(f"topic {self.name}: kinds must be classes, got {kinds!r}")
+        subscription = _Subscription(self, fn, where, kinds)
         self._subscriptions = (*self._subscriptions, subscription)
         self._recount()
 
@@ -167,9 +203,28 @@ class Topic(Generic[T]):
             unsubscribe = self.subscribe(once)
         return unsubscribe
 
-    def publish(self, event: T) -> None:
-        """Deliver to every listener in subscription order; async listeners are queued."""
-        for subscription in self._subscriptions:
+    def reaches(self, kind: type) -> bool:
+        """Whether an event of `kind` would reach a listener or observer (a publisher may then
+        skip building it)."""
+        if self._subject is not None:
+            return True
+        routes = self._routes
+        if routes is None:
+            return bool(self._subscriptions)
+        route = routes.get(kind)
+        return bool(self._route(kind) if route is None else route)
+
+    def publish(self, event: T, kind: type | None = None) -> None:
+        """Deliver to every listener in subscription order; async listeners are queued. `kind`
+        (default: the event's type) is what listeners subscribed to `kinds` are matched on."""
+        routes = self._routes
+        if routes is None:
+            subscriptions = self._subscriptions
+        else:  # some listen to given kinds: the route of this event's kind
+            kind = kind or type(event)
+            route = routes.get(kind)
+            subscriptions = self._route(kind) if route is None else route
+        for subscription in subscriptions:
             if subscription.plain:
                 try:
                     subscription.fn(event)
@@ -180,9 +235,16 @@ class Topic(Generic[T]):
         if self._subject is not None:
             self._notify_observers(event)
 
-    async def emit(self, event: T) -> None:
+    async def emit(self, event: T, kind: type | None = None) -> None:
         """Like publish, but returns only once every listener has handled this event."""
-        for subscription in self._subscriptions:
+        routes = self._routes
+        if routes is None:
+            subscriptions = self._subscriptions
+        else:
+            kind = kind or type(event)
+            route = routes.get(kind)
+            subscriptions = self._route(kind) if route is None else route
+        for subscription in subscriptions:
             if subscription.plain:
                 try:
                     subscription.fn(event)

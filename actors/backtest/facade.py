@@ -123,8 +123,10 @@ class BacktestMode(ModeFacade[BacktestInstance], SymbolReports[BacktestStatistic
         instance.machine = machine
         instance.run = BacktestRun(symbol, strategy, exchange, frame)
         replayer = FrameReplayer(machine, timeline(frame_schema))
-        results = sharing_books(replayer.run(), risks)
-        return in_context(results, context, recorder=(self.bus.transition, instance.record))
+        results = sharing_books(replayer.run(), risks) if risks else replayer.run()
+        return in_context(
+            results, context, recorder=(self.bus.transition, instance.record, (Closed,))
+        )
 
     background = background_of(run)
     run_sync = run_sync_of(run)

@@ -23,6 +23,7 @@ from ..signal.strategy import SignalStateMachine
 __all__ = [
     "FastForwardError",
     "fast_forward",
+    "fast_forward_now",
     "outcome_of",
     "pending_outcome",
     "scheduled_outcome",
@@ -62,6 +63,19 @@ async def fast_forward(machine: SignalStateMachine, candles: Candles) -> TickRes
         assert outcome.then is not None
         outcome = outcome.then(entered)
     return await machine.settle(outcome)
+
+
+def fast_forward_now(machine: SignalStateMachine, candles: Candles) -> TickResult | None:
+    """`fast_forward` without a coroutine where nothing in it waits: a pending signal's close
+    that passes no partial levels, no listener awaited. None (nothing done) otherwise."""
+    pending = machine.pending
+    if pending is None or machine.partial.wanted or machine.outbox.waits:
+        return None
+    if not machine.backtest:
+        raise FastForwardError("ClientStrategy backtest: running in live context")
+    lo, hi = candles.bounds
+    buf = get_config().CC_AVG_PRICE_CANDLES_COUNT - 1
+    return machine.close_now(pending_outcome(pending, candles.table, lo, hi, buf, marks=False))
 
 
 def outcome_of(machine: SignalStateMachine, candles: Candles) -> Outcome:
@@ -134,15 +148,20 @@ def pending_outcome(
     size = hi - lo
     start = min(buf, size)
     expiry = row.pending_at + row.minute_estimated_time * MINUTE_MS
-    i_expiry = _first_time(table, lo, expiry, start, size)
+    i_expiry = table.first_at_or_after(expiry) - lo  # _first_time, inlined (once per signal)
+    i_expiry = start if i_expiry < start else (i_expiry if i_expiry < size else size)
     # a hit at or after the expiry (then after the take-profit) loses the tie: not scanned
     tp, sl = row.price_take_profit, row.price_stop_loss
+    # _first, inlined too
     if row.position == "long":
-        i_tp = _first(table.high[lo + start : lo + i_expiry] >= tp, start, i_expiry)
-        i_sl = _first(table.low[lo + start : lo + i_tp] <= sl, start, i_tp)
+        k = (table.high[lo + start : lo + i_expiry] >= tp).tobytes().find(1)
+        i_tp = start + k if k >= 0 else i_expiry
+        k = (table.low[lo + start : lo + i_tp] <= sl).tobytes().find(1)
     else:
-        i_tp = _first(table.low[lo + start : lo + i_expiry] <= tp, start, i_expiry)
-        i_sl = _first(table.high[lo + start : lo + i_tp] >= sl, start, i_tp)
+        k = (table.low[lo + start : lo + i_expiry] <= tp).tobytes().find(1)
+        i_tp = start + k if k >= 0 else i_expiry
+        k = (table.high[lo + start : lo + i_tp] >= sl).tobytes().find(1)
+    i_sl = start + k if k >= 0 else i_tp
     i = i_sl
     timestamp = table.timestamp
     passed: tuple[tuple[float, int], ...] = ()

@@ -31,10 +31,13 @@ class ContextExchange(Protocol):
     def format_quantity(self, symbol: str, quantity: float) -> str: ...
 
 
+_NO_WINDOW: list[Any] = [None] * 5 + [object(), object()]  # matches no (symbol, interval)
+
+
 class ExecutionContext:
     """Mutable per-run context: the clock moves `when`; a task sees only its own run's context."""
 
-    __slots__ = ("backtest", "exchange", "safe", "symbol", "when", "windows")
+    __slots__ = ("backtest", "exchange", "recent_window", "safe", "symbol", "when", "windows")
 
     def __init__(self, symbol: str, when: int, backtest: bool, exchange: ContextExchange) -> None:
         self.symbol = symbol
@@ -43,9 +46,12 @@ class ExecutionContext:
         self.exchange = exchange
         # the look-ahead profile is read once, when the run starts
         self.safe = get_config().lookahead_safe
-        # get_candles' fast path: (symbol, interval) -> [table, origin, step, n, last view] for
-        # the exchange's regular, sane, quiet tables; origin: the first stamp shifted by profile
+        # get_candles' fast path: (symbol, interval) -> [table, origin, step, n, last view,
+        # symbol, interval] for the exchange's regular, sane, quiet tables; origin: the first
+        # stamp shifted by profile. recent_window: the last one served, matched by identity
+        # first (a strategy passes the same strings every call) to skip the tuple key's hash
         self.windows: dict[tuple[str, str], list[Any]] = {}
+        self.recent_window: list[Any] = _NO_WINDOW
 
     @property
     def mode(self) -> Literal["backtest", "live"]:

@@ -3,70 +3,132 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
 
-from backtestkit.bus import Topic
+from backtestkit.bus import Topic, Unsubscribe
 
 from .context import ExecutionContext, execution_context
-from .engine import current_engine, entered_engine
+from .engine import Engine, current_engine, entered_engine
 from .path_names import file_name
 
-__all__ = ["in_context", "in_engine", "write_report"]
+__all__ = ["collected", "in_context", "in_engine", "write_report"]
 
 T = TypeVar("T")
 _log = structlog.get_logger("backtestkit.reports")
 
 
-Bindings = tuple[tuple[ContextVar[Any], Any], ...]
-Recorder = tuple[Topic[Any], Callable[[Any], None]]
+# (topic, listener, the result types it records: None for all)
+Recorder = tuple[Topic[Any], Callable[[Any], None], tuple[type, ...] | None]
+
+
+# set while a run is made for a consumer that runs nothing between its results (run_sync)
+_collected: ContextVar[bool] = ContextVar("backtestkit_collected", default=False)
+
+
+@contextlib.contextmanager
+def collected() -> Iterator[None]:
+    """Runs made inside are iterated by a collector that runs no code of its own between
+    results: their context stays current for the whole run, not swapped around each result."""
+    token = _collected.set(True)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
 
 
 def in_context(
     results: AsyncIterator[T], context: ExecutionContext, *, recorder: Recorder | None = None
 ) -> AsyncIterator[T]:
     """Iterate `results` with `context` and the engine current at this call current, and the
-    consumer's own while it holds a result (it may run other backtests, or engines, between).
-    `recorder` (topic, listener) listens while the run lasts: how a mode records its results."""
-    bindings = ((execution_context, context), (entered_engine, current_engine()))
-    return _iterate(results, bindings, recorder)
+    consumer's own while it holds a result (it may run other backtests, or engines, between;
+    not when `collected`). `recorder` (topic, listener, kinds) listens while the run lasts:
+    how a mode records its results."""
+    if _collected.get():
+        return _collect(results, context, current_engine(), recorder)
+    return _iterate(results, context, current_engine(), recorder)
+
+
+async def _collect(
+    results: AsyncIterator[T],
+    context: ExecutionContext,
+    engine: Engine,
+    recorder: Recorder | None,
+) -> AsyncIterator[T]:
+    unsubscribe = _record(recorder)
+    context_token = execution_context.set(context)
+    engine_token = entered_engine.set(engine)
+    try:
+        async for result in results:
+            yield result
+    finally:
+        await _close(results, unsubscribe, (context_token, engine_token))
+
+
+def _record(recorder: Recorder | None) -> Unsubscribe | None:
+    if recorder is None:
+        return None
+    topic, listener, kinds = recorder
+    return topic.subscribe(listener, kinds=kinds)
 
 
 def in_engine(results: AsyncIterator[T]) -> AsyncIterator[T]:
     """Iterate `results` on the engine current at this call, whoever iterates it."""
-    return _iterate(results, ((entered_engine, current_engine()),), None)
+    return _iterate(results, None, current_engine(), None)
 
 
 async def _iterate(
-    results: AsyncIterator[T], bindings: Bindings, recorder: Recorder | None
+    results: AsyncIterator[T],
+    context: ExecutionContext | None,
+    engine: Engine,
+    recorder: Recorder | None,
 ) -> AsyncIterator[T]:
-    unsubscribe = None if recorder is None else recorder[0].subscribe(recorder[1])
-    tokens: list[Token[Any]] | None = [var.set(value) for var, value in bindings]
+    unsubscribe = _record(recorder)
+    # set and reset by hand, not in a loop: this runs twice per result
+    tokens: tuple[Token[Any] | None, Token[Any]] | None = (
+        None if context is None else execution_context.set(context),
+        entered_engine.set(engine),
+    )
     try:
         async for result in results:
             assert tokens is not None
-            _reset(bindings, tokens)
+            _reset(tokens)
             tokens = None
             yield result
-            tokens = [var.set(value) for var, value in bindings]
+            tokens = (
+                None if context is None else execution_context.set(context),
+                entered_engine.set(engine),
+            )
     finally:
-        closing = getattr(results, "aclose", None)
-        if closing is not None:  # the clock's own cleanup (e.g. live slot writes) runs now
-            await closing()
-        if unsubscribe is not None:
-            unsubscribe()
-        if tokens is not None:
-            with contextlib.suppress(ValueError):  # finalised from another context
-                _reset(bindings, tokens)
+        await _close(results, unsubscribe, tokens)
 
 
-def _reset(bindings: Bindings, tokens: list[Token[Any]]) -> None:
-    for (var, _value), token in zip(bindings, tokens, strict=True):
-        var.reset(token)
+async def _close(
+    results: AsyncIterator[T],
+    unsubscribe: Unsubscribe | None,
+    tokens: tuple[Token[Any] | None, Token[Any]] | None,
+) -> None:
+    """A run's end, or its consumer's leaving: the clock's own cleanup (e.g. live slot
+    writes) runs now, the recorder stops, the context goes back to what it was."""
+    closing = getattr(results, "aclose", None)
+    if closing is not None:
+        await closing()
+    if unsubscribe is not None:
+        unsubscribe()
+    if tokens is not None:
+        with contextlib.suppress(ValueError):  # finalised from another context
+            _reset(tokens)
+
+
+def _reset(tokens: tuple[Token[Any] | None, Token[Any]]) -> None:
+    context_token, engine_token = tokens
+    if context_token is not None:
+        execution_context.reset(context_token)
+    entered_engine.reset(engine_token)
 
 
 def write_report(

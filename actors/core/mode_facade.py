@@ -15,6 +15,7 @@ import structlog
 from backtestkit.bus import Bus, DoneEvent, Topic, current_bus, start_detached
 
 from .blocking import run_blocking
+from .facade_support import collected
 from .instances import Instance, Instances, InstanceStatus
 
 __all__ = ["ModeFacade", "background_of", "run_sync_of"]
@@ -128,7 +129,9 @@ def run_sync_of(
         results: builtins.list[T] = []
 
         async def collect() -> None:
-            async for result in run(mode, *args, **kwargs):
+            with collected():  # nothing of ours runs between results: no context swaps
+                run_results = run(mode, *args, **kwargs)
+            async for result in run_results:
                 results.append(result)
 
         run_blocking(collect)

@@ -208,6 +208,13 @@ class ExchangeActor:
     def forward(self, symbol: str, since: int, limit: int) -> Candles | Awaitable[Candles]:
         """The first `limit` 1m candles stamped >= since, kept while <= since + limit minutes."""
         end = since + limit * MINUTE_MS
+        fast = self._fast.get((symbol, "1m"))
+        if fast is not None:  # regular, sane, no on_candle_data: nothing to check or tell
+            lo = fast.first_at_or_after(since)
+            hi = min(lo + limit, fast.first_after(end))
+            if hi - lo < limit:
+                return self._deliver(symbol, "1m", since, limit, Candles(fast, lo, max(hi, lo)))
+            return Candles(fast, lo, hi)
         if self._store is not None:
             table = self.table(symbol, "1m")
             lo = table.first_at_or_after(since)

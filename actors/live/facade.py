@@ -157,7 +157,7 @@ class LiveMode(ModeFacade[LiveInstance], SymbolReports[LiveStatistics]):
                 log.record(result, clock.now())
 
         results = ticker.run() if broker_actor is None else _closing(ticker.run(), broker_actor)
-        return in_context(results, context, recorder=(self.bus.signal_live, log_result))
+        return in_context(results, context, recorder=(self.bus.signal_live, log_result, None))
 
     background = background_of(run)
 

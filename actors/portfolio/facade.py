@@ -180,7 +180,7 @@ class PortfolioMode(ModeFacade[PortfolioInstance]):
         self, clock: PortfolioClock, instance: PortfolioInstance
     ) -> AsyncIterator[TickResult]:
         unsubscribe = (
-            self.bus.transition.subscribe(instance.record),
+            self.bus.transition.subscribe(instance.record, kinds=(Closed,)),
             self.bus.risk.subscribe(instance.reject),
         )
         run = clock.run()

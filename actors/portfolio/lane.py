@@ -18,6 +18,7 @@ from backtestkit.bus import SignalRow, TickResult
 from ..backtest.fast_forward import outcome_of
 from ..backtest.frames import FrameTimeline
 from ..backtest.replayer import PROGRESS_EVENTS, publish_progress
+from ..market.candles import Candles
 from ..signal.outcomes import Cancel, Close, Entry, Outcome
 from ..signal.strategy import SignalStateMachine
 
@@ -105,7 +106,8 @@ class SymbolLane:
         if result is None or result.action not in ("scheduled", "opened"):
             return self._advance([])
         try:
-            candles = await machine.forward_window(when)
+            window = machine.forward_window(when)
+            candles = window if isinstance(window, Candles) else await window
         except Exception as exc:
             await machine.report_failure(_log, "forward_fetch_failed", when, exc)
             return self._advance([])

@@ -23,7 +23,12 @@ __all__ = [
 ]
 
 R = TypeVar("R")
-Handler = tuple[Callable[[Bus], Topic[Any]], Callable[[Any], None]]
+Listener = Callable[[Any], None]
+# (topic of the bus, listener) or (topic, listener, the result types it records)
+Handler = (
+    tuple[Callable[[Bus], Topic[Any]], Listener]
+    | tuple[Callable[[Bus], Topic[Any]], Listener, tuple[type, ...]]
+)
 
 
 class BusFeed:
@@ -46,7 +51,10 @@ class BusFeed:
 
     def attach(self) -> None:
         self.detach()
-        self._unsubscribe = [pick(self.bus).subscribe(handler) for pick, handler in self._handlers]
+        self._unsubscribe = [
+            pick(self.bus).subscribe(listener, kinds=kinds[0] if kinds else None)
+            for pick, listener, *kinds in self._handlers
+        ]
 
     def detach(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -147,7 +147,9 @@ class HeatReports:
 
     def __init__(self, bus: Bus | None = None) -> None:
         self._books: dict[str, RowBook[Closed]] = {}
-        self._feed = BusFeed(bus or current_bus(), [(lambda b: b.transition, self._on_result)])
+        self._feed = BusFeed(
+            bus or current_bus(), [(lambda b: b.transition, self._on_result, (Closed,))]
+        )
 
     def _on_result(self, result: TickResult) -> None:
         if isinstance(result, Closed):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backtestkit.bus import Cancelled, Opened, Scheduled, TickResult
+from backtestkit.bus import Activation, Cancelled, Opened, Scheduled, TickResult
 
 from ..core.engine import EngineLocal, engine_bound
 from .columns import Column
@@ -113,7 +113,7 @@ class ScheduleReports(AlwaysOnReports[ScheduleEvent, ScheduleStatistics]):
     folder = "schedule"
 
     def _handlers(self) -> list[Handler]:
-        return [(lambda b: b.transition, self._on_result)]
+        return [(lambda b: b.transition, self._on_result, (Scheduled, Activation, Cancelled))]
 
     def _on_result(self, result: TickResult) -> None:
         if isinstance(result, Scheduled):

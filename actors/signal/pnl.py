@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from backtestkit.bus import Pnl
+from backtestkit.bus.slot_init import builder
 
 from ..core.config import get_config
 
 __all__ = ["pnl"]
+
+_pnl = builder(Pnl, "pnl_percentage", "price_open", "price_close")  # one per close
 
 
 def pnl(position: str, price_open: float, price_close: float) -> Pnl:
@@ -21,4 +24,4 @@ def pnl(position: str, price_open: float, price_close: float) -> Pnl:
         open_adj = price_open * (1 - slippage / 100)
         close_adj = price_close * (1 + slippage / 100)
         percentage = (open_adj - close_adj) / open_adj * 100 - fees
-    return Pnl(pnl_percentage=percentage, price_open=price_open, price_close=price_close)
+    return _pnl(percentage, price_open, price_close)

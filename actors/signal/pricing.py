@@ -36,6 +36,13 @@ class Pricing:
             return price
         return await price
 
+    def now(self, when: int) -> float | None:
+        """The VWAP at `when` from a candle table (no waiting), else None."""
+        if not self._table_backed:
+            return None
+        price = self._average_price(self.symbol, when, self.context.safe)
+        return price if isinstance(price, float) else None
+
     def priced(self, when: int) -> bool:
         """Whether `when` lies where the candle table prices every minute (VWAP can wait)."""
         return self.priced_from <= when <= self.priced_until

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 from backtestkit.bus import SignalRow
+from backtestkit.bus.slot_init import builder
 
 from .validation import SignalValidationError, finite_number, position_problem, validate_signal
 
@@ -75,6 +76,10 @@ def signal_id(symbol: str, strategy_name: str, when: int) -> str:
     return f"{strategy_name}:{symbol}:{when}"
 
 
+# SignalRow's fields by position, in their declared order: built once per signal
+_row = builder(SignalRow, *(field.name for field in fields(SignalRow)))
+
+
 def signal_row(
     signal: Signal, price: float, when: int, *, symbol: str, exchange_name: str, strategy_name: str
 ) -> SignalRow:
@@ -87,20 +92,20 @@ def signal_row(
         long = signal.position == "long"
         reached = price <= price_open if long else price >= price_open
         scheduled = not reached
-    row = SignalRow(
-        id=signal.id or signal_id(symbol, strategy_name, when),
-        position=signal.position,
-        price_open=price_open,
-        price_take_profit=signal.price_take_profit,
-        price_stop_loss=signal.price_stop_loss,
-        minute_estimated_time=signal.minute_estimated_time,
-        note=sanitize_note(signal.note),
-        scheduled_at=when,
-        pending_at=when,
-        symbol=symbol,
-        exchange_name=exchange_name,
-        strategy_name=strategy_name,
-        is_scheduled=scheduled,
+    row = _row(
+        signal.id or signal_id(symbol, strategy_name, when),
+        signal.position,
+        price_open,
+        signal.price_take_profit,
+        signal.price_stop_loss,
+        signal.minute_estimated_time,
+        sanitize_note(signal.note) if signal.note else "",
+        when,
+        when,
+        symbol,
+        exchange_name,
+        strategy_name,
+        scheduled,
     )
     validate_signal(row, price, scheduled=scheduled)
     return row

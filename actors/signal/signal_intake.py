@@ -17,7 +17,7 @@ from .ports import RiskPort
 from .pricing import Pricing
 from .rejections import RejectionTally
 from .risk_ask import gates
-from .signal import as_signal, signal_row
+from .signal import Signal, as_signal, signal_row
 from .signal_request import SignalRequest
 from .validation import SignalValidationError
 
@@ -75,6 +75,29 @@ class SignalIntake:
             return i
         return request.scan(self.watch, self.outbox.watched_topics, start, step, i, stop)
 
+    def asked_row(self, when: int) -> tuple[SignalRow, float] | None:
+        """`next_row` without a coroutine for a signal a quiet scan kept for `when`, when nothing
+        in steps 5-9 waits (no risk gate, the VWAP already known) and they all pass: the row and
+        its VWAP, and the answer is taken. None (the answer still kept) sends the tick through
+        `next_row`, which runs the same steps and reports what fails."""
+        request = self.request
+        asked = request.asked
+        if asked is None or asked[0] != when or self.risk_gates or self.watch.stopped:
+            return None
+        dto = asked[1]
+        if not dto or type(dto) is Suspended or isinstance(dto, Exception):
+            return None
+        try:
+            signal = dto if type(dto) is Signal else as_signal(dto)
+            price = self.pricing.now(when)
+            if price is None:
+                return None
+            row = self._row(signal, price, when)
+        except Exception:
+            return None  # next_row runs the same pure steps again and reports the failure
+        request.asked = None
+        return row, price
+
     async def next_row(self, when: int) -> SignalRow | None:
         """Steps 1-9 of SPEC 5 at `when`: a new signal's validated row, or None."""
         request, watch = self.request, self.watch
@@ -112,14 +135,7 @@ class SignalIntake:
                 price = await self.pricing.at(when)
             if self.risk_gates and not await self.risk.allows(signal, price, when):
                 return None
-            return signal_row(
-                signal,
-                price,
-                when,
-                symbol=self.symbol,
-                exchange_name=self.exchange_name,
-                strategy_name=self.strategy_name,
-            )
+            return self._row(signal, price, when)
         except Exception as exc:
             if isinstance(exc, SignalValidationError):
                 self.rejections.record(exc, when)
@@ -133,3 +149,13 @@ class SignalIntake:
             )
             await self.outbox.report_error(exc)
             return None
+
+    def _row(self, signal: Signal, price: float, when: int) -> SignalRow:
+        return signal_row(
+            signal,
+            price,
+            when,
+            symbol=self.symbol,
+            exchange_name=self.exchange_name,
+            strategy_name=self.strategy_name,
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import CoroutineType
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from backtestkit.bus import Topic
 
 from ..core.config import get_config
 from ..core.context import ExecutionContext
-from ..core.eager import Suspended, in_asyncio_task, run_eagerly
+from ..core.eager import EagerSteps, Suspended, in_asyncio_task, run_eagerly
 from ..core.schemas import StrategySchema
 from ..market.intervals import MINUTE_MS, STRATEGY_INTERVALS
 from .signal import Signal
@@ -24,6 +24,10 @@ from .signal import Signal
 __all__ = ["ABANDON_GRACE_SECONDS", "QuietWatch", "SignalRequest"]
 
 ABANDON_GRACE_SECONDS = 1.0  # how long a cancelled get_signal may take to end
+# |stamp| (ms) below which datetime.fromtimestamp(ms / 1000) is exact (a double's rounding
+# error stays under half a microsecond), so a scan's dates can be added up instead (years
+# 1697-2242): 30 ns a call instead of 190
+_ADDED_DATES_MS = 2**33 * 1000
 _abandoned: set[asyncio.Future[Any]] = set()  # calls that ignored cancellation, kept alive
 
 
@@ -56,6 +60,7 @@ class SignalRequest:
         self.last_at: int | None = None
         self.asked: tuple[int, Any] | None = None  # what get_signal answered in a quiet scan
         self._eager: bool | None = None  # coroutines run eagerly (asyncio); known at first call
+        self._steps: EagerSteps | None = None  # the quiet scan's coroutine stepper
 
     def due(self, when: int) -> bool:
         """True (and the throttle restarts at `when`) when the interval since the last ask ran."""
@@ -150,7 +155,7 @@ class SignalRequest:
         """Asks get_signal on the frames start + k * step, k in [i, stop), that the throttle lets
         through and jumps the others, until one answers a signal (kept in `asked`), raises, stops
         the machine or subscribes a listener to one of `topics`. Returns that frame's index (the
-        one after it for the last two), or `stop`."""
+        one after it for the last two), or `stop`; `i` at once for frames past 2**33 s."""
         get_signal, symbol, context, throttle = (
             self.get_signal,
             self.symbol,
@@ -158,24 +163,28 @@ class SignalRequest:
             self.throttle_ms,
         )
         eager = self.is_async
+        steps = self._steps
+        if steps is None or steps.ended:
+            steps = self._steps = EagerSteps()
+        send, ran_to_end = steps.send, steps.ran_to_end
         mode_topic, signal_topic = topics
-        at, utc = datetime.fromtimestamp, UTC
         stride = -(-throttle // step)  # frames from one ask to the next one the throttle allows
-        last = self.last_at
+        last, first = self.last_at, i
         if last is not None:
             eligible = (last + throttle - start + step - 1) // step
             if eligible > i:
                 i = eligible
         when, end, span = start + i * step, start + stop * step, stride * step
+        if when <= -_ADDED_DATES_MS or end + span > _ADDED_DATES_MS:
+            return first  # dates fromtimestamp would round: full ticks build them
+        date, later = datetime.fromtimestamp(when / 1000, UTC), timedelta(milliseconds=span)
         while when < end:
             context.when = when
             try:
-                dto = get_signal(symbol, at(when / 1000, utc))
+                dto = get_signal(symbol, date)
                 if eager and type(dto) is CoroutineType:
-                    try:  # run_eagerly, inlined: this runs on every frame of an async strategy
-                        dto = Suspended(dto, dto.send(None))
-                    except StopIteration as done:
-                        dto = done.value
+                    yielded = send(dto)  # run_eagerly, inlined: this runs on every frame
+                    dto = steps.result if yielded is ran_to_end else steps.suspended(yielded)
                 elif dto is not None and type(dto) is not Signal and inspect.isawaitable(dto):
                     dto = run_eagerly(dto)
             except Exception as exc:
@@ -190,6 +199,7 @@ class SignalRequest:
                 self.last_at = when
                 return (when - start) // step + 1  # get_signal stopped the run or subscribed
             when += span  # the frames between are ones the throttle skips
+            date += later
         if when - span >= start + i * step:  # asked at least once
             self.last_at = when - span
         return min((when - start) // step, stop)  # the last jump may overshoot

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable
 
 import structlog
 
 from backtestkit.bus import (
+    Activation,
     Bus,
     Cancelled,
     Closed,
@@ -29,7 +31,7 @@ from .partial import PartialTracker
 from .ports import MarketPort
 from .pricing import Pricing
 from .rejections import RejectionTally
-from .risk_ask import risk_port
+from .risk_ask import gates, risk_port
 from .signal import signal_id
 from .signal_intake import SignalIntake
 
@@ -70,12 +72,14 @@ class SignalStateMachine:
         self.warnings = outbox.warnings
         self.rejections = RejectionTally()  # signals validation refused in this run
         self.callback = outbox.callback
+        self.told = schema.callbacks is not None  # the strategy has callbacks to call
         self.publish = outbox.publish
         self.report_error = outbox.report_error
         self.report_failure = outbox.report_failure
         self.pricing = Pricing(exchange, symbol, context)
         self.price = self.pricing.at  # bound once: the machine prices on every tick
         self.risk_port = risk_port(risk, (symbol, schema.name, exchange.name), self.warnings)
+        self.risk_gates = gates(self.risk_port)  # a risk profile to ask and tell
         self.intake = SignalIntake(
             schema,
             context,
@@ -99,6 +103,11 @@ class SignalStateMachine:
             or outbox.mode_topic.has_listeners
             or self.bus.signal.has_listeners
         )
+
+    def has_answer(self, when: int) -> bool:
+        """Whether a quiet scan kept get_signal's answer for `when` (its tick is due)."""
+        asked = self.intake.request.asked
+        return asked is not None and asked[0] == when
 
     def scan_quiet(self, start: int, step: int, i: int, stop: int) -> int:
         """The backtest clock's path over idle frames (SignalIntake.scan_quiet) while the machine
@@ -159,10 +168,32 @@ class SignalStateMachine:
             self.callback("on_schedule", self.symbol, row, price, self.backtest)
             return await self.publish(self.outbox.scheduled(row, price))
         self._set_pending(row)
-        if self.intake.risk_gates and not await self.risk_port.allows(row, row.price_open, when):
+        if self.risk_gates and not await self.risk_port.allows(row, row.price_open, when):
             self._set_pending(None)
             return await self._idle(when)
         return await self.publish(self._open(row))
+
+    def take_kept(self, when: int) -> SignalRow | None:
+        """`tick` at the minute whose signal a quiet scan kept, when nothing in it waits (no
+        risk gate, the VWAP in a table, no async listener): the row the machine now holds
+        (opened at once, or scheduled), told to whoever listens, without a coroutine. None
+        (nothing done) sends the minute through `tick`."""
+        if self.pending is not None or self.scheduled is not None or self.outbox.waits:
+            return None
+        taken = self.intake.asked_row(when)
+        if taken is None:
+            return None
+        row, price = taken
+        self.context.when = when
+        if row.is_scheduled:
+            self._set_scheduled(row)
+            self.callback("on_schedule", self.symbol, row, price, self.backtest)
+            self.outbox.publish_now(self.outbox.scheduled(row, price))
+            return row
+        self._set_pending(row)
+        self._enter(row)
+        self.outbox.opened_now(row)
+        return row
 
     async def _idle(self, when: int) -> Idle | None:
         if not self.wants_idle:
@@ -196,7 +227,7 @@ class SignalStateMachine:
             return await self._idle(when)
         opened = dataclasses.replace(row, pending_at=when, is_scheduled=False)
         self._set_pending(opened)
-        return await self.publish(self._open(opened))
+        return await self.outbox.publish(self._open(opened), Activation)
 
     async def _monitor_pending(self, when: int) -> TickResult | None:
         row = self.pending
@@ -216,9 +247,10 @@ class SignalStateMachine:
 
     # -- transitions shared with fast-forward --------------------------------------------------
 
-    async def forward_window(self, when: int) -> Candles:
+    def forward_window(self, when: int) -> Candles | Awaitable[Candles]:
         """The 1-minute candles a fast-forward from `when` reads (SPEC 6.4): `buf` minutes
-        before it, then the signal's lifetime (and a scheduled signal's wait for its entry)."""
+        before it, then the signal's lifetime (and a scheduled signal's wait for its entry);
+        an async source's are awaited."""
         row = self.pending or self.scheduled
         assert row is not None
         config = get_config()
@@ -226,8 +258,16 @@ class SignalStateMachine:
         limit = row.minute_estimated_time + buf
         if self.pending is None:
             limit += config.CC_SCHEDULE_AWAIT_MINUTES + 1
-        window = self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
-        return window if isinstance(window, Candles) else await window
+        return self.exchange.forward(self.symbol, when - buf * MINUTE_MS, limit)
+
+    def close_now(self, outcome: Close) -> Closed:
+        """`settle` of a close without a coroutine, for a caller that knows it passes no
+        partial levels (`outcome.marks` is empty) and no listener is awaited."""
+        pending = self.pending
+        assert pending is not None
+        closed = self.closing(pending, outcome.reason, outcome.price, outcome.at)
+        self.outbox.publish_now(closed)
+        return closed
 
     async def settle(self, outcome: Waiting | Cancel | Close) -> TickResult:
         """Apply what a fast-forward decided (SPEC 6.4) and publish the result; an `Entry` goes
@@ -271,9 +311,15 @@ class SignalStateMachine:
         return opened
 
     def _open(self, row: SignalRow) -> Opened:
-        self.risk_port.opened()
-        self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
+        self._enter(row)
         return self.outbox.opened(row)
+
+    def _enter(self, row: SignalRow) -> None:
+        """The risk profile counts the position; on_open."""
+        if self.risk_gates:
+            self.risk_port.opened()
+        if self.told:
+            self.callback("on_open", self.symbol, row, row.price_open, self.backtest)
 
     async def close(self, row: SignalRow, reason: CloseReason, price: float, when: int) -> Closed:
         return self.closing(row, reason, price, when)
@@ -289,9 +335,11 @@ class SignalStateMachine:
         return closed
 
     def _release(self, row: SignalRow, price: float, closed: Closed) -> Closed:
-        self.callback("on_close", self.symbol, row, price, self.backtest)
+        if self.told:
+            self.callback("on_close", self.symbol, row, price, self.backtest)
         self.partial.clear(row.id)
-        self.risk_port.closed()
+        if self.risk_gates:
+            self.risk_port.closed()
         self._set_pending(None)
         return closed
 
@@ -302,7 +350,8 @@ class SignalStateMachine:
 
     def _set_pending(self, row: SignalRow | None) -> None:
         self.pending = row
-        self.callback("on_write", self.symbol, row, self.backtest)
+        if self.told:
+            self.callback("on_write", self.symbol, row, self.backtest)
 
     def _set_scheduled(self, row: SignalRow | None) -> None:
         self.scheduled = row

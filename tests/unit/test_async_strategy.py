@@ -24,7 +24,7 @@ from backtestkit.actors import (
     set_config,
 )
 from backtestkit.actors.core import StrategyCallbacks
-from backtestkit.actors.core.eager import Suspended, run_eagerly
+from backtestkit.actors.core.eager import EagerSteps, Suspended, run_eagerly
 from backtestkit.actors.signal import signal_request as request_module
 from backtestkit.actors.testing import reset_engine
 from backtestkit.bus import TickResult, listen_error
@@ -104,6 +104,24 @@ def test_every_style_of_get_signal_gives_the_sync_results(timeouts: CountingTime
     ]
     for style in (eager_style, returning_coroutine, suspending_style):
         assert backtest(style) == expected, style.__name__
+
+
+def test_a_coroutine_that_suspends_now_and_then_gives_the_sync_results(
+    timeouts: CountingTimeout,
+) -> None:
+    """Quiet scans step many coroutines through one EagerSteps; one that suspends takes it
+    along and the next scan makes another: every 7th minute suspends, the rest do not."""
+
+    async def now_and_then(symbol: str, when: datetime) -> Signal | None:
+        if int(when.timestamp() * 1000 - T0) // MIN % 7 == 3:
+            await anyio.sleep(0)
+        return await eager_style(symbol, when)
+
+    expected = [("closed", T0 + k * 10 * MIN, 100.0) for k in range(6)]
+    assert [(a, p, o) for a, p, o, _, _ in backtest(now_and_then)] == expected
+    # minutes 3, 10, ..., 59 suspend when asked; 31 and 52 are not asked (a long holds
+    # 10k+1 and closes at 10k+2, time expired, as in the sync run): 9 - 2
+    assert timeouts.armed == 7
 
 
 def test_a_coroutine_that_never_suspends_arms_no_timeout(timeouts: CountingTimeout) -> None:
@@ -277,8 +295,19 @@ async def test_a_suspended_coroutine_finishes_in_the_task(anyio_backend: str) ->
     assert steps == ["before", "after"]
 
 
+def through_eager_steps(coroutine: Any) -> Any:
+    """The quiet scan's way to a Suspended: a stepper the coroutine takes along."""
+    steps = EagerSteps()
+    yielded = steps.send(coroutine)
+    assert yielded is not steps.ran_to_end
+    return steps.suspended(yielded)
+
+
 @pytest.mark.anyio
-async def test_a_suspended_coroutine_sees_cancellation_and_errors(anyio_backend: str) -> None:
+@pytest.mark.parametrize("suspend", [run_eagerly, through_eager_steps])
+async def test_a_suspended_coroutine_sees_cancellation_and_errors(
+    anyio_backend: str, suspend: Callable[[Any], Any]
+) -> None:
     seen: list[str] = []
 
     async def waits_forever() -> None:
@@ -292,8 +321,92 @@ async def test_a_suspended_coroutine_sees_cancellation_and_errors(anyio_backend:
         raise KeyError("late")
 
     with anyio.move_on_after(0.05) as scope:
-        await run_eagerly(waits_forever())
+        await suspend(waits_forever())
     assert scope.cancelled_caught
     assert seen == ["cleaned up"]
     with pytest.raises(KeyError, match="late"):
-        await run_eagerly(fails_later())
+        await suspend(fails_later())
+
+
+# -- EagerSteps: the quiet scan's stepper ------------------------------------------------------
+
+
+class Ready:
+    """Awaitable that completes at once, as table-backed Candles do."""
+
+    def __await__(self) -> Any:
+        return "ready"
+        yield  # makes this a generator
+
+
+def test_eager_steps_give_each_returning_coroutine_its_value_in_a_row() -> None:
+    async def double(x: int) -> int:
+        assert await Ready() == "ready"
+        return 2 * x
+
+    steps = EagerSteps()
+    answers = []
+    for x in range(5):
+        assert steps.send(double(x)) is steps.ran_to_end
+        answers.append(steps.result)
+    assert answers == [0, 2, 4, 6, 8]
+    assert not steps.ended
+
+
+def test_eager_steps_raise_what_a_coroutine_raises_and_are_then_ended() -> None:
+    async def broken() -> None:
+        raise ValueError("bad signal")
+
+    async def fine() -> str:
+        return "ok"
+
+    steps = EagerSteps()
+    assert steps.send(fine()) is steps.ran_to_end
+    with pytest.raises(ValueError, match="bad signal"):
+        steps.send(broken())
+    assert steps.ended
+    fresh = EagerSteps()
+    assert fresh.send(fine()) is fresh.ran_to_end and fresh.result == "ok"
+
+
+@pytest.mark.anyio
+async def test_eager_steps_hand_a_suspending_coroutine_to_suspended(anyio_backend: str) -> None:
+    seen: list[str] = []
+
+    async def waits(tag: str) -> str:
+        seen.append(f"{tag} before")
+        await anyio.sleep(0.01)
+        seen.append(f"{tag} after")
+        return f"{tag} done"
+
+    steps = EagerSteps()
+    yielded = steps.send(waits("a"))
+    assert yielded is not steps.ran_to_end
+    suspended = steps.suspended(yielded)
+    assert type(suspended) is Suspended
+    assert steps.ended  # the generator went with the suspended coroutine
+    assert seen == ["a before"]
+    assert await suspended == "a done"
+    assert seen == ["a before", "a after"]
+
+
+def test_closing_a_suspended_await_closes_the_coroutine_behind_eager_steps() -> None:
+    seen: list[str] = []
+
+    class Pause:
+        def __await__(self) -> Any:
+            yield "paused"
+
+    async def pauses() -> None:
+        try:
+            await Pause()
+        finally:
+            seen.append("cleaned up")
+
+    steps = EagerSteps()
+    yielded = steps.send(pauses())
+    assert yielded == "paused"
+    waiting = steps.suspended(yielded).__await__()
+    assert waiting.send(None) == "paused"  # Suspended re-yields what the coroutine yielded
+    waiting.close()
+    assert seen == ["cleaned up"]

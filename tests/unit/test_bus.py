@@ -97,6 +97,90 @@ def test_where_filters_events() -> None:
     assert got == [0, 2, 4]
 
 
+def test_kinds_deliver_only_those_result_types_in_subscription_order() -> None:
+    calls: list[tuple[str, str]] = []
+    topics.transition.subscribe(lambda e: calls.append(("closed-only", e.action)), kinds=(Closed,))
+    topics.transition.subscribe(lambda e: calls.append(("all", e.action)))
+    topics.transition.subscribe(lambda e: calls.append(("idle-only", e.action)), kinds=(Idle,))
+    topics.transition.publish(idle())
+    topics.transition.publish(closed())
+    unsubscribe = topics.transition.subscribe(
+        lambda e: calls.append(("late", e.action)), kinds=(Idle, Closed)
+    )
+    topics.transition.publish(idle())
+    unsubscribe()
+    topics.transition.publish(closed())
+    assert calls == [
+        ("all", "idle"),
+        ("idle-only", "idle"),
+        ("closed-only", "closed"),
+        ("all", "closed"),
+        ("all", "idle"),
+        ("idle-only", "idle"),
+        ("late", "idle"),
+        ("closed-only", "closed"),
+        ("all", "closed"),
+    ]
+
+
+@pytest.mark.anyio
+async def test_kinds_apply_to_emit_and_async_listeners() -> None:
+    seen: list[str] = []
+
+    async def closes(event: Closed) -> None:
+        seen.append(event.action)
+
+    topics.transition.subscribe(closes, kinds=(Closed,))
+    await topics.transition.emit(idle())
+    await topics.transition.emit(closed())
+    assert seen == ["closed"]
+
+
+def opened(scheduled_at: int) -> bus.Opened:
+    row = dataclasses.replace(signal_row(), scheduled_at=scheduled_at)
+    return bus.Opened(
+        symbol=SYMBOL,
+        strategy_name="s",
+        exchange_name="x",
+        current_price=100.0,
+        backtest=False,
+        signal=row,
+    )
+
+
+def test_an_activation_reaches_opened_and_activation_listeners_an_open_only_the_first() -> None:
+    got: list[tuple[str, int]] = []
+    topics.transition.subscribe(
+        lambda e: got.append(("activations", e.signal.scheduled_at)), kinds=(bus.Activation,)
+    )
+    topics.transition.subscribe(
+        lambda e: got.append(("opens", e.signal.scheduled_at)), kinds=(bus.Opened,)
+    )
+    topics.transition.publish(opened(1))  # an immediate entry
+    topics.transition.publish(opened(2), bus.Activation)  # a scheduled signal's activation
+    assert got == [("opens", 1), ("activations", 2), ("opens", 2)]
+
+
+def test_reaches_tells_whether_anyone_receives_a_kind() -> None:
+    transition = Bus().transition
+    assert not transition.reaches(bus.Opened)
+    unsubscribe = transition.subscribe(print, kinds=(Closed, bus.Activation))
+    assert transition.reaches(Closed) and transition.reaches(bus.Activation)
+    assert not transition.reaches(bus.Opened) and not transition.reaches(Idle)
+    transition.subscribe(print, kinds=(bus.Opened,))
+    assert transition.reaches(bus.Opened)
+    unsubscribe()
+    assert not transition.reaches(Closed)
+    observed = Bus().transition
+    observed.observable.subscribe(print)
+    assert observed.reaches(Idle)
+
+
+def test_kinds_must_be_classes() -> None:
+    with pytest.raises(TypeError, match="topic transition: kinds must be classes"):
+        topics.transition.subscribe(print, kinds=("closed",))  # type: ignore[arg-type]
+
+
 def test_where_that_raises_goes_to_error_topic_and_skips_listener() -> None:
     errors = collect_errors()
     got: list[int] = []

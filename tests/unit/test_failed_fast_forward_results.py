@@ -118,6 +118,7 @@ def test_fast_forward_failed(monkeypatch: pytest.MonkeyPatch) -> None:
             raise RuntimeError("fast-forward broke")
         return await real(machine, candles)
 
+    monkeypatch.setattr(replayer, "fast_forward_now", lambda machine, candles: None)
     monkeypatch.setattr(replayer, "fast_forward", failing_once)
     source = FlatSource()
     source.forward_requests = 1  # the forward window is served at once

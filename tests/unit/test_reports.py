@@ -30,7 +30,16 @@ from backtestkit.actors.reports.risk import risk_report, risk_statistics
 from backtestkit.actors.reports.schedule import schedule_report, schedule_statistics
 from backtestkit.actors.reports.tables import sprintf_plus
 from backtestkit.actors.testing import reset_engine
-from backtestkit.bus import Closed, PerformanceEvent, Pnl, RiskEvent, SignalRow, topics
+from backtestkit.bus import (
+    Activation,
+    Closed,
+    Opened,
+    PerformanceEvent,
+    Pnl,
+    RiskEvent,
+    SignalRow,
+    topics,
+)
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00.000Z
 MIN = 60_000
@@ -179,6 +188,23 @@ def test_schedule_statistics_and_report() -> None:
     empty = schedule_statistics([])
     assert (empty.cancellation_rate, empty.activation_rate, empty.avg_wait_time) == (None,) * 3
     assert schedule_report("s", empty).endswith("No scheduled signals recorded yet.")
+
+
+def test_schedule_records_activations_published_as_such_not_immediate_opens() -> None:
+    add_strategy("s", interval="1m", get_signal=lambda symbol, when: None)
+
+    def opened(scheduled_at: int) -> Opened:
+        signal = row(scheduled_at=scheduled_at, pending_at=T0 + 7 * MIN)
+        identity = {"symbol": "BTCUSDT", "strategy_name": "s", "exchange_name": "ex"}
+        return Opened(**identity, current_price=100.0, backtest=False, signal=signal)
+
+    topics.transition.publish(opened(T0 + 7 * MIN))  # an immediate entry: no schedule row
+    topics.transition.publish(opened(T0), Activation)  # waited 7 minutes for its price
+    stats = Schedule.get_data("BTCUSDT", "s")
+    assert [(e.action, e.timestamp, e.duration) for e in stats.event_list] == [
+        ("opened", T0 + 7 * MIN, 7)
+    ]
+    assert stats.total_opened == 1 and stats.avg_activation_time == 7.0
 
 
 def test_schedule_note_column_follows_config() -> None:

@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from backtestkit.bus import Active, Closed, Idle, Pnl, SignalRow
-from backtestkit.bus.slot_init import slot_init
+from backtestkit.bus.slot_init import builder, slot_init
 
 ROW = {
     "id": "s:BTC:60000",
@@ -83,3 +83,48 @@ def test_a_class_it_cannot_speed_up_keeps_its_generated_init() -> None:
     with pytest.raises(ValueError, match="negative"):
         Checked(price=-1.0)
     assert Listed().items == [] and Listed().items is not Listed().items
+
+
+def test_builder_takes_free_fields_by_position_and_fixes_the_rest() -> None:
+    identity = {"symbol": "BTC", "strategy_name": "s", "exchange_name": "x", "backtest": True}
+    row = SignalRow(**ROW)
+    active = builder(Active, "signal", "current_price", "percent_tp", **identity)
+    built = active(row, 1.5, 20.0)
+    assert built == Active(**identity, current_price=1.5, signal=row, percent_tp=20.0)
+    assert (type(built), built.action, built.percent_sl) == (Active, "active", 0.0)
+    rows = builder(SignalRow, *ROW)  # filled as a mutable draft, then turned into a SignalRow
+    drafted = rows(*ROW.values())
+    assert drafted == row and type(drafted) is SignalRow and dataclasses.asdict(drafted) == ROW
+    assert pickle.loads(pickle.dumps(drafted)) == row and hash(drafted) == hash(row)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        drafted.price_open = 1.0  # type: ignore[misc]
+    assert dataclasses.replace(drafted, note="x").note == "x"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.current_price = 2.0  # type: ignore[misc]
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'percent_tp'"):
+        active(row, 1.5)
+
+
+def test_builder_refuses_fields_left_unset_unknown_or_given_twice() -> None:
+    with pytest.raises(TypeError, match="Pnl: each field must be free, fixed or defaulted once"):
+        builder(Pnl, "pnl_percentage", "price_open")
+    with pytest.raises(TypeError, match="Pnl: each field must be free, fixed or defaulted once"):
+        builder(Pnl, "pnl_percentage", "price_open", "price_close", price_open=1.0)
+    with pytest.raises(TypeError, match="Pnl has no field\\(s\\) bogus"):
+        builder(Pnl, "pnl_percentage", "price_open", "price_close", bogus=1)
+
+
+def test_builder_of_a_class_it_cannot_speed_up_calls_the_constructor() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+    class Checked:
+        symbol: str
+        price: float
+
+        def __post_init__(self) -> None:
+            if self.price < 0:
+                raise ValueError("negative")
+
+    checked = builder(Checked, "price", symbol="BTC")
+    assert checked(2.0) == Checked(symbol="BTC", price=2.0)
+    with pytest.raises(ValueError, match="negative"):
+        checked(-1.0)
