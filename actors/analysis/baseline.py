@@ -19,10 +19,13 @@ import numpy.typing as npt
 
 from ..backtest.facade import Backtest
 from ..core.config import get_config
+from ..core.context import execution_context
 from ..workers.payload import collect_spec
 from .decisions import Decision
 
 __all__ = ["Baseline", "baseline_decisions"]
+
+_running_context = execution_context.get  # bound once: read on every get_signal call
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +47,12 @@ def _recorder(
     """`fn`, keeping what it answered when it answered (an error is not an answer)."""
 
     def keep(when: datetime, answer: Any) -> None:
+        context = _running_context()  # its `when` is the call's time in ms, read for free
+        ms = _ms(when) if context is None else context.when
         if answer is None:
-            idle.append(_ms(when))
+            idle.append(ms)
         else:
-            into[_ms(when)] = Decision.of(_ms(when), answer)
+            into[ms] = Decision.of(ms, answer)
 
     if inspect.iscoroutinefunction(fn):
 
