@@ -24,6 +24,7 @@ _log = structlog.get_logger("backtestkit.reports")
 
 # (topic, listener, the result types it records: None for all)
 Recorder = tuple[Topic[Any], Callable[[Any], None], tuple[type, ...] | None]
+Tokens = tuple[Token[Any] | None, Token[Any]]  # the execution context's (if set), the engine's
 
 
 # set while a run is made for a consumer that runs nothing between its results (run_sync)
@@ -48,25 +49,7 @@ def in_context(
     consumer's own while it holds a result (it may run other backtests, or engines, between;
     not when `collected`). `recorder` (topic, listener, kinds) listens while the run lasts:
     how a mode records its results."""
-    if _collected.get():
-        return _collect(results, context, current_engine(), recorder)
-    return _iterate(results, context, current_engine(), recorder)
-
-
-async def _collect(
-    results: AsyncIterator[T],
-    context: ExecutionContext,
-    engine: Engine,
-    recorder: Recorder | None,
-) -> AsyncIterator[T]:
-    unsubscribe = _record(recorder)
-    context_token = execution_context.set(context)
-    engine_token = entered_engine.set(engine)
-    try:
-        async for result in results:
-            yield result
-    finally:
-        await _close(results, unsubscribe, (context_token, engine_token))
+    return _iterate(results, context, current_engine(), recorder, swap=not _collected.get())
 
 
 def _record(recorder: Recorder | None) -> Unsubscribe | None:
@@ -86,31 +69,37 @@ async def _iterate(
     context: ExecutionContext | None,
     engine: Engine,
     recorder: Recorder | None,
+    *,
+    swap: bool = True,
 ) -> AsyncIterator[T]:
+    """`swap`: the consumer's own context while it holds a result, else the run's throughout."""
     unsubscribe = _record(recorder)
-    # set and reset by hand, not in a loop: this runs twice per result
-    tokens: tuple[Token[Any] | None, Token[Any]] | None = (
+    tokens: Tokens | None = _bind(context, engine)
+    try:
+        async for result in results:
+            if swap:
+                assert tokens is not None
+                _reset(tokens)
+                tokens = None
+            yield result
+            if swap:
+                tokens = _bind(context, engine)
+    finally:
+        await _close(results, unsubscribe, tokens)
+
+
+def _bind(context: ExecutionContext | None, engine: Engine) -> Tokens:
+    """Make `context` (when given) and `engine` current; their tokens, to reset them."""
+    return (
         None if context is None else execution_context.set(context),
         entered_engine.set(engine),
     )
-    try:
-        async for result in results:
-            assert tokens is not None
-            _reset(tokens)
-            tokens = None
-            yield result
-            tokens = (
-                None if context is None else execution_context.set(context),
-                entered_engine.set(engine),
-            )
-    finally:
-        await _close(results, unsubscribe, tokens)
 
 
 async def _close(
     results: AsyncIterator[T],
     unsubscribe: Unsubscribe | None,
-    tokens: tuple[Token[Any] | None, Token[Any]] | None,
+    tokens: Tokens | None,
 ) -> None:
     """A run's end, or its consumer's leaving: the clock's own cleanup (e.g. live slot
     writes) runs now, the recorder stops, the context goes back to what it was."""
@@ -124,7 +113,7 @@ async def _close(
             _reset(tokens)
 
 
-def _reset(tokens: tuple[Token[Any] | None, Token[Any]]) -> None:
+def _reset(tokens: Tokens) -> None:
     context_token, engine_token = tokens
     if context_token is not None:
         execution_context.reset(context_token)

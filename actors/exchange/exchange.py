@@ -208,19 +208,16 @@ class ExchangeActor:
     def forward(self, symbol: str, since: int, limit: int) -> Candles | Awaitable[Candles]:
         """The first `limit` 1m candles stamped >= since, kept while <= since + limit minutes."""
         end = since + limit * MINUTE_MS
-        fast = self._fast.get((symbol, "1m"))
-        if fast is not None:  # regular, sane, no on_candle_data: nothing to check or tell
-            lo = fast.first_at_or_after(since)
-            hi = min(lo + limit, fast.first_after(end))
-            if hi - lo < limit:
-                return self._deliver(symbol, "1m", since, limit, Candles(fast, lo, max(hi, lo)))
-            return Candles(fast, lo, hi)
         if self._store is not None:
-            table = self.table(symbol, "1m")
+            fast = self._fast.get((symbol, "1m"))  # regular, sane, no on_candle_data
+            table = self.table(symbol, "1m") if fast is None else fast
             lo = table.first_at_or_after(since)
             hi = min(lo + limit, table.first_after(end))
             candles = Candles(table, lo, hi if hi > lo else lo)
-            if not self._sane_table(table):
+            if fast is not None:
+                if hi - lo == limit:
+                    return candles  # nothing to check, nothing to tell
+            elif not self._sane_table(table):
                 check_anomalies(candles, symbol)
             return self._deliver(symbol, "1m", since, limit, candles)
         if self._is_async:
